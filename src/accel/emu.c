@@ -1,0 +1,329 @@
+/*
+ * The interpreter engine behind the vcpu interface: wires struct cpu's bus
+ * to the machine's physical memory, port map, PIC and virtual clock, and
+ * implements debugger breakpoints/watchpoints and single-step.
+ *
+ * Virtual time: 1 retired instruction = 1 virtual ns; time skipped over HLT
+ * is added by the machine loop (clock->now moves ahead, time_base follows).
+ */
+#include "accel/vcpu.h"
+#include "cpu/cpu.h"
+#include "cpu/cpu_mem.h"
+#include "cpu/flags.h"
+#include "base/log.h"
+#include <stdlib.h>
+
+#define MAX_BP 4096
+
+struct emu {
+    struct vcpu v;
+    struct cpu *c;
+    u64 time_base;        /* clock->now - icount at the last sync */
+    u32 bp[MAX_BP];
+    int nbp;
+    u32 skip_bp;          /* resume from this breakpoint once */
+    bool skip_bp_valid;
+};
+
+static struct emu *emu_of(struct vcpu *v) { return (struct emu *)v; }
+
+/* Keep the device clock current before any device sees an access. */
+static void sync_clock(struct emu *e)
+{
+    struct vclock *ck = e->v.board.clock;
+    u64 now = e->time_base + e->c->icount;
+    if (now > ck->now) ck->now = now;
+    else e->time_base = ck->now - e->c->icount; /* the machine skipped ahead (HLT) */
+}
+
+static u8 *bus_ptr(void *o, u64 pa, bool write) { return physmem_ptr(emu_of(o)->v.board.mem, pa, write); }
+static u32 bus_mmio_read(void *o, u64 pa, unsigned size)
+{
+    struct emu *e = o;
+    sync_clock(e);
+    return physmem_read(e->v.board.mem, pa, size);
+}
+static void bus_mmio_write(void *o, u64 pa, u32 val, unsigned size)
+{
+    struct emu *e = o;
+    sync_clock(e);
+    physmem_write(e->v.board.mem, pa, val, size);
+}
+static u32 bus_in(void *o, u16 port, unsigned size)
+{
+    struct emu *e = o;
+    sync_clock(e);
+    return iomap_read(e->v.board.ports, port, size);
+}
+static void bus_out(void *o, u16 port, u32 val, unsigned size)
+{
+    struct emu *e = o;
+    sync_clock(e);
+    iomap_write(e->v.board.ports, port, val, size);
+}
+static int bus_ack(void *o)
+{
+    struct emu *e = o;
+    sync_clock(e);
+    return e->v.board.intr_ack ? e->v.board.intr_ack(e->v.board.intr_opaque) : -1;
+}
+
+static bool bp_hit(void *o, u32 lin)
+{
+    struct emu *e = o;
+    if (e->skip_bp_valid) {
+        e->skip_bp_valid = false;
+        if (lin == e->skip_bp) return false;
+    }
+    for (int i = 0; i < e->nbp; i++)
+        if (e->bp[i] == lin) return true;
+    return false;
+}
+
+static void update_debug_events(struct emu *e)
+{
+    if (e->nbp) e->c->events |= EV_DEBUG;
+    else e->c->events &= ~EV_DEBUG;
+}
+
+static enum vcpu_exit map_exit(struct emu *e, enum cpu_exit x)
+{
+    struct cpu *c = e->c;
+    e->v.stop.why = (enum vcpu_exit)x;
+    switch (x) {
+    case CPU_EXIT_BUDGET: return VCPU_EXIT_BUDGET;
+    case CPU_EXIT_HLT: return VCPU_EXIT_HLT;
+    case CPU_EXIT_STOP: return VCPU_EXIT_STOP;
+    case CPU_EXIT_BREAKPOINT:
+        e->v.stop.addr = c->s.seg[S_CS].base + c->s.eip;
+        /* resuming executes the instruction under the breakpoint once */
+        e->skip_bp = e->v.stop.addr;
+        e->skip_bp_valid = true;
+        return VCPU_EXIT_BREAKPOINT;
+    case CPU_EXIT_WATCHPOINT:
+        e->v.stop.addr = c->wp_hit_addr;
+        e->v.stop.wp_kind = (enum vcpu_wp_kind)c->wp_hit_kind;
+        return VCPU_EXIT_WATCHPOINT;
+    case CPU_EXIT_TRIPLE_FAULT: return VCPU_EXIT_TRIPLE_FAULT;
+    }
+    return VCPU_EXIT_STOP;
+}
+
+static enum vcpu_exit emu_run(struct vcpu *v, u64 n)
+{
+    struct emu *e = emu_of(v);
+    sync_clock(e);
+    enum cpu_exit x = cpu_run(e->c, n);
+    sync_clock(e);
+    enum vcpu_exit r = map_exit(e, x);
+    v->stop.why = r;
+    return r;
+}
+
+static enum vcpu_exit emu_step(struct vcpu *v, bool irq)
+{
+    struct emu *e = emu_of(v);
+    struct cpu *c = e->c;
+    u32 masked = irq ? 0 : (c->events & (EV_IRQ | EV_NMI));
+    c->events &= ~masked;
+    c->step_mode = true;
+    /* a step starting on a breakpoint executes it */
+    e->skip_bp = c->s.seg[S_CS].base + c->s.eip;
+    e->skip_bp_valid = true;
+    sync_clock(e);
+    enum cpu_exit x = cpu_run(c, 1);
+    sync_clock(e);
+    c->step_mode = false;
+    c->events |= masked;
+    e->skip_bp_valid = false;
+    enum vcpu_exit r = x == CPU_EXIT_BUDGET ? VCPU_EXIT_STEP : map_exit(e, x);
+    v->stop.why = r;
+    return r;
+}
+
+static void emu_get_state(struct vcpu *v, struct cpu_state *s)
+{
+    struct cpu *c = emu_of(v)->c;
+    cpu_flags_sync(c);
+    *s = c->s;
+    s->tsc = emu_of(v)->time_base + c->icount;
+}
+
+static void emu_set_state(struct vcpu *v, const struct cpu_state *s)
+{
+    struct cpu *c = emu_of(v)->c;
+    c->s = *s;
+    c->lf.kind = LF_NONE;
+    cpu_set_eflags(c, s->eflags, 0xffffffffu);
+    cpu_set_cpl(c, s->cpl);
+    for (int i = 0; i < 6; i++) cpu_seg_recompute(c, i);
+    if (s->halted) c->events |= EV_HALT;
+    else c->events &= ~EV_HALT;
+    cpu_tlb_flush(c, true);
+}
+
+static size_t virt_rw(struct vcpu *v, u32 lin, void *buf, size_t len, bool write)
+{
+    struct emu *e = emu_of(v);
+    size_t done = 0;
+    while (done < len) {
+        struct cpu_walk w;
+        u32 a = lin + (u32)done;
+        if (!cpu_debug_walk(e->c, a, &w) || !w.present) break;
+        size_t n = 0x1000 - (a & 0xfff);
+        if (n > len - done) n = len - done;
+        size_t got = physmem_debug_rw(v->board.mem, w.paddr, (u8 *)buf + done, n, write);
+        if (write && got) v->ops->mem_changed(v, w.paddr, got);
+        done += got;
+        if (got < n) break;
+    }
+    return done;
+}
+static size_t emu_read_virt(struct vcpu *v, u32 lin, void *buf, size_t len) { return virt_rw(v, lin, buf, len, false); }
+static size_t emu_write_virt(struct vcpu *v, u32 lin, const void *buf, size_t len) { return virt_rw(v, lin, (void *)buf, len, true); }
+
+static bool emu_walk(struct vcpu *v, u32 lin, struct vcpu_walk *out)
+{
+    struct cpu_walk w;
+    bool ok = cpu_debug_walk(emu_of(v)->c, lin, &w);
+    memset(out, 0, sizeof(*out));
+    out->levels = w.levels;
+    for (int i = 0; i < w.levels && i < 3; i++) {
+        out->step[i].table_paddr = w.step[i].table;
+        out->step[i].entry = w.step[i].entry;
+        out->step[i].index = w.step[i].index;
+    }
+    out->present = w.present;
+    out->paddr = w.paddr;
+    out->page_size = w.page_size;
+    out->flags = w.flags;
+    return ok;
+}
+
+static void emu_mem_changed(struct vcpu *v, u64 pa, size_t len)
+{
+    struct emu *e = emu_of(v);
+    for (size_t done = 0; done < len;) {
+        size_t n = 0x1000 - ((pa + done) & 0xfff);
+        if (n > len - done) n = len - done;
+        u8 *p = physmem_ptr(v->board.mem, pa + done, false);
+        if (p) cpu_invalidate_host(e->c, p, n);
+        done += n;
+    }
+}
+
+static int emu_bp_insert(struct vcpu *v, u32 lin)
+{
+    struct emu *e = emu_of(v);
+    for (int i = 0; i < e->nbp; i++)
+        if (e->bp[i] == lin) return 0;
+    if (e->nbp == MAX_BP) return -1;
+    e->bp[e->nbp++] = lin;
+    update_debug_events(e);
+    return 0;
+}
+
+static int emu_bp_remove(struct vcpu *v, u32 lin)
+{
+    struct emu *e = emu_of(v);
+    for (int i = 0; i < e->nbp; i++)
+        if (e->bp[i] == lin) {
+            e->bp[i] = e->bp[--e->nbp];
+            update_debug_events(e);
+            return 0;
+        }
+    return -1;
+}
+
+static int emu_wp_insert(struct vcpu *v, u32 lin, u32 len, enum vcpu_wp_kind k) { return -1; }
+static int emu_wp_remove(struct vcpu *v, u32 lin, u32 len, enum vcpu_wp_kind k) { return -1; }
+static void emu_kick(struct vcpu *v) { cpu_kick(emu_of(v)->c); }
+static void emu_set_intr(struct vcpu *v, bool level) { cpu_set_intr(emu_of(v)->c, level); }
+static void emu_nmi(struct vcpu *v) { cpu_raise_nmi(emu_of(v)->c); }
+static void emu_flush_tlb(struct vcpu *v)
+{
+    cpu_tlb_flush(emu_of(v)->c, true);
+    cpu_dcache_flush(emu_of(v)->c);
+}
+static u64 emu_icount(struct vcpu *v) { return emu_of(v)->c->icount; }
+
+static int emu_tlb_dump(struct vcpu *v, struct vcpu_tlb_entry *out, int max)
+{
+    struct cpu *c = emu_of(v)->c;
+    int n = 0;
+    for (int s = 0; s < 2; s++)
+        for (int k = 0; k < 3; k++)
+            for (unsigned i = 0; i < TLB_SIZE; i++) {
+                const struct tlb_entry *t = k == 0 ? &c->tlb[s].r[i] : k == 1 ? &c->tlb[s].w[i] : &c->tlb[s].x[i];
+                if (t->tag == TLB_INVALID) continue;
+                if (n < max) out[n] = (struct vcpu_tlb_entry){"rwx"[k], s == 1, t->tag, t->paddr, t->pte_flags};
+                n++;
+            }
+    return n;
+}
+
+static void emu_reset(struct vcpu *v)
+{
+    struct emu *e = emu_of(v);
+    cpu_reset(e->c);
+    update_debug_events(e);
+}
+
+static void emu_destroy(struct vcpu *v)
+{
+    struct emu *e = emu_of(v);
+    cpu_free(e->c);
+    free(e);
+}
+
+static const struct vcpu_ops emu_ops = {
+    .name = "interpreter",
+    .destroy = emu_destroy,
+    .reset = emu_reset,
+    .run = emu_run,
+    .step = emu_step,
+    .get_state = emu_get_state,
+    .set_state = emu_set_state,
+    .read_virt = emu_read_virt,
+    .write_virt = emu_write_virt,
+    .walk = emu_walk,
+    .mem_changed = emu_mem_changed,
+    .bp_insert = emu_bp_insert,
+    .bp_remove = emu_bp_remove,
+    .wp_insert = emu_wp_insert,
+    .wp_remove = emu_wp_remove,
+    .kick = emu_kick,
+    .set_intr = emu_set_intr,
+    .nmi = emu_nmi,
+    .flush_tlb = emu_flush_tlb,
+    .tlb_dump = emu_tlb_dump,
+    .icount = emu_icount,
+};
+
+struct vcpu *vcpu_emu_create(const struct vcpu_board *b)
+{
+    struct emu *e = calloc(1, sizeof(*e));
+    if (!e) return NULL;
+    e->v.ops = &emu_ops;
+    e->v.board = *b;
+    struct cpu_bus bus = {
+        .opaque = e,
+        .ptr = bus_ptr,
+        .mmio_read = bus_mmio_read,
+        .mmio_write = bus_mmio_write,
+        .io_in = bus_in,
+        .io_out = bus_out,
+        .intr_ack = bus_ack,
+        .ram = b->mem->ram,
+        .ram_size = b->mem->ram_size,
+    };
+    e->c = cpu_new(&bus);
+    if (!e->c) {
+        free(e);
+        return NULL;
+    }
+    e->time_base = b->clock->now;
+    e->c->bp_hit = bp_hit;
+    e->c->bp_opaque = e;
+    return &e->v;
+}

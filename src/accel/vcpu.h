@@ -1,0 +1,129 @@
+/*
+ * The vcpu seam: the one interface through which the machine loop, the
+ * debugger and the differential tests drive a CPU, whatever engine runs it
+ * (interpreter now; translator and KVM later). Engine switching is a policy
+ * above this interface.
+ *
+ * Addresses: "virt" means linear (after segmentation, before paging); "phys"
+ * means guest-physical. Debug accesses never fault the guest and never have
+ * device side effects.
+ */
+#ifndef VD_ACCEL_VCPU_H
+#define VD_ACCEL_VCPU_H
+#include "base/types.h"
+#include "base/vclock.h"
+#include "cpu/state.h"
+#include "mem/physmem.h"
+
+enum vcpu_exit {
+    VCPU_EXIT_BUDGET,       /* ran the requested number of instructions */
+    VCPU_EXIT_HLT,          /* halted with nothing to do; the machine may skip time */
+    VCPU_EXIT_STOP,         /* vcpu_kick() */
+    VCPU_EXIT_BREAKPOINT,   /* at a debugger breakpoint, not yet executed */
+    VCPU_EXIT_WATCHPOINT,   /* an instruction touched a watched range (it completed) */
+    VCPU_EXIT_STEP,         /* vcpu_step executed one instruction (or delivered one event) */
+    VCPU_EXIT_TRIPLE_FAULT, /* shutdown */
+};
+
+enum vcpu_wp_kind { VCPU_WP_WRITE = 1, VCPU_WP_READ = 2, VCPU_WP_ACCESS = 3 };
+
+struct vcpu_stop {
+    enum vcpu_exit why;
+    u32 addr;               /* breakpoint / watchpoint linear address that hit */
+    enum vcpu_wp_kind wp_kind;
+};
+
+/* What the machine gives an engine: memory, ports and the interrupt controller. */
+struct vcpu_board {
+    struct physmem *mem;
+    struct iomap *ports;
+    struct vclock *clock;
+    int (*intr_ack)(void *opaque);   /* PIC INTA: returns the vector */
+    void *intr_opaque;
+};
+
+/* One page-table walk step, for 'info pg'/'gva2gpa' (no A/D side effects). */
+struct vcpu_walk {
+    int levels;             /* number of valid entries in step[] */
+    struct { u64 table_paddr; u64 entry; int index; } step[3];
+    bool present;
+    u64 paddr;
+    u32 page_size;          /* 4096, 2 MiB or 4 MiB */
+    u32 flags;              /* effective: bit 1 writable, bit 2 user, bit 63>>32 NX in bit 31 */
+};
+
+struct vcpu_tlb_entry {
+    char kind;              /* 'r', 'w' or 'x' */
+    bool user;              /* the user-mode (CPL 3) set */
+    u32 linear, paddr, flags;
+};
+
+struct vcpu;
+struct vcpu_ops {
+    const char *name;
+    void (*destroy)(struct vcpu *v);
+    void (*reset)(struct vcpu *v);
+    enum vcpu_exit (*run)(struct vcpu *v, u64 max_insns);
+    /* Execute exactly one instruction; with irq false, pending interrupts are
+     * not taken (the debugger's single step). */
+    enum vcpu_exit (*step)(struct vcpu *v, bool irq);
+    void (*get_state)(struct vcpu *v, struct cpu_state *s);
+    void (*set_state)(struct vcpu *v, const struct cpu_state *s);
+    size_t (*read_virt)(struct vcpu *v, u32 lin, void *buf, size_t len);
+    size_t (*write_virt)(struct vcpu *v, u32 lin, const void *buf, size_t len);
+    bool (*walk)(struct vcpu *v, u32 lin, struct vcpu_walk *w);
+    /* Physical memory written by someone other than the guest CPU. */
+    void (*mem_changed)(struct vcpu *v, u64 paddr, size_t len);
+    int (*bp_insert)(struct vcpu *v, u32 lin);
+    int (*bp_remove)(struct vcpu *v, u32 lin);
+    int (*wp_insert)(struct vcpu *v, u32 lin, u32 len, enum vcpu_wp_kind kind);
+    int (*wp_remove)(struct vcpu *v, u32 lin, u32 len, enum vcpu_wp_kind kind);
+    void (*kick)(struct vcpu *v);                    /* async-signal-safe */
+    void (*set_intr)(struct vcpu *v, bool level);    /* PIC INTR output */
+    void (*nmi)(struct vcpu *v);
+    void (*flush_tlb)(struct vcpu *v);               /* physical mapping changed (A20) */
+    int (*tlb_dump)(struct vcpu *v, struct vcpu_tlb_entry *out, int max);
+    u64 (*icount)(struct vcpu *v);                   /* instructions retired */
+};
+
+struct vcpu {
+    const struct vcpu_ops *ops;
+    struct vcpu_board board;
+    struct vcpu_stop stop;  /* details of the last exit */
+};
+
+/* Create the interpreter engine. */
+struct vcpu *vcpu_emu_create(const struct vcpu_board *b);
+
+static inline void vcpu_destroy(struct vcpu *v) { v->ops->destroy(v); }
+static inline void vcpu_reset(struct vcpu *v) { v->ops->reset(v); }
+static inline enum vcpu_exit vcpu_run(struct vcpu *v, u64 n) { return v->ops->run(v, n); }
+static inline enum vcpu_exit vcpu_step(struct vcpu *v, bool irq) { return v->ops->step(v, irq); }
+static inline void vcpu_get_state(struct vcpu *v, struct cpu_state *s) { v->ops->get_state(v, s); }
+static inline void vcpu_set_state(struct vcpu *v, const struct cpu_state *s) { v->ops->set_state(v, s); }
+static inline size_t vcpu_read_virt(struct vcpu *v, u32 lin, void *b, size_t n) { return v->ops->read_virt(v, lin, b, n); }
+static inline size_t vcpu_write_virt(struct vcpu *v, u32 lin, const void *b, size_t n) { return v->ops->write_virt(v, lin, b, n); }
+static inline bool vcpu_walk(struct vcpu *v, u32 lin, struct vcpu_walk *w) { return v->ops->walk(v, lin, w); }
+static inline void vcpu_mem_changed(struct vcpu *v, u64 pa, size_t n) { v->ops->mem_changed(v, pa, n); }
+static inline int vcpu_bp_insert(struct vcpu *v, u32 lin) { return v->ops->bp_insert(v, lin); }
+static inline int vcpu_bp_remove(struct vcpu *v, u32 lin) { return v->ops->bp_remove(v, lin); }
+static inline int vcpu_wp_insert(struct vcpu *v, u32 lin, u32 len, enum vcpu_wp_kind k) { return v->ops->wp_insert(v, lin, len, k); }
+static inline int vcpu_wp_remove(struct vcpu *v, u32 lin, u32 len, enum vcpu_wp_kind k) { return v->ops->wp_remove(v, lin, len, k); }
+static inline void vcpu_kick(struct vcpu *v) { v->ops->kick(v); }
+static inline void vcpu_set_intr(struct vcpu *v, bool level) { v->ops->set_intr(v, level); }
+static inline void vcpu_nmi(struct vcpu *v) { v->ops->nmi(v); }
+static inline void vcpu_flush_tlb(struct vcpu *v) { v->ops->flush_tlb(v); }
+static inline u64 vcpu_icount(struct vcpu *v) { return v->ops->icount(v); }
+/* Physical debug access: RAM/ROM only, then tell the engine. */
+static inline size_t vcpu_read_phys(struct vcpu *v, u64 pa, void *b, size_t n)
+{
+    return physmem_debug_rw(v->board.mem, pa, b, n, false);
+}
+static inline size_t vcpu_write_phys(struct vcpu *v, u64 pa, const void *b, size_t n)
+{
+    size_t done = physmem_debug_rw(v->board.mem, pa, (void *)b, n, true);
+    if (done) vcpu_mem_changed(v, pa, done);
+    return done;
+}
+
+#endif

@@ -1,0 +1,218 @@
+/*
+ * struct cpu: the interpreter's CPU. The architectural state (struct
+ * cpu_state) is embedded first; around it sit the interpreter's caches:
+ * lazy flags, the software TLB, the decoded-instruction cache, and the bus
+ * through which the CPU reaches memory and ports without knowing the board.
+ *
+ * Conventions every handler follows (see docs/internals.md):
+ *  - c->s.eip is the address of the current instruction while it runs;
+ *    c->next_eip is preset to eip + len, and a branch writes c->next_eip.
+ *  - A fault is raised with cpu_raise(), which does not return (longjmp to
+ *    the run loop). Handlers therefore do every check and every memory
+ *    access that can fault before they change any register, so a faulting
+ *    instruction leaves no trace (precise exceptions).
+ *  - Arithmetic flags live in c->lf (lazy) until read; use cpu_get_eflags /
+ *    cpu_set_eflags (flags.h) to see or change EFLAGS as a whole.
+ */
+#ifndef VD_CPU_CPU_H
+#define VD_CPU_CPU_H
+#include "base/types.h"
+#include "cpu/state.h"
+#include "x86/insn.h"
+#include <setjmp.h>
+
+struct cpu;
+typedef void (*cpu_handler)(struct cpu *c, const struct x86_insn *i);
+/* Every instruction handler has this signature. */
+#define HANDLER(name) void name(struct cpu *c, const struct x86_insn *i)
+
+/*
+ * The bus: how the CPU reaches the machine. The accel layer fills it.
+ * ram/ram_size let the CPU turn host pointers back into page numbers for
+ * self-modifying-code tracking.
+ */
+struct cpu_bus {
+    void *opaque;
+    /* Host pointer to guest-physical byte paddr for RAM (and ROM on read),
+     * valid to the end of its 4 KiB page; NULL for MMIO/unmapped/ROM-write. */
+    u8 *(*ptr)(void *opaque, u64 paddr, bool write);
+    u32 (*mmio_read)(void *opaque, u64 paddr, unsigned size);
+    void (*mmio_write)(void *opaque, u64 paddr, u32 val, unsigned size);
+    u32 (*io_in)(void *opaque, u16 port, unsigned size);
+    void (*io_out)(void *opaque, u16 port, u32 val, unsigned size);
+    /* Interrupt acknowledge: the vector of the highest pending PIC interrupt. */
+    int (*intr_ack)(void *opaque);
+    u8 *ram;
+    u64 ram_size;
+};
+
+/* ---- software TLB ---- */
+#define TLB_BITS 8
+#define TLB_SIZE (1u << TLB_BITS)
+#define TLB_INVALID 0xfffu   /* low bits set: never equals a masked linear address */
+struct tlb_entry {
+    u32 tag;          /* linear page address, or TLB_INVALID */
+    u32 paddr;        /* physical page address (for 'info tlb' and MMIO) */
+    uintptr_t addend; /* host = linear + addend; 0 for pages that are not RAM/ROM */
+    u32 pte_flags;    /* the effective PTE/PDE flags the walk found (U/S, R/W, G, D, A, NX) */
+    u32 pad;
+};
+struct tlb_set {
+    struct tlb_entry r[TLB_SIZE], w[TLB_SIZE], x[TLB_SIZE];
+};
+
+/* ---- decoded-instruction cache, keyed by the host address of the first byte ---- */
+#define DCACHE_BITS 16
+#define DCACHE_SIZE (1u << DCACHE_BITS)
+struct dcache_entry {
+    const u8 *key;        /* host address of the instruction's first byte; NULL = empty */
+    cpu_handler fn;
+    struct x86_insn in;
+    u8 mode;              /* X86_MODE_16/32 it was decoded for */
+};
+
+/* c->events: anything that needs attention between instructions */
+enum {
+    EV_IRQ = 1u << 0,      /* INTR line from the PIC is high */
+    EV_NMI = 1u << 1,      /* NMI pending */
+    EV_SHADOW = 1u << 2,   /* STI/MOV SS shadow: no interrupt before the next instruction */
+    EV_TF = 1u << 3,       /* EFLAGS.TF is set: trap after the next instruction */
+    EV_STOP = 1u << 4,     /* leave the run loop (debugger, signal, reset request) */
+    EV_DEBUG = 1u << 5,    /* debugger breakpoints or DR7 breakpoints are armed */
+    EV_HALT = 1u << 6,     /* in HLT */
+};
+
+/* why cpu_run returned */
+enum cpu_exit {
+    CPU_EXIT_BUDGET,       /* executed the requested number of instructions */
+    CPU_EXIT_HLT,          /* halted; waiting for an interrupt */
+    CPU_EXIT_STOP,         /* EV_STOP was set (kick) */
+    CPU_EXIT_BREAKPOINT,   /* c->s.eip is at a debugger breakpoint (not executed) */
+    CPU_EXIT_WATCHPOINT,   /* an access hit a debugger watchpoint (instruction completed) */
+    CPU_EXIT_TRIPLE_FAULT, /* shutdown: the machine decides (reset or exit) */
+};
+
+struct lazyflags {
+    u32 res;    /* result of the last flag-setting operation */
+    u32 op1;    /* first source operand */
+    u32 op2;    /* second source operand (or carry-in for ADC/SBB, count for shifts) */
+    u32 kind;   /* LF_* (flags.h); LF_NONE: the arithmetic bits of s.eflags are exact */
+};
+
+/* Per-segment access check, derived from the descriptor cache by
+ * cpu_seg_recompute(): an access of `size` bytes at offset off is allowed
+ * when (ok & kind) and lo <= off and off + size - 1 <= hi. */
+struct segcheck {
+    u32 lo, hi;
+    u8 ok;                  /* SEGCHK_R | SEGCHK_W */
+};
+enum { SEGCHK_R = 1, SEGCHK_W = 2 };
+
+struct cpu {
+    struct cpu_state s;     /* architectural state; hot fields are its first members */
+    struct segcheck segchk[6];
+    u32 next_eip;
+    u32 events;             /* EV_* */
+    struct lazyflags lf;
+    u64 icount;             /* instructions retired */
+    u64 icount_limit;       /* cpu_run stops when icount reaches this */
+    struct tlb_set *tlbc;   /* &tlb[CPL == 3] */
+    u8 code_mode;           /* X86_MODE_16/32: CS.D, kept in sync by segment loads */
+
+    struct cpu_bus bus;
+
+    /* exceptions */
+    jmp_buf *jb;            /* run loop's recovery point */
+    int exc_nest;           /* >0 while delivering an exception (double/triple fault) */
+    int exc_pending_vec;    /* vector being delivered, -1 if none */
+    u32 exc_pending_err;
+    bool exc_has_err;
+
+    /* debugger support (accel/emu): breakpoints and watchpoints */
+    bool (*bp_hit)(void *opaque, u32 linear);  /* consulted when EV_DEBUG is set */
+    void *bp_opaque;
+    u32 wp_hit_addr;        /* address that triggered CPU_EXIT_WATCHPOINT */
+    int wp_hit_kind;
+    bool step_mode;         /* cpu_run returns right after delivering an exception */
+
+    /* self-modifying code: one bit per RAM page that holds decoded instructions */
+    u8 *code_pages;
+
+    /* ---- owned by the system-architecture code (paging, descriptors, MSRs) ---- */
+    u64 mtrr[32];           /* MTRR MSRs as written (reads return them) */
+    u32 cpuid_max;
+
+    struct tlb_set tlb[2];  /* [0] supervisor (CPL 0-2), [1] user (CPL 3) */
+    struct dcache_entry dcache[DCACHE_SIZE];
+};
+
+/* ---- lifetime and execution (interp.c, reset.c) ---- */
+struct cpu *cpu_new(const struct cpu_bus *bus);
+void cpu_free(struct cpu *c);
+void cpu_reset(struct cpu *c);                     /* power-on/reset state */
+enum cpu_exit cpu_run(struct cpu *c, u64 max_insns);
+void cpu_kick(struct cpu *c);                      /* async-safe: makes cpu_run return soon */
+void cpu_set_intr(struct cpu *c, bool level);      /* PIC INTR output */
+void cpu_raise_nmi(struct cpu *c);
+
+/* ---- exceptions (except.c) ---- */
+void cpu_raise(struct cpu *c, int vec, u32 err) VD_NORETURN;      /* with error code */
+void cpu_raise_ne(struct cpu *c, int vec) VD_NORETURN;            /* without error code */
+/* How an interrupt/exception is being delivered. */
+enum intr_kind {
+    INTK_HW,     /* exception or external interrupt: return address is c->s.eip */
+    INTK_SOFT,   /* INT n / INT3 / INTO: gate DPL checked, return address is c->next_eip */
+    INTK_ICEBP,  /* INT1: no DPL check, return address is c->next_eip */
+};
+/* Deliver through the IVT (real mode), IDT (protected mode) or v86 rules.
+ * May raise (nested faults escalate to #DF, then triple fault). */
+void cpu_deliver(struct cpu *c, int vec, enum intr_kind kind, bool has_err, u32 err);
+#define CPU_VEC_TRIPLE (-2)  /* exc_pending_vec value that ends the run with a triple fault */
+
+/* ---- between-instruction events (events.c) ---- */
+/* Returns a cpu_exit code to stop with, or -1 to go on executing. */
+int cpu_events(struct cpu *c);
+
+/* ---- segments (seg.c) ---- */
+/* Recompute segchk[seg] (and code_mode for CS) after s.seg[seg] changed. */
+void cpu_seg_recompute(struct cpu *c, int seg);
+/* A segment check failed: raises #GP(0) or #SS(0) (never returns). */
+void cpu_seg_fault(struct cpu *c, int seg, u32 off, unsigned size, int kind) VD_NORETURN;
+/* Load a segment register the way MOV/POP do in the current mode (all checks). */
+void cpu_load_seg(struct cpu *c, int seg, u16 sel);
+/* Set CPL and switch the TLB set. */
+void cpu_set_cpl(struct cpu *c, int cpl);
+
+/* ---- debugger views (mmu.c): no faults, no accessed/dirty updates ---- */
+struct cpu_walk {
+    int levels;                                        /* valid entries in step[] */
+    struct { u64 table; u64 entry; int index; } step[3]; /* table paddr, entry value, index */
+    bool present;
+    u64 paddr;                                         /* of the linear address */
+    u32 page_size;
+    u32 flags;                                         /* CPU_PTE_* of the final mapping */
+};
+enum { CPU_PTE_P = 1, CPU_PTE_W = 2, CPU_PTE_U = 4, CPU_PTE_A = 0x20, CPU_PTE_D = 0x40, CPU_PTE_G = 0x100, CPU_PTE_NX = 1u << 31 };
+bool cpu_debug_walk(struct cpu *c, u32 lin, struct cpu_walk *w);
+
+/* ---- caches ---- */
+void cpu_tlb_flush(struct cpu *c, bool include_global);
+void cpu_tlb_flush_page(struct cpu *c, u32 linear);
+void cpu_dcache_flush(struct cpu *c);
+/* Guest memory was changed behind the CPU's back (debugger, DMA): drop decoded code. */
+void cpu_invalidate_host(struct cpu *c, const u8 *host, size_t len);
+
+/* Handler selection: op + operand size + register/memory -> handler (dispatch.c). */
+cpu_handler cpu_select_handler(const struct x86_insn *i);
+
+/* Register accessors */
+static inline u8 *cpu_reg8p(struct cpu *c, int r) { return (u8 *)&c->s.gpr[r & 3] + (r >> 2); }
+static inline u8 cpu_reg8(struct cpu *c, int r) { return *cpu_reg8p(c, r); }
+static inline void cpu_set_reg8(struct cpu *c, int r, u8 v) { *cpu_reg8p(c, r) = v; }
+static inline u16 cpu_reg16(struct cpu *c, int r) { return (u16)c->s.gpr[r]; }
+static inline void cpu_set_reg16(struct cpu *c, int r, u16 v) { c->s.gpr[r] = (c->s.gpr[r] & 0xffff0000u) | v; }
+
+static inline bool cpu_pm(const struct cpu *c) { return c->s.cr0 & CR0_PE; }
+static inline bool cpu_v86(const struct cpu *c) { return c->s.eflags & FL_VM; }
+
+#endif

@@ -1,0 +1,57 @@
+/*
+ * Guest physical memory: RAM, the BIOS ROM and the MMIO range map.
+ *
+ *   0x00000000 .. 0x0009FFFF   RAM (conventional memory)
+ *   0x000A0000 .. 0x000BFFFF   VGA window: MMIO map (unmapped reads all ones)
+ *   0x000C0000 .. 0x000DFFFF   RAM (option ROM area)
+ *   0x000E0000 .. 0x000FFFFF   last 128 KiB of the BIOS ROM when one is loaded
+ *                              (read-only alias), otherwise RAM
+ *   0x00100000 .. ram_size-1   RAM
+ *   4 GiB - rom_size .. 4 GiB  BIOS ROM (-bios), read-only
+ *   anything else              MMIO map
+ *
+ * The A20 gate masks address bit 20 of every access while disabled.
+ */
+#ifndef VD_MEM_PHYSMEM_H
+#define VD_MEM_PHYSMEM_H
+#include "base/types.h"
+#include "mem/iomap.h"
+
+#define PHYS_VGA_START 0xA0000u
+#define PHYS_VGA_END 0xC0000u
+#define PHYS_BIOS_SHADOW 0xE0000u
+#define PHYS_MAX_RAM (3ull << 30) /* below the 32-bit PCI/ROM hole */
+
+struct physmem {
+    u8 *ram;
+    u64 ram_size;
+    u8 *rom;          /* NULL when no -bios */
+    u32 rom_size;
+    u32 a20_mask;     /* ~0u when A20 is enabled, ~(1u << 20) when masked */
+    struct iomap mmio;
+    /* Called when the mapping of physical addresses to host memory changes
+     * (A20 toggled): engines drop cached translations. */
+    void (*on_remap)(void *opaque);
+    void *remap_opaque;
+};
+
+/* Returns 0, or -1 with errno when RAM cannot be allocated. */
+int physmem_init(struct physmem *pm, u64 ram_size);
+void physmem_free(struct physmem *pm);
+/* Takes ownership of rom (malloc'd, size a multiple of 64 KiB). */
+void physmem_set_rom(struct physmem *pm, u8 *rom, u32 size);
+void physmem_set_a20(struct physmem *pm, bool enabled);
+
+/* Host pointer to the byte at paddr (A20 applied) if it is RAM, or ROM for a
+ * read; NULL otherwise (MMIO, unmapped, write to ROM). The pointer is valid
+ * to the end of its 4 KiB page. */
+u8 *physmem_ptr(struct physmem *pm, u64 paddr, bool write);
+/* Guest-visible access (RAM, ROM, MMIO); size 1, 2 or 4; must not cross a page. */
+u32 physmem_read(struct physmem *pm, u64 paddr, unsigned size);
+void physmem_write(struct physmem *pm, u64 paddr, u32 val, unsigned size);
+/* Debugger/loader access to RAM and ROM only (no device side effects; ROM is
+ * writable here). Returns the number of bytes transferred before the first
+ * byte that is not RAM/ROM. */
+size_t physmem_debug_rw(struct physmem *pm, u64 paddr, void *buf, size_t len, bool write);
+
+#endif
