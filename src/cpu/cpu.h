@@ -134,6 +134,14 @@ struct cpu {
     u32 wp_hit_addr;        /* address that triggered CPU_EXIT_WATCHPOINT */
     int wp_hit_kind;
     bool step_mode;         /* cpu_run returns right after delivering an exception */
+    /* Debugger watchpoints (accel/emu sets these). While watch_page says a
+     * linear page holds a watch, the MMU must not put that page in the fast
+     * TLB, and every slow-path access to it calls watch_hit; a true return
+     * records wp_hit_* and makes cpu_run return CPU_EXIT_WATCHPOINT after the
+     * instruction completes. */
+    bool (*watch_page)(void *opaque, u32 lin_page);
+    bool (*watch_hit)(void *opaque, u32 lin, unsigned size, bool write);
+    void *watch_opaque;
 
     /* self-modifying code: one bit per RAM page that holds decoded instructions */
     u8 *code_pages;

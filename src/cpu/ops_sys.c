@@ -1,0 +1,4 @@
+/* Placeholder: handlers of this group register here. */
+#include "cpu/dispatch.h"
+
+void cpu_ops_sys_init(void) {}

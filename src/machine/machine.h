@@ -1,0 +1,42 @@
+/*
+ * The PC board: RAM and ROM, the port and MMIO maps, the devices, the
+ * virtual clock and one vcpu, wired together; plus the machine loop that
+ * runs the vcpu in slices bounded by the next device deadline, skips time
+ * over HLT, and handles reset, shutdown and exit requests.
+ *
+ * Contract with the debugger (src/debug): the GDB stub drives the machine
+ * through machine_run()/machine_step() and inspects it through m->cpu (the
+ * vcpu interface) and m->mem; it never touches devices directly except
+ * through the monitor's read-only info functions.
+ */
+#ifndef VD_MACHINE_MACHINE_H
+#define VD_MACHINE_MACHINE_H
+#include "base/types.h"
+#include "base/vclock.h"
+#include "mem/physmem.h"
+#include "mem/iomap.h"
+#include "accel/vcpu.h"
+
+struct machine;
+
+enum machine_stop {
+    MACHINE_BUDGET,       /* ran max_insns instructions (or the clock reached a limit) */
+    MACHINE_EXIT,         /* guest asked to exit (isa-debug-exit, shutdown): m->exit_status */
+    MACHINE_DEBUG,        /* breakpoint / watchpoint / step done: m->cpu->stop says which */
+    MACHINE_INTERRUPTED,  /* machine_interrupt() (Ctrl-C, SIGTERM, debugger) */
+};
+
+/* Run until one of the above. max_insns bounds the work so callers can poll. */
+enum machine_stop machine_run(struct machine *m, u64 max_insns);
+/* Execute one instruction (irq: whether a pending interrupt may be taken first). */
+enum machine_stop machine_step(struct machine *m, bool irq);
+/* Async-signal-safe: make machine_run return MACHINE_INTERRUPTED soon. */
+void machine_interrupt(struct machine *m);
+/* System reset (as the reset button: devices and CPU to power-on state, images kept). */
+void machine_reset(struct machine *m);
+/* Exit status the guest requested (valid after MACHINE_EXIT). */
+int machine_exit_status(const struct machine *m);
+struct vcpu *machine_vcpu(struct machine *m);
+struct physmem *machine_mem(struct machine *m);
+
+#endif
