@@ -37,6 +37,10 @@ void machine_reset(struct machine *m);
 /* Exit status the guest requested (valid after MACHINE_EXIT). */
 int machine_exit_status(const struct machine *m);
 struct vcpu *machine_vcpu(struct machine *m);
+/* Human-readable state of a device for the monitor ("pic", "pit", "serial",
+ * "rtc", ...). Writes at most size bytes (NUL-terminated); returns -1 if the
+ * device is unknown. */
+int machine_info(struct machine *m, const char *what, char *buf, size_t size);
 struct physmem *machine_mem(struct machine *m);
 
 #endif
