@@ -1,0 +1,43 @@
+/*
+ * Intel 8042 keyboard controller at 0x60 (data) / 0x64 (status, command),
+ * with a minimal PS/2 keyboard and mouse behind it. Emulates what kernels
+ * poke: command byte, self tests, enable/disable, output port (A20 through
+ * board_hooks.set_a20; pulsing bit 0 low, i.e. command 0xFE, resets the
+ * system through request_reset), keyboard reset/echo/ID/scan-set commands.
+ * Output bytes raise IRQ1 (keyboard) or IRQ12 (aux) when enabled in the
+ * command byte.
+ */
+#ifndef VD_DEV_I8042_H
+#define VD_DEV_I8042_H
+#include "base/types.h"
+#include "mem/iomap.h"
+#include "mem/irq.h"
+#include "dev/hooks.h"
+
+#define I8042_QUEUE 32
+
+struct i8042 {
+    u8 status;                 /* status register (OBF/IBF/SYS/CMD/KBD-inhibit/AUXB ...) */
+    u8 cmd_byte;               /* controller command byte ("RAM 0") */
+    u8 outport;                /* output port (bit 0 reset, bit 1 A20) */
+    u8 pending_cmd;            /* controller command waiting for its data byte on 0x60 */
+    u8 kbd_pending;            /* keyboard command waiting for its parameter */
+    u8 aux_pending;            /* mouse command waiting for its parameter */
+    u8 scan_set;               /* 1-3 */
+    bool kbd_scanning;         /* keyboard enabled (F4) */
+    u8 queue[I8042_QUEUE];     /* output bytes waiting for the guest */
+    bool queue_aux[I8042_QUEUE];
+    u8 qhead, qcount;
+    u8 obf_byte; bool obf_aux; /* byte in the output buffer (port 0x60) */
+    struct irq_line irq1, irq12;
+    struct board_hooks hooks;
+};
+
+void i8042_init(struct i8042 *k, struct iomap *ports, struct irq_line irq1,
+                struct irq_line irq12, const struct board_hooks *hooks);
+void i8042_reset(struct i8042 *k);
+/* Host keyboard input: scancode bytes (in the current set) queued for the guest. */
+void i8042_key(struct i8042 *k, const u8 *bytes, size_t n);
+int i8042_info(const struct i8042 *k, char *buf, size_t size);
+
+#endif
