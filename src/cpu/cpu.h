@@ -149,6 +149,10 @@ struct cpu {
     /* ---- owned by the system-architecture code (paging, descriptors, MSRs) ---- */
     u64 mtrr[32];           /* MTRR MSRs as written (reads return them) */
     u32 cpuid_max;
+    u64 pdpte[4];           /* PAE: PDPTEs as loaded by the last CR3 write / paging enable */
+    u64 misc_enable;        /* IA32_MISC_ENABLE as written */
+    u32 dr_pending;         /* DR6 B0-B3 bits hit by the instruction with icount dr_pending_at */
+    u64 dr_pending_at;      /* ... delivered as a #DB trap if that instruction retires */
 
     struct tlb_set tlb[2];  /* [0] supervisor (CPL 0-2), [1] user (CPL 3) */
     struct dcache_entry dcache[DCACHE_SIZE];
