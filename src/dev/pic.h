@@ -26,6 +26,7 @@ struct pic_chip {
     bool read_isr;       /* OCW3 RR/RIS: next command-port read returns ISR (else IRR) */
     bool poll;           /* OCW3 P: next read is a poll */
     bool special_mask;   /* OCW3 SMM */
+    bool ltim;           /* ICW1 LTIM: every input level triggered */
 };
 
 struct pic {
