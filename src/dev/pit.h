@@ -17,20 +17,27 @@
 #define PIT_FREQ_HZ 1193182u
 
 struct pit_channel {
-    u32 count;           /* effective initial count in ticks (1..65536 or 1..10000 in BCD) */
-    u16 count_reg;       /* raw value written (0 = max) */
-    u64 load_ns;         /* virtual time the counting period started */
-    bool counting;       /* count loaded and (for modes 1/5) triggered */
-    bool armed;          /* mode 1/5: count written, waiting for a gate edge; mode 0/4 pending */
-    u8 mode, rw_mode, bcd;
+    u8 mode;             /* control word mode bits as written (6, 7 act as 2, 3) */
+    u8 rw_mode;          /* 1 LSB, 2 MSB, 3 LSB then MSB */
+    bool bcd;
     bool gate;
-    bool out_fixed; bool out_fixed_val;  /* output before counting starts */
-    /* latches */
-    bool count_latched; u16 latched_count; u8 latch_read_state;
-    bool status_latched; u8 status;
-    bool null_count;
-    u8 read_state, write_state;  /* for LSB-then-MSB access: 0 = LSB next, 1 = MSB next */
-    u8 write_lsb;
+    u16 count_reg;       /* last count written (0 = maximum) */
+    bool have_count;     /* a count was written since the control word */
+    bool running;        /* counting element counts n ticks from load_ns */
+    u32 n;               /* count in use, in ticks (1..65536, BCD 1..10000) */
+    u64 load_ns;
+    bool paused;         /* mode 0/4 counting suspended by gate low (resumes from held) */
+    u16 held;            /* counter value while not running (register format) */
+    bool held_out;       /* output level while not running */
+    bool pending;        /* mode 2/3: new count takes effect at pending_ns (end of period) */
+    u32 pending_n;
+    u64 pending_ns;
+    bool null_count;     /* count written but not yet loaded into the counting element */
+    bool count_latched, status_latched;
+    u16 latch;
+    u8 status;
+    bool latch_msb, read_msb, write_msb;  /* LSB-then-MSB byte toggles */
+    u8 lsb;              /* first byte of a two-byte count write */
 };
 
 struct pit {
