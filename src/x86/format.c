@@ -1,0 +1,349 @@
+/*
+ * x86_format: Intel-syntax disassembly of a decoded instruction, in the
+ * style of Capstone/objdump ("mov eax, dword ptr [ebx + esi*4 + 0x10]").
+ * Numbers: 0..9 in decimal, larger in hex; sign-extended 8-bit immediates
+ * and displacements print negative ("add eax, -1", "[ebp - 8]").
+ * Far transfers print as "ljmp"/"lcall" as Capstone does.
+ */
+#include "x86/insn.h"
+#include <stdio.h>
+
+static const char *const reg8[8] = {"al", "cl", "dl", "bl", "ah", "ch", "dh", "bh"};
+static const char *const reg16[8] = {"ax", "cx", "dx", "bx", "sp", "bp", "si", "di"};
+static const char *const reg32[8] = {"eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"};
+static const char *const sreg[8] = {"es", "cs", "ss", "ds", "fs", "gs", "?", "?"};
+static const char *const ccname[16] = {"o", "no", "b", "ae", "e", "ne", "be", "a",
+                                       "s", "ns", "p", "np", "l", "ge", "le", "g"};
+
+struct out {
+    char *buf;
+    size_t size, len;
+};
+
+static void put(struct out *o, const char *s)
+{
+    size_t n = strlen(s);
+    if (o->len < o->size) {
+        size_t room = o->size - o->len - 1;
+        memcpy(o->buf + o->len, s, n < room ? n : room);
+        o->buf[o->len + (n < room ? n : room)] = 0;
+    }
+    o->len += n;
+}
+
+static void putf(struct out *o, const char *fmt, ...) VD_PRINTF(2, 3);
+#include <stdarg.h>
+static void putf(struct out *o, const char *fmt, ...)
+{
+    char tmp[64];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(tmp, sizeof(tmp), fmt, ap);
+    va_end(ap);
+    put(o, tmp);
+}
+
+/* Unsigned number: decimal below 10, hex otherwise. */
+static void num(struct out *o, u32 v)
+{
+    if (v < 10) putf(o, "%u", v);
+    else putf(o, "0x%x", v);
+}
+
+/* Signed number, "-0x80" style. */
+static void snum(struct out *o, i32 v)
+{
+    if (v < 0) {
+        put(o, "-");
+        num(o, (u32)-(i64)v);
+    } else {
+        num(o, (u32)v);
+    }
+}
+
+static const char *reg_name(unsigned size, unsigned r)
+{
+    return size == 1 ? reg8[r & 7] : size == 2 ? reg16[r & 7] : reg32[r & 7];
+}
+
+static const char *size_ptr(unsigned size)
+{
+    switch (size) {
+    case 1: return "byte ptr ";
+    case 2: return "word ptr ";
+    case 4: return "dword ptr ";
+    case 6: return "fword ptr ";
+    case 8: return "qword ptr ";
+    case 10: return "tbyte ptr ";
+    default: return "";
+    }
+}
+
+/* ModRM memory operand; size 0 prints no "ptr". */
+static void mem(struct out *o, const struct x86_insn *in, unsigned size)
+{
+    put(o, size_ptr(size));
+    if (in->pfx & X86_PFX_SEG) {
+        put(o, sreg[in->seg & 7]);
+        put(o, ":");
+    }
+    put(o, "[");
+    bool any = false;
+    if (in->base != X86_REG_NONE) {
+        put(o, reg_name(in->asize, in->base));
+        any = true;
+    }
+    if (in->index != X86_REG_NONE) {
+        if (any) put(o, " + ");
+        put(o, reg_name(in->asize, in->index));
+        if (in->scale) putf(o, "*%u", 1u << in->scale);
+        any = true;
+    }
+    if (!any) {
+        num(o, in->asize == 2 ? (u32)in->disp & 0xffff : (u32)in->disp);
+    } else if (in->disp) {
+        i32 d = in->asize == 2 ? (i16)in->disp : in->disp;
+        put(o, d < 0 ? " - " : " + ");
+        num(o, d < 0 ? (u32)-(i64)d : (u32)d);
+    }
+    put(o, "]");
+}
+
+/* String operand DS:[eSI] (override allowed) or ES:[eDI] (fixed). */
+static void strmem(struct out *o, const struct x86_insn *in, unsigned size, bool di)
+{
+    put(o, size_ptr(size));
+    if (di) put(o, "es:");
+    else if (in->pfx & X86_PFX_SEG) {
+        put(o, sreg[in->seg & 7]);
+        put(o, ":");
+    }
+    putf(o, "[%s]", reg_name(in->asize, di ? X86_EDI : X86_ESI));
+}
+
+/* E operand: register (rm) when mod == 3, else memory. */
+static void eop(struct out *o, const struct x86_insn *in, unsigned size)
+{
+    if (in->mod == 3) put(o, reg_name(size, in->rm));
+    else mem(o, in, size);
+}
+
+static void operand(struct out *o, const struct x86_insn *in, unsigned tok, u32 addr)
+{
+    unsigned os = in->osize;
+    switch (tok) {
+    case O_Eb: eop(o, in, 1); break;
+    case O_Ew: eop(o, in, 2); break;
+    case O_Ev: eop(o, in, os); break;
+    case O_Gb: put(o, reg8[in->reg]); break;
+    case O_Gw: put(o, reg16[in->reg]); break;
+    case O_Gv: put(o, reg_name(os, in->reg)); break;
+    case O_Ib: num(o, in->imm & 0xff); break;
+    case O_Ibs: snum(o, (i32)in->imm); break;
+    case O_Iw: num(o, in->imm & 0xffff); break;
+    case O_Iv: case O_Iz: num(o, os == 2 ? in->imm & 0xffff : in->imm); break;
+    case O_Jb: case O_Jz: {
+        u32 t = addr + in->len + in->imm;
+        num(o, os == 2 ? t & 0xffff : t);
+        break;
+    }
+    case O_M: mem(o, in, 0); break;
+    case O_Mp: mem(o, in, os + 2u); break;
+    case O_Mq: mem(o, in, 8); break;
+    case O_Ms: mem(o, in, 0); break;
+    case O_Ma: mem(o, in, os * 2u); break;
+    case O_Ap:
+        num(o, in->imm2 & 0xffff);
+        put(o, ":");
+        num(o, os == 2 ? in->imm & 0xffff : in->imm);
+        break;
+    case O_Ob: mem(o, in, 1); break;
+    case O_Ov: mem(o, in, os); break;
+    case O_Sw: put(o, sreg[in->reg]); break;
+    case O_Cd: putf(o, "cr%u", in->reg); break;
+    case O_Dd: putf(o, "dr%u", in->reg); break;
+    case O_Rd: put(o, reg32[in->rm]); break;
+    case O_Zb: put(o, reg8[in->opcode & 7]); break;
+    case O_Zv: put(o, reg_name(os, in->opcode & 7)); break;
+    case O_Zd: put(o, reg32[in->opcode & 7]); break;
+    case O_AL: put(o, "al"); break;
+    case O_CL: put(o, "cl"); break;
+    case O_DX: put(o, "dx"); break;
+    case O_eAX: put(o, os == 2 ? "ax" : "eax"); break;
+    case O_ONE: put(o, "1"); break;
+    case O_ES: case O_CS: case O_SS: case O_DS: case O_FS: case O_GS:
+        put(o, sreg[tok - O_ES]);
+        break;
+    case O_Xb: strmem(o, in, 1, false); break;
+    case O_Xv: strmem(o, in, os, false); break;
+    case O_Yb: strmem(o, in, 1, true); break;
+    case O_Yv: strmem(o, in, os, true); break;
+    default: break;
+    }
+}
+
+/* "a|b": a for 16-bit, b for 32-bit (operand size, or address size). */
+static void mnemonic(struct out *o, const char *m, unsigned size)
+{
+    const char *bar = strchr(m, '|');
+    if (!bar) {
+        put(o, m);
+    } else if (size == 2) {
+        char tmp[32];
+        size_t n = (size_t)(bar - m) < sizeof(tmp) - 1 ? (size_t)(bar - m) : sizeof(tmp) - 1;
+        memcpy(tmp, m, n);
+        tmp[n] = 0;
+        put(o, tmp);
+    } else {
+        put(o, bar + 1);
+    }
+}
+
+/* ---- x87 escapes (D8-DF): names from the Intel opcode map, Appendix A.4 ---- */
+
+/* Memory forms: [opcode - D8][reg] -> mnemonic, operand size (0: no "ptr"). */
+static const struct { const char *m; u8 size; } x87_mem[8][8] = {
+    {{"fadd", 4}, {"fmul", 4}, {"fcom", 4}, {"fcomp", 4}, {"fsub", 4}, {"fsubr", 4}, {"fdiv", 4}, {"fdivr", 4}},
+    {{"fld", 4}, {NULL, 0}, {"fst", 4}, {"fstp", 4}, {"fldenv", 0}, {"fldcw", 2}, {"fnstenv", 0}, {"fnstcw", 2}},
+    {{"fiadd", 4}, {"fimul", 4}, {"ficom", 4}, {"ficomp", 4}, {"fisub", 4}, {"fisubr", 4}, {"fidiv", 4}, {"fidivr", 4}},
+    {{"fild", 4}, {"fisttp", 4}, {"fist", 4}, {"fistp", 4}, {NULL, 0}, {"fld", 10}, {NULL, 0}, {"fstp", 10}},
+    {{"fadd", 8}, {"fmul", 8}, {"fcom", 8}, {"fcomp", 8}, {"fsub", 8}, {"fsubr", 8}, {"fdiv", 8}, {"fdivr", 8}},
+    {{"fld", 8}, {"fisttp", 8}, {"fst", 8}, {"fstp", 8}, {"frstor", 0}, {NULL, 0}, {"fnsave", 0}, {"fnstsw", 2}},
+    {{"fiadd", 2}, {"fimul", 2}, {"ficom", 2}, {"ficomp", 2}, {"fisub", 2}, {"fisubr", 2}, {"fidiv", 2}, {"fidivr", 2}},
+    {{"fild", 2}, {"fisttp", 2}, {"fist", 2}, {"fistp", 2}, {"fbld", 10}, {"fild", 8}, {"fbstp", 10}, {"fistp", 8}},
+};
+
+/* Register forms with ST(i): [opcode - D8][reg] -> mnemonic and operand shape. */
+enum { ST_NONE, ST_I, ST_0_I, ST_I_0 };
+static const struct { const char *m; u8 shape; } x87_reg[8][8] = {
+    {{"fadd", ST_I}, {"fmul", ST_I}, {"fcom", ST_I}, {"fcomp", ST_I},
+     {"fsub", ST_I}, {"fsubr", ST_I}, {"fdiv", ST_I}, {"fdivr", ST_I}},
+    {{"fld", ST_I}, {"fxch", ST_I}, {NULL, 0}, {NULL, 0}, {NULL, 0}, {NULL, 0}, {NULL, 0}, {NULL, 0}},
+    {{"fcmovb", ST_0_I}, {"fcmove", ST_0_I}, {"fcmovbe", ST_0_I}, {"fcmovu", ST_0_I},
+     {NULL, 0}, {NULL, 0}, {NULL, 0}, {NULL, 0}},
+    {{"fcmovnb", ST_0_I}, {"fcmovne", ST_0_I}, {"fcmovnbe", ST_0_I}, {"fcmovnu", ST_0_I},
+     {NULL, 0}, {"fucomi", ST_0_I}, {"fcomi", ST_0_I}, {NULL, 0}},
+    {{"fadd", ST_I_0}, {"fmul", ST_I_0}, {"fcom", ST_I}, {"fcomp", ST_I},
+     {"fsubr", ST_I_0}, {"fsub", ST_I_0}, {"fdivr", ST_I_0}, {"fdiv", ST_I_0}},
+    {{"ffree", ST_I}, {"fxch", ST_I}, {"fst", ST_I}, {"fstp", ST_I},
+     {"fucom", ST_I}, {"fucomp", ST_I}, {NULL, 0}, {NULL, 0}},
+    {{"faddp", ST_I}, {"fmulp", ST_I}, {"fcomp", ST_I}, {NULL, 0},
+     {"fsubrp", ST_I}, {"fsubp", ST_I}, {"fdivrp", ST_I}, {"fdivp", ST_I}},
+    {{"ffreep", ST_I}, {"fxch", ST_I}, {"fstp", ST_I}, {"fstp", ST_I},
+     {NULL, 0}, {"fucomip", ST_0_I}, {"fcomip", ST_0_I}, {NULL, 0}},
+};
+
+/* Register forms without ST(i) operands: D9 D0-FF, DA E9, DB E0-E4, DE D9, DF E0. */
+static const char *x87_special(unsigned esc, unsigned modrm)
+{
+    static const char *const d9[48] = {
+        [0x00] = "fnop",
+        [0x10] = "fchs", [0x11] = "fabs", [0x14] = "ftst", [0x15] = "fxam",
+        [0x18] = "fld1", [0x19] = "fldl2t", [0x1A] = "fldl2e", [0x1B] = "fldpi",
+        [0x1C] = "fldlg2", [0x1D] = "fldln2", [0x1E] = "fldz",
+        [0x20] = "f2xm1", [0x21] = "fyl2x", [0x22] = "fptan", [0x23] = "fpatan",
+        [0x24] = "fxtract", [0x25] = "fprem1", [0x26] = "fdecstp", [0x27] = "fincstp",
+        [0x28] = "fprem", [0x29] = "fyl2xp1", [0x2A] = "fsqrt", [0x2B] = "fsincos",
+        [0x2C] = "frndint", [0x2D] = "fscale", [0x2E] = "fsin", [0x2F] = "fcos",
+    };
+    switch (esc) {
+    case 1: return modrm >= 0xD0 ? d9[modrm - 0xD0] : NULL;
+    case 2: return modrm == 0xE9 ? "fucompp" : NULL;
+    case 3:
+        switch (modrm) {
+        case 0xE0: return "fneni";
+        case 0xE1: return "fndisi";
+        case 0xE2: return "fnclex";
+        case 0xE3: return "fninit";
+        case 0xE4: return "fsetpm";
+        default: return NULL;
+        }
+    case 6: return modrm == 0xD9 ? "fcompp" : NULL;
+    case 7: return modrm == 0xE0 ? "fnstsw" : NULL;
+    default: return NULL;
+    }
+}
+
+static void format_x87(struct out *o, const struct x86_insn *in)
+{
+    unsigned esc = in->opcode & 7;
+    if (in->mod != 3) {
+        const char *m = x87_mem[esc][in->reg].m;
+        if (!m) {
+            put(o, "(bad)");
+            return;
+        }
+        put(o, m);
+        put(o, " ");
+        mem(o, in, x87_mem[esc][in->reg].size);
+        return;
+    }
+    const char *m = x87_special(esc, in->modrm);
+    if (m) {
+        put(o, m);
+        if (esc == 7) put(o, " ax");
+        return;
+    }
+    m = x87_reg[esc][in->reg].m;
+    if (!m || (esc == 1 && in->reg >= 2) || (esc == 6 && in->reg == 3) ||
+        (esc == 3 && in->reg == 4) || (esc == 7 && in->reg == 4)) {
+        put(o, "(bad)");
+        return;
+    }
+    put(o, m);
+    switch (x87_reg[esc][in->reg].shape) {
+    case ST_I: putf(o, " st(%u)", in->rm); break;
+    case ST_0_I: putf(o, " st(0), st(%u)", in->rm); break;
+    case ST_I_0: putf(o, " st(%u), st(0)", in->rm); break;
+    }
+}
+
+int x86_format(const struct x86_insn *in, u32 addr, char *buf, size_t size)
+{
+    struct out o = {buf, size, 0};
+    const struct x86_form *f = &x86_forms[in->op];
+    if (size) buf[0] = 0;
+
+    if (in->op == X86_OP_UD) {
+        put(&o, "(bad)");
+        return (int)o.len;
+    }
+    if (in->pfx & X86_PFX_LOCK) put(&o, "lock ");
+    if (f->flags & F_STRING) {
+        bool cmp = in->op == X86_OP_CMPSB || in->op == X86_OP_CMPSV ||
+                   in->op == X86_OP_SCASB || in->op == X86_OP_SCASV;
+        if (in->pfx & X86_PFX_REP) put(&o, cmp ? "repe " : "rep ");
+        else if (in->pfx & X86_PFX_REPNE) put(&o, "repne ");
+    }
+    if (in->op == X86_OP_ESC) {
+        format_x87(&o, in);
+        return (int)o.len;
+    }
+
+    switch (in->op) {
+    case X86_OP_JCC_Jb: case X86_OP_JCC_Jz:
+        put(&o, "j");
+        put(&o, ccname[in->cc]);
+        break;
+    case X86_OP_SETCC_Eb:
+        put(&o, "set");
+        put(&o, ccname[in->cc]);
+        break;
+    case X86_OP_CMOVCC_GvEv:
+        put(&o, "cmov");
+        put(&o, ccname[in->cc]);
+        break;
+    case X86_OP_CALLF_Ap: case X86_OP_CALLF_Mp: put(&o, "lcall"); break;
+    case X86_OP_JMPF_Ap: case X86_OP_JMPF_Mp: put(&o, "ljmp"); break;
+    default:
+        mnemonic(&o, f->mnem, (f->flags & F_ASIZE_MNEM) ? in->asize : in->osize);
+        break;
+    }
+
+    for (unsigned k = 0; k < 3 && f->opnd[k] != O_NONE; k++) {
+        put(&o, k ? ", " : " ");
+        if (k == 1 && f->opnd[0] == O_Iw && f->opnd[1] == O_Ib) num(&o, in->imm2 & 0xff); /* ENTER */
+        else operand(&o, in, f->opnd[k], addr);
+    }
+    return (int)o.len;
+}
