@@ -1,7 +1,7 @@
 /* Lazy arithmetic flags. */
 #include "cpu/flags.h"
 
-static const u8 parity_table[256] = {
+const u8 cpu_parity_table[256] = {
 #define P2(n) n, n ^ 1, n ^ 1, n
 #define P4(n) P2(n), P2(n ^ 1), P2(n ^ 1), P2(n)
 #define P6(n) P4(n), P4(n ^ 1), P4(n ^ 1), P4(n)
@@ -21,7 +21,7 @@ static u32 compute(struct cpu *c)
     u32 sign = 1u << (bytes * 8 - 1);
     u32 res = l->res & mask, a = l->op1 & mask, b = l->op2 & mask;
     u32 f = 0;
-    if (parity_table[res & 0xff]) f |= FL_PF;
+    if (cpu_parity_table[res & 0xff]) f |= FL_PF;
     if (res == 0) f |= FL_ZF;
     if (res & sign) f |= FL_SF;
     switch ((l->kind - 1) / 3) {
@@ -63,6 +63,9 @@ static u32 compute(struct cpu *c)
         if (res == sign - 1) f |= FL_OF;
         f |= (a ^ 1 ^ res) & FL_AF;
         break;
+    case 7: /* RES: CF/AF/OF given */
+        f |= l->op1 & (FL_CF | FL_AF | FL_OF);
+        break;
     }
     return f;
 }
@@ -82,7 +85,7 @@ void cpu_set_eflags(struct cpu *c, u32 val, u32 mask)
     else c->events &= ~EV_TF;
 }
 
-bool cpu_cf(struct cpu *c) { return cpu_get_eflags(c) & FL_CF; }
+bool cpu_cf(struct cpu *c) { return lf_cf(c); }
 bool cpu_zf(struct cpu *c) { return cpu_get_eflags(c) & FL_ZF; }
 bool cpu_sf(struct cpu *c) { return cpu_get_eflags(c) & FL_SF; }
 bool cpu_of(struct cpu *c) { return cpu_get_eflags(c) & FL_OF; }
