@@ -80,6 +80,7 @@ enum {
     EV_STOP = 1u << 4,     /* leave the run loop (debugger, signal, reset request) */
     EV_DEBUG = 1u << 5,    /* debugger breakpoints or DR7 breakpoints are armed */
     EV_HALT = 1u << 6,     /* in HLT */
+    EV_TRACE = 1u << 7,    /* protection model: single-step #DB or RF clear due at the next boundary */
 };
 
 /* why cpu_run returned */
@@ -153,6 +154,10 @@ struct cpu {
     u64 misc_enable;        /* IA32_MISC_ENABLE as written */
     u32 dr_pending;         /* DR6 B0-B3 bits hit by the instruction with icount dr_pending_at */
     u64 dr_pending_at;      /* ... delivered as a #DB trap if that instruction retires */
+
+    /* ---- owned by the protection model (events.c, except.c) ---- */
+    u64 trace_at;           /* icount of the instruction that began with TF=1 ... */
+    bool trace_pending;     /* ... whose single-step #DB is due when it retires */
 
     struct tlb_set tlb[2];  /* [0] supervisor (CPL 0-2), [1] user (CPL 3) */
     struct dcache_entry dcache[DCACHE_SIZE];
