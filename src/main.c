@@ -1,3 +1,304 @@
-/* PLACEHOLDER: the command line replaces this file. */
+/*
+ * vdebug's command line: QEMU's spelling where the meaning is the same.
+ * Exit status: the guest's (isa-debug-exit: (v << 1) | 1); 0 after a shutdown
+ * or a stop by signal (as QEMU); 1 for a bad image or host error; 2 for a bad
+ * command line; 124 when -icount-limit stops the guest.
+ */
+#include "machine/config.h"
+#include "machine/machine.h"
+#include "machine/chardev.h"
+#include "debug/gdbstub.h"
+#include "base/log.h"
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
-int main(void) { puts("vdebug"); return 0; }
+#include <stdlib.h>
+#include <unistd.h>
+
+#define VDEBUG_VERSION "0.1"
+
+static const char usage[] =
+    "usage: vdebug [options]\n"
+    "A whole-PC x86 (IA-32) virtual machine for debugging OS kernels.\n"
+    "\n"
+    "Guest:\n"
+    "  -kernel FILE        boot a multiboot v1 kernel (ELF32 or a.out kludge)\n"
+    "  -append STR         kernel command line (after the kernel path, as QEMU passes it)\n"
+    "  -initrd FILE[ ARGS][,FILE...]  multiboot modules (',,' is a literal comma)\n"
+    "  -bios FILE          raw ROM image (multiple of 64 KiB, up to 16 MiB) mapped below 4 GiB;\n"
+    "                      the CPU starts at its reset vector F000:FFF0\n"
+    "  -m SIZE             RAM size, default 128M (plain number = MiB; K, M, G suffixes; at most 3G)\n"
+    "\n"
+    "Devices:\n"
+    "  -serial SPEC        COM1 backend, again for COM2: stdio, file:PATH, null, none (no port),\n"
+    "                      tcp:127.0.0.1:PORT,server[,nowait]   (default: stdio)\n"
+    "  -debugcon SPEC      debug console on port 0xE9: stdio, file:PATH, none\n"
+    "  -device isa-debug-exit[,iobase=PORT][,iosize=N]\n"
+    "                      exit device: writing V exits with status (V << 1) | 1\n"
+    "                      (defaults iobase=0x501, iosize=2, as QEMU)\n"
+    "  -nographic          accepted (vdebug has no display)\n"
+    "  -display none       accepted (vdebug has no display)\n"
+    "  -nodefaults         accepted; with it, no serial port unless -serial is given\n"
+    "\n"
+    "Machine:\n"
+    "  -no-reboot          exit (status 0) on triple fault or guest reset instead of resetting\n"
+    "  -no-shutdown        on shutdown, stop the guest (state kept for GDB) instead of exiting\n"
+    "  -icount-limit N     stop after N guest instructions with status 124 (deterministic watchdog)\n"
+    "\n"
+    "Debugging:\n"
+    "  -s                  shorthand for -gdb tcp::1234\n"
+    "  -S                  hold the CPU at its first instruction until GDB continues\n"
+    "  -gdb tcp::PORT      GDB remote stub on 127.0.0.1:PORT (tcp:HOST:PORT to choose the address)\n"
+    "  -d ITEM[,ITEM...]   log items (-d help lists them)\n"
+    "  -D FILE             write the log to FILE instead of stderr\n"
+    "\n"
+    "  -h, --help          this help\n"
+    "  --version           version\n";
+
+static struct machine *the_machine;
+static volatile sig_atomic_t got_signal;
+
+static void on_signal(int sig)
+{
+    if (got_signal) { /* second signal: the guest did not stop; leave now */
+        hostchar_restore_terminal();
+        _exit(1);
+    }
+    got_signal = sig;
+    if (the_machine) machine_interrupt(the_machine);
+}
+
+static VD_NORETURN void usage_error(const char *fmt, ...) VD_PRINTF(1, 2);
+static void usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("vdebug: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs(" (see vdebug -h)\n", stderr);
+    exit(2);
+}
+
+/* "-m" sizes: a number with an optional K/M/G/T suffix (no suffix = MiB);
+ * QEMU's "size=" prefix is accepted. Returns 0 or -1. */
+static int parse_size(const char *s, u64 *out)
+{
+    if (!strncmp(s, "size=", 5)) s += 5;
+    if (*s < '0' || *s > '9') return -1;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno) return -1;
+    unsigned shift = 20;
+    if (*end) {
+        switch (*end) {
+        case 'k': case 'K': shift = 10; break;
+        case 'm': case 'M': shift = 20; break;
+        case 'g': case 'G': shift = 30; break;
+        case 't': case 'T': shift = 40; break;
+        case 'b': case 'B': shift = 0; break;
+        default: return -1;
+        }
+        if (end[1] && !((end[1] == 'i' || end[1] == 'B') && (!end[2] || (end[1] == 'i' && end[2] == 'B' && !end[3]))))
+            return -1;
+    }
+    if (v > (UINT64_MAX >> shift)) return -1;
+    *out = (u64)v << shift;
+    return 0;
+}
+
+static int parse_u64(const char *s, u64 *out)
+{
+    if (*s < '0' || *s > '9') return -1;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (errno || *end) return -1;
+    *out = v;
+    return 0;
+}
+
+static void parse_device(const char *spec, struct machine_config *c)
+{
+    size_t n = strcspn(spec, ",");
+    if (n != 14 || strncmp(spec, "isa-debug-exit", 14))
+        usage_error("-device %.*s: unsupported device (vdebug provides isa-debug-exit)", (int)n, spec);
+    c->exit_device = true;
+    const char *p = spec + n;
+    while (*p == ',') {
+        p++;
+        size_t len = strcspn(p, ",");
+        char opt[64];
+        if (len >= sizeof(opt)) usage_error("-device %s: malformed option", spec);
+        memcpy(opt, p, len);
+        opt[len] = 0;
+        u64 v;
+        char *eq = strchr(opt, '=');
+        if (!eq || parse_u64(eq + 1, &v) < 0) usage_error("-device %s: malformed option '%s'", spec, opt);
+        *eq = 0;
+        if (!strcmp(opt, "iobase") && v <= 0xffff) c->exit_iobase = (u16)v;
+        else if (!strcmp(opt, "iosize") && v >= 1 && v <= 4) c->exit_iosize = (u16)v;
+        else usage_error("-device %s: bad option '%s=%s' (iobase=0..0xffff, iosize=1..4)", spec, opt, eq + 1);
+        p += len;
+    }
+    if ((u32)c->exit_iobase + c->exit_iosize > 0x10000) usage_error("-device %s: ports past 0xffff", spec);
+}
+
+struct opts {
+    struct machine_config cfg;
+    const char *gdb;
+    bool start_stopped;
+    bool nodefaults;
+    int nserial;
+    const char *log_file;
+};
+
+static void parse_args(int argc, char **argv, struct opts *o)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (a[0] != '-' || !a[1]) usage_error("unexpected argument '%s'", a);
+        const char *name = a[1] == '-' ? a + 2 : a + 1; /* QEMU accepts --opt too */
+#define FLAG(s) (!strcmp(name, s))
+#define ARG() (i + 1 < argc ? argv[++i] : (usage_error("%s: missing argument", a), (char *)NULL))
+        if (FLAG("h") || FLAG("help")) {
+            fputs(usage, stdout);
+            exit(0);
+        } else if (FLAG("version")) {
+            printf("vdebug version " VDEBUG_VERSION "\n");
+            exit(0);
+        } else if (FLAG("kernel")) o->cfg.kernel = ARG();
+        else if (FLAG("initrd")) o->cfg.initrd = ARG();
+        else if (FLAG("append")) o->cfg.append = ARG();
+        else if (FLAG("bios")) o->cfg.bios = ARG();
+        else if (FLAG("m")) {
+            const char *v = ARG();
+            u64 size;
+            if (parse_size(v, &size) < 0) usage_error("-m %s: malformed size (e.g. 128M, 1G)", v);
+            if (size > (3ull << 30))
+                usage_error("-m %s: at most 3 GiB of RAM fits below the 32-bit PCI/ROM hole", v);
+            if (size < (2u << 20)) usage_error("-m %s: at least 2 MiB of RAM is needed", v);
+            if (size & 0xfff) usage_error("-m %s: not a multiple of 4 KiB", v);
+            o->cfg.ram_size = size;
+        } else if (FLAG("serial")) {
+            const char *v = ARG();
+            char err[256];
+            if (o->nserial == 2) usage_error("-serial %s: at most two serial ports (COM1, COM2)", v);
+            if (hostchar_check(v, "serial", err, sizeof(err)) < 0) usage_error("%s", err);
+            o->cfg.serial[o->nserial++] = v;
+        } else if (FLAG("debugcon")) {
+            const char *v = ARG();
+            char err[256];
+            if (hostchar_check(v, "debugcon", err, sizeof(err)) < 0) usage_error("%s", err);
+            o->cfg.debugcon = v;
+        } else if (FLAG("device")) parse_device(ARG(), &o->cfg);
+        else if (FLAG("nographic")) {
+        } else if (FLAG("nodefaults")) o->nodefaults = true;
+        else if (FLAG("display")) {
+            const char *v = ARG();
+            if (strcmp(v, "none")) usage_error("-display %s: vdebug has no display (only -display none)", v);
+        } else if (FLAG("no-reboot")) o->cfg.no_reboot = true;
+        else if (FLAG("no-shutdown")) o->cfg.no_shutdown = true;
+        else if (FLAG("icount-limit")) {
+            const char *v = ARG();
+            if (parse_u64(v, &o->cfg.icount_limit) < 0 || !o->cfg.icount_limit)
+                usage_error("-icount-limit %s: expected a positive instruction count", v);
+        } else if (FLAG("d")) {
+            const char *v = ARG();
+            const char *bad;
+            size_t badlen;
+            if (!strcmp(v, "help")) {
+                vd_log_list(stdout);
+                exit(0);
+            }
+            if (vd_log_parse(v, &vd_log_mask, &bad, &badlen) < 0)
+                usage_error("-d %s: unknown log item '%.*s' (-d help lists them)", v, (int)badlen, bad);
+        } else if (FLAG("D")) o->log_file = ARG();
+        else if (FLAG("s")) o->gdb = "tcp::1234";
+        else if (FLAG("S")) o->start_stopped = true;
+        else if (FLAG("gdb")) o->gdb = ARG();
+        else usage_error("unknown option '%s'", a);
+#undef FLAG
+#undef ARG
+    }
+}
+
+int main(int argc, char **argv)
+{
+    struct opts o = {0};
+    machine_config_init(&o.cfg);
+    parse_args(argc, argv, &o);
+    if (!o.nserial && !o.nodefaults) o.cfg.serial[0] = "stdio"; /* no display: the serial console is the terminal */
+    for (int i = 0; i < 2; i++)
+        if (o.cfg.serial[i] && !strcmp(o.cfg.serial[i], "none")) o.cfg.serial[i] = NULL;
+    if (o.cfg.debugcon && !strcmp(o.cfg.debugcon, "none")) o.cfg.debugcon = NULL;
+    if (o.start_stopped && !o.gdb) {
+        /* QEMU would wait for its monitor; vdebug's monitor is GDB's */
+        fprintf(stderr, "vdebug: -S without -s/-gdb: the GDB stub listens on tcp::1234\n");
+        o.gdb = "tcp::1234";
+    }
+    o.cfg.gdb = o.gdb != NULL;
+    if (o.log_file && vd_log_open(o.log_file) < 0) {
+        fprintf(stderr, "vdebug: -D %s: cannot open: %s\n", o.log_file, strerror(errno));
+        return 1;
+    }
+
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal; /* no SA_RESTART: blocking waits return to notice the signal */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    struct machine *m = machine_create(&o.cfg);
+    if (!m) {
+        vd_log_close();
+        return 1;
+    }
+    the_machine = m;
+
+    int status;
+    if (o.gdb) {
+        struct gdbstub *g = gdbstub_open(o.gdb, m);
+        if (!g) {
+            the_machine = NULL;
+            machine_destroy(m);
+            vd_log_close();
+            return 1;
+        }
+        status = gdbstub_run(g, o.start_stopped);
+        gdbstub_close(g);
+    } else {
+        for (;;) {
+            if (got_signal) {
+                fprintf(stderr, "vdebug: terminating on signal %d\n", (int)got_signal);
+                status = 0;
+                break;
+            }
+            enum machine_stop st = machine_run(m, UINT64_MAX);
+            if (st == MACHINE_EXIT) {
+                status = machine_exit_status(m);
+                break;
+            }
+            if (st == MACHINE_BUDGET && machine_idle(m)) {
+                /* stopped under -no-shutdown: wait for Ctrl-C (no lost wake-up) */
+                sigprocmask(SIG_BLOCK, &block, &old);
+                if (!got_signal) sigsuspend(&old);
+                sigprocmask(SIG_SETMASK, &old, NULL);
+            }
+        }
+    }
+    the_machine = NULL;
+    machine_destroy(m);
+    vd_log_close();
+    hostchar_restore_terminal();
+    return status;
+}

@@ -43,4 +43,15 @@ struct vcpu *machine_vcpu(struct machine *m);
 int machine_info(struct machine *m, const char *what, char *buf, size_t size);
 struct physmem *machine_mem(struct machine *m);
 
+/* Added by the board (additive): */
+/* True after machine_run returned MACHINE_BUDGET because the guest cannot make
+ * progress by itself: it is halted with nothing armed that could wake it, or
+ * paused after a shutdown under -no-shutdown. A caller that has its own
+ * descriptors (the GDB socket) should wait on them and on machine_poll_fds()
+ * instead of calling machine_run again at once. */
+bool machine_idle(const struct machine *m);
+/* Host input descriptors (serial backend) worth poll()ing while idle: when one
+ * is readable, machine_run makes progress. Returns how many it wrote. */
+int machine_poll_fds(struct machine *m, int *fds, int max);
+
 #endif

@@ -1,0 +1,45 @@
+/*
+ * What the command line asks of the machine, and the calls that build and
+ * tear it down. main() fills struct machine_config from argv; machine_create
+ * loads every image and wires the board, or prints one clear error and
+ * returns NULL with nothing half-started.
+ */
+#ifndef VD_MACHINE_CONFIG_H
+#define VD_MACHINE_CONFIG_H
+#include "base/types.h"
+
+struct machine;
+
+#define MACHINE_DEFAULT_RAM (128ull << 20)
+
+struct machine_config {
+    u64 ram_size;                 /* bytes; default MACHINE_DEFAULT_RAM */
+    const char *kernel;           /* -kernel FILE (multiboot) */
+    const char *initrd;           /* -initrd FILE[ args][,FILE...] (multiboot modules) */
+    const char *append;           /* -append STR */
+    const char *bios;             /* -bios FILE */
+    const char *serial[2];        /* -serial specs for COM1, COM2; NULL = none */
+    const char *debugcon;         /* -debugcon spec; NULL = "none" */
+    bool exit_device;             /* -device isa-debug-exit */
+    u16 exit_iobase, exit_iosize; /* QEMU's defaults: 0x501, 2 */
+    bool no_reboot;               /* reset requests and triple faults end the run */
+    bool no_shutdown;             /* on guest shutdown, stop instead of exiting */
+    bool gdb;                     /* a GDB stub drives the machine: never exit on a dead halt */
+    u64 icount_limit;             /* 0 = none; else stop after this many instructions */
+};
+
+void machine_config_init(struct machine_config *c);
+/* Returns NULL after printing "vdebug: ..." to stderr. */
+struct machine *machine_create(const struct machine_config *c);
+void machine_destroy(struct machine *m);
+
+/* Why the last machine_run ended with MACHINE_EXIT: for main()'s message. */
+enum machine_exit_reason {
+    MEXIT_GUEST,         /* isa-debug-exit: status (v << 1) | 1 */
+    MEXIT_SHUTDOWN,      /* triple fault or reset request under -no-reboot: status 0 */
+    MEXIT_HALTED,        /* HLT that nothing can wake (IF=0, no GDB): status 0 */
+    MEXIT_ICOUNT,        /* -icount-limit reached: status 124 */
+};
+enum machine_exit_reason machine_exit_reason(const struct machine *m);
+
+#endif

@@ -1,0 +1,224 @@
+/*
+ * The machine loop. The vcpu runs in slices that end at the next device
+ * deadline (1 instruction = 1 virtual ns), so timers fire at exact virtual
+ * times whatever the slicing: runs are deterministic. Between slices the loop
+ * fires expired timers, passes host input to the devices, and handles the
+ * requests devices and signals left (exit, reset, interrupt).
+ *
+ * HLT: with IF=1 the clock skips to the next deadline; with nothing armed the
+ * loop waits for host input (never for wall-clock time). A halt nothing can
+ * end (IF=0, or IF=1 with no timer and no input source) ends the run with a
+ * message, unless a debugger drives the machine: then the machine reports
+ * itself idle and the debugger waits on its own socket.
+ *
+ * Triple faults and reset requests reset the machine; under -no-reboot they
+ * shut it down (exit status 0, as QEMU), and under -no-shutdown a shutdown
+ * pauses the machine with its state intact for inspection.
+ */
+#include "machine/pc.h"
+#include "base/log.h"
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+
+/* Longest slice: bounds the latency of host input and of the icount limit check. */
+#define SLICE_MAX (1u << 20)
+
+static void where(struct machine *m, char *buf, size_t size)
+{
+    struct cpu_state s;
+    vcpu_get_state(m->cpu, &s);
+    snprintf(buf, size, "%04x:%08x", s.seg[S_CS].sel, s.eip);
+}
+
+static bool guest_if(struct machine *m)
+{
+    struct cpu_state s;
+    vcpu_get_state(m->cpu, &s);
+    return s.eflags & FL_IF;
+}
+
+/* A shutdown (not a guest-requested exit): exit, or pause under -no-shutdown. */
+static void shutdown(struct machine *m, const char *why)
+{
+    char at[32];
+    where(m, at, sizeof(at));
+    if (m->cfg.no_shutdown) {
+        fprintf(stderr, "vdebug: %s at %s: guest stopped (-no-shutdown)%s\n", why, at,
+                m->cfg.gdb ? "" : "; press Ctrl-C to quit");
+        m->paused = true;
+        return;
+    }
+    fprintf(stderr, "vdebug: %s at %s: guest shut down\n", why, at);
+    pc_request_exit(m, 0, MEXIT_SHUTDOWN);
+}
+
+static void triple_fault(struct machine *m)
+{
+    if (m->cfg.no_reboot) {
+        shutdown(m, "triple fault (-no-reboot)");
+        return;
+    }
+    if (vd_log_enabled(LOG_INT | LOG_GUEST_ERRORS)) {
+        char at[32];
+        where(m, at, sizeof(at));
+        vd_logf("triple fault at %s: system reset\n", at);
+    }
+    machine_reset(m);
+}
+
+/* Handles pending requests; returns true with *st set when the caller must return. */
+static bool pending(struct machine *m, enum machine_stop *st)
+{
+    if (m->interrupt_req) {
+        m->interrupt_req = 0;
+        *st = MACHINE_INTERRUPTED;
+        return true;
+    }
+    if (m->reset_req && !m->exit_req) {
+        m->reset_req = false;
+        if (m->cfg.no_reboot) shutdown(m, "reset request (-no-reboot)");
+        else machine_reset(m);
+    }
+    if (m->exit_req) {
+        *st = MACHINE_EXIT;
+        return true;
+    }
+    if (m->cfg.icount_limit && vcpu_icount(m->cpu) >= m->cfg.icount_limit && !m->paused) {
+        char at[32];
+        where(m, at, sizeof(at));
+        fprintf(stderr, "vdebug: instruction limit reached (-icount-limit %llu) at %s\n",
+                (unsigned long long)m->cfg.icount_limit, at);
+        pc_request_exit(m, 124, MEXIT_ICOUNT);
+        *st = MACHINE_EXIT;
+        return true;
+    }
+    return false;
+}
+
+/* Blocks until host input is readable or a signal arrives. */
+static void wait_input(struct machine *m)
+{
+    int fds[4];
+    int n = machine_poll_fds(m, fds, 4);
+    struct pollfd p[4];
+    for (int i = 0; i < n; i++) p[i] = (struct pollfd){fds[i], POLLIN, 0};
+    poll(p, (nfds_t)n, -1);
+}
+
+/* The CPU is in HLT. Returns false when the machine is idle or exiting. */
+static bool skip_halt(struct machine *m)
+{
+    u64 dl = vclock_next_deadline(&m->clock);
+    bool ifl = guest_if(m);
+    if (ifl && dl != VCLOCK_NEVER) {
+        if (dl > m->clock.now) m->clock.now = dl;
+        vclock_run_expired(&m->clock);
+        return true;
+    }
+    bool input = hostchar_has_input(m->serial_hc[0]) || hostchar_has_input(m->serial_hc[1]);
+    if (m->cfg.gdb) {
+        m->idle = true; /* the debugger waits on its socket and the input descriptors */
+        return false;
+    }
+    if (ifl && input) {
+        wait_input(m);
+        pc_poll_input(m);
+        return true;
+    }
+    char at[32];
+    where(m, at, sizeof(at));
+    if (!ifl)
+        fprintf(stderr, "vdebug: guest halted with interrupts disabled at %s (HLT with IF=0)\n", at);
+    else
+        fprintf(stderr, "vdebug: guest halted at %s with no timer armed and no input source\n", at);
+    pc_request_exit(m, 0, MEXIT_HALTED);
+    return false;
+}
+
+enum machine_stop machine_run(struct machine *m, u64 max_insns)
+{
+    u64 start = m->clock.now; /* budget in virtual ns: instructions plus time skipped over HLT */
+    m->idle = false;
+    for (;;) {
+        enum machine_stop st;
+        if (pending(m, &st)) return st;
+        if (m->paused) {
+            m->idle = true;
+            return MACHINE_BUDGET;
+        }
+        u64 used = m->clock.now - start;
+        if (used >= max_insns) return MACHINE_BUDGET;
+        pc_poll_input(m);
+        vclock_run_expired(&m->clock);
+        u64 budget = max_insns - used;
+        u64 dl = vclock_next_deadline(&m->clock);
+        if (dl != VCLOCK_NEVER && dl - m->clock.now < budget) budget = dl > m->clock.now ? dl - m->clock.now : 1;
+        if (budget > SLICE_MAX) budget = SLICE_MAX;
+        if (m->cfg.icount_limit) {
+            u64 left = m->cfg.icount_limit - vcpu_icount(m->cpu);
+            if (budget > left) budget = left;
+        }
+        switch (vcpu_run(m->cpu, budget)) {
+        case VCPU_EXIT_BUDGET:
+        case VCPU_EXIT_STOP:
+        case VCPU_EXIT_STEP:
+            break;
+        case VCPU_EXIT_HLT:
+            if (!skip_halt(m)) {
+                if (pending(m, &st)) return st;
+                return MACHINE_BUDGET; /* idle */
+            }
+            break;
+        case VCPU_EXIT_BREAKPOINT:
+        case VCPU_EXIT_WATCHPOINT:
+            return MACHINE_DEBUG;
+        case VCPU_EXIT_TRIPLE_FAULT:
+            triple_fault(m);
+            break;
+        }
+    }
+}
+
+enum machine_stop machine_step(struct machine *m, bool irq)
+{
+    enum machine_stop st;
+    if (pending(m, &st)) return st;
+    if (m->paused) {
+        m->cpu->stop.why = VCPU_EXIT_STEP;
+        return MACHINE_DEBUG;
+    }
+    vclock_run_expired(&m->clock);
+    enum vcpu_exit x = vcpu_step(m->cpu, irq);
+    if (x == VCPU_EXIT_HLT && irq && guest_if(m)) {
+        /* stepping a halted CPU waits for the next event, as hardware would */
+        u64 dl = vclock_next_deadline(&m->clock);
+        if (dl != VCLOCK_NEVER) {
+            if (dl > m->clock.now) m->clock.now = dl;
+            vclock_run_expired(&m->clock);
+            x = vcpu_step(m->cpu, irq);
+        }
+    }
+    if (x == VCPU_EXIT_TRIPLE_FAULT) triple_fault(m);
+    if (pending(m, &st)) return st;
+    return MACHINE_DEBUG;
+}
+
+void machine_interrupt(struct machine *m)
+{
+    m->interrupt_req = 1;
+    vcpu_kick(m->cpu);
+}
+
+void machine_reset(struct machine *m)
+{
+    pc_reset_devices(m);
+    vcpu_reset(m->cpu);
+    pc_boot(m);
+    m->reset_req = false;
+    m->exit_req = false;
+    m->paused = false;
+    m->idle = false;
+}
+
+bool machine_idle(const struct machine *m) { return m->idle; }

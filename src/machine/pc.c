@@ -1,0 +1,271 @@
+/*
+ * The PC board: reads the images, then builds RAM/ROM, the port map, the
+ * virtual clock, one vcpu and the devices at their standard ports and IRQs:
+ *
+ *   0x020-0x021, 0x0a0-0x0a1, 0x4d0-0x4d1   8259A PIC pair (INTR -> vcpu)
+ *   0x040-0x043, 0x061                      8254 PIT, IRQ 0
+ *   0x060, 0x064                            i8042 (IRQ 1/12; A20, reset)
+ *   0x070-0x071                             CMOS/RTC, IRQ 8
+ *   0x080                                   POST code
+ *   0x092                                   System Control Port A (A20, reset)
+ *   0x3f8 (IRQ 4), 0x2f8 (IRQ 3)            16550A UARTs, one per -serial
+ *   0x0e9                                   debug console (-debugcon)
+ *   iobase (default 0x501)                  isa-debug-exit (-device)
+ *   0xcf9                                   reset control
+ *
+ * Everything that can fail (files, sizes, sockets) is checked before the
+ * machine exists, so an error leaves nothing half-started.
+ */
+#include "machine/pc.h"
+#include "base/log.h"
+#include <stdio.h>
+#include <stdlib.h>
+
+void machine_config_init(struct machine_config *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->ram_size = MACHINE_DEFAULT_RAM;
+    c->exit_iobase = 0x501;
+    c->exit_iosize = 2;
+}
+
+/* ---- wiring callbacks ---- */
+
+static void intr_line(void *opaque, int n, int level)
+{
+    struct machine *m = opaque;
+    if (m->cpu) vcpu_set_intr(m->cpu, level != 0);
+}
+
+static int intr_ack(void *opaque) { return pic_ack(&((struct machine *)opaque)->pic); }
+
+static void on_remap(void *opaque)
+{
+    struct machine *m = opaque;
+    if (m->cpu) vcpu_flush_tlb(m->cpu);
+}
+
+static void hook_a20(void *opaque, bool on) { physmem_set_a20(&((struct machine *)opaque)->mem, on); }
+
+static void hook_reset(void *opaque)
+{
+    struct machine *m = opaque;
+    m->reset_req = true;
+    vcpu_kick(m->cpu);
+}
+
+static void hook_exit(void *opaque, int status) { pc_request_exit(opaque, status, MEXIT_GUEST); }
+
+void pc_request_exit(struct machine *m, int status, enum machine_exit_reason why)
+{
+    if (!m->exit_req) {
+        m->exit_req = true;
+        m->exit_status = status;
+        m->exit_reason = why;
+    }
+    vcpu_kick(m->cpu);
+}
+
+/* ---- lifetime ---- */
+
+static int read_images(const struct machine_config *c, struct boot_image *boot, u8 **rom, u32 *rom_size,
+                       char *err, size_t errlen)
+{
+    *rom = NULL;
+    *rom_size = 0;
+    boot_image_init(boot);
+    if (!c->kernel && !c->bios) {
+        snprintf(err, errlen, "nothing to run: give -kernel FILE (a multiboot kernel) or -bios FILE (a raw ROM); "
+                 "see vdebug -h");
+        return -1;
+    }
+    if (c->bios && bios_load(c->bios, rom, rom_size, err, errlen) < 0) return -1;
+    if (c->kernel) {
+        u8 *img;
+        size_t size;
+        if (load_file(c->kernel, "kernel", c->ram_size, &img, &size, err, errlen) < 0) {
+            if (!strncmp(err, "kernel '", 8) && strstr(err, "too large"))
+                snprintf(err, errlen, "kernel '%s' is larger than the machine's %llu MiB of RAM (try a larger -m)",
+                         c->kernel, (unsigned long long)(c->ram_size >> 20));
+            goto fail;
+        }
+        struct multiboot_args a = {
+            .kernel_path = c->kernel, .kernel = img, .kernel_size = size, .append = c->append,
+            .initrd = c->initrd, .ram_size = c->ram_size, .rom_mapped = *rom != NULL, .rom_size = *rom_size,
+        };
+        int r = multiboot_load(&a, boot, err, errlen);
+        free(img);
+        if (r < 0) goto fail;
+    } else if (c->initrd || c->append) {
+        snprintf(err, errlen, "-initrd and -append need -kernel");
+        goto fail;
+    }
+    return 0;
+fail:
+    free(*rom);
+    *rom = NULL;
+    return -1;
+}
+
+struct machine *machine_create(const struct machine_config *c)
+{
+    char err[512];
+    struct boot_image boot;
+    u8 *rom;
+    u32 rom_size;
+    if (c->ram_size < (2u << 20) || c->ram_size > PHYS_MAX_RAM || (c->ram_size & 0xfff)) {
+        fprintf(stderr, "vdebug: RAM size %llu bytes is not supported (2 MiB .. 3 GiB, a multiple of 4 KiB)\n",
+                (unsigned long long)c->ram_size);
+        return NULL;
+    }
+    if ((c->serial[0] && hostchar_check(c->serial[0], "serial", err, sizeof(err)) < 0) ||
+        (c->serial[1] && hostchar_check(c->serial[1], "serial", err, sizeof(err)) < 0) ||
+        (c->debugcon && hostchar_check(c->debugcon, "debugcon", err, sizeof(err)) < 0) ||
+        read_images(c, &boot, &rom, &rom_size, err, sizeof(err)) < 0) {
+        fprintf(stderr, "vdebug: %s\n", err);
+        return NULL;
+    }
+
+    struct machine *m = calloc(1, sizeof(*m));
+    if (!m || physmem_init(&m->mem, c->ram_size) < 0) {
+        fprintf(stderr, "vdebug: cannot allocate %llu MiB of guest RAM\n", (unsigned long long)(c->ram_size >> 20));
+        free(m);
+        free(rom);
+        boot_image_free(&boot);
+        return NULL;
+    }
+    m->cfg = *c;
+    m->boot = boot;
+    if (rom) physmem_set_rom(&m->mem, rom, rom_size);
+    iomap_init(&m->ports, "port");
+    vclock_init(&m->clock);
+    struct vcpu_board vb = {&m->mem, &m->ports, &m->clock, intr_ack, m};
+    m->cpu = vcpu_emu_create(&vb);
+    if (!m->cpu) {
+        fprintf(stderr, "vdebug: cannot create the CPU (out of memory)\n");
+        machine_destroy(m);
+        return NULL;
+    }
+    m->mem.on_remap = on_remap;
+    m->mem.remap_opaque = m;
+    m->hooks = (struct board_hooks){m, hook_a20, hook_reset, hook_exit};
+
+    /* host backends last: they create files and sockets and change the terminal */
+    if ((c->serial[0] && !(m->serial_hc[0] = hostchar_open(c->serial[0], "serial", true, err, sizeof(err)))) ||
+        (c->serial[1] && !(m->serial_hc[1] = hostchar_open(c->serial[1], "serial", true, err, sizeof(err)))) ||
+        (c->debugcon && !(m->debugcon_hc = hostchar_open(c->debugcon, "debugcon", false, err, sizeof(err))))) {
+        fprintf(stderr, "vdebug: %s\n", err);
+        machine_destroy(m);
+        return NULL;
+    }
+
+    pic_init(&m->pic, &m->ports, (struct irq_line){intr_line, m, 0});
+    pit_init(&m->pit, &m->ports, &m->clock, pic_irq_line(&m->pic, 0));
+    i8042_init(&m->kbc, &m->ports, pic_irq_line(&m->pic, 1), pic_irq_line(&m->pic, 12), &m->hooks);
+    cmos_init(&m->cmos, &m->ports, &m->clock, pic_irq_line(&m->pic, 8), CMOS_DEFAULT_START);
+    cmos_set_memory(&m->cmos, c->ram_size);
+    post_init(&m->post, &m->ports);
+    port92_init(&m->port92, &m->ports, &m->hooks);
+    rcr_init(&m->rcr, &m->ports, &m->hooks);
+    static const u16 com_base[2] = {0x3f8, 0x2f8};
+    static const int com_irq[2] = {4, 3};
+    static const char *const com_name[2] = {"serial0", "serial1"};
+    for (int i = 0; i < 2; i++) {
+        if (!c->serial[i]) continue;
+        uart_init(&m->uart[i], com_name[i], &m->ports, com_base[i], pic_irq_line(&m->pic, com_irq[i]),
+                  &m->clock, hostchar_dev(m->serial_hc[i]));
+        m->nuart = i + 1;
+    }
+    if (c->debugcon) debugcon_init(&m->debugcon, &m->ports, 0xe9, hostchar_dev(m->debugcon_hc));
+    if (c->exit_device && iomap_find(&m->ports, c->exit_iobase)) {
+        fprintf(stderr, "vdebug: -device isa-debug-exit: iobase 0x%x is taken by %s\n", c->exit_iobase,
+                iomap_find(&m->ports, c->exit_iobase)->name);
+        machine_destroy(m);
+        return NULL;
+    }
+    if (c->exit_device) debug_exit_init(&m->debug_exit, &m->ports, c->exit_iobase, c->exit_iosize, &m->hooks);
+
+    for (int i = 0; i < 2; i++) hostchar_wait_client(m->serial_hc[i]);
+    machine_reset(m);
+    return m;
+}
+
+void machine_destroy(struct machine *m)
+{
+    if (!m) return;
+    if (m->cpu) vcpu_destroy(m->cpu);
+    hostchar_close(m->serial_hc[0]);
+    hostchar_close(m->serial_hc[1]);
+    hostchar_close(m->debugcon_hc);
+    boot_image_free(&m->boot);
+    iomap_free(&m->ports);
+    physmem_free(&m->mem);
+    free(m);
+}
+
+void pc_reset_devices(struct machine *m)
+{
+    pic_reset(&m->pic);
+    pit_reset(&m->pit);
+    for (int i = 0; i < m->nuart; i++)
+        if (m->cfg.serial[i]) uart_reset(&m->uart[i]);
+    cmos_reset(&m->cmos);
+    i8042_reset(&m->kbc);
+    port92_reset(&m->port92);
+    rcr_reset(&m->rcr);
+    physmem_set_a20(&m->mem, true);
+}
+
+void pc_boot(struct machine *m)
+{
+    if (!m->boot.has_entry) return; /* the CPU starts at F000:FFF0 in the ROM */
+    boot_image_apply(&m->boot, &m->mem);
+    for (int i = 0; i < m->boot.nseg; i++) vcpu_mem_changed(m->cpu, m->boot.seg[i].paddr, m->boot.seg[i].memsz);
+    struct cpu_state reset, s;
+    vcpu_get_state(m->cpu, &reset);
+    boot_entry_state(&m->boot.entry, &reset, &s);
+    vcpu_set_state(m->cpu, &s);
+}
+
+void pc_poll_input(struct machine *m)
+{
+    for (int i = 0; i < m->nuart; i++) {
+        if (!m->serial_hc[i]) continue;
+        u8 buf[UART_FIFO_SIZE];
+        size_t room = uart_can_receive(&m->uart[i]);
+        if (room > sizeof(buf)) room = sizeof(buf);
+        /* read only what the UART can take now: the rest waits in the host's buffer */
+        size_t n = room ? hostchar_read(m->serial_hc[i], buf, room) : 0;
+        if (n) uart_receive(&m->uart[i], buf, n);
+    }
+}
+
+int machine_poll_fds(struct machine *m, int *fds, int max)
+{
+    int n = 0;
+    for (int i = 0; i < 2 && n < max; i++) n += hostchar_fds(m->serial_hc[i], fds + n, max - n);
+    return n;
+}
+
+struct vcpu *machine_vcpu(struct machine *m) { return m->cpu; }
+struct physmem *machine_mem(struct machine *m) { return &m->mem; }
+int machine_exit_status(const struct machine *m) { return m->exit_status; }
+enum machine_exit_reason machine_exit_reason(const struct machine *m) { return m->exit_reason; }
+
+int machine_info(struct machine *m, const char *what, char *buf, size_t size)
+{
+    if (!size) return -1;
+    buf[0] = 0;
+    if (!strcmp(what, "pic")) return pic_info(&m->pic, buf, size);
+    if (!strcmp(what, "pit")) return pit_info(&m->pit, buf, size);
+    if (!strcmp(what, "rtc") || !strcmp(what, "cmos")) return cmos_info(&m->cmos, buf, size);
+    if (!strcmp(what, "i8042") || !strcmp(what, "kbd")) return i8042_info(&m->kbc, buf, size);
+    if (!strcmp(what, "serial")) {
+        int len = 0;
+        for (int i = 0; i < m->nuart; i++)
+            if (m->cfg.serial[i] && (size_t)len < size) len += uart_info(&m->uart[i], buf + len, size - (size_t)len);
+        if (!len) len = snprintf(buf, size, "no serial ports (give -serial)\n");
+        return len;
+    }
+    return -1;
+}

@@ -1,0 +1,63 @@
+/*
+ * The PC board's private state: shared by the board wiring (pc.c) and the
+ * machine loop (loop.c). Nothing outside src/machine includes this; the
+ * debugger sees the machine through machine.h.
+ */
+#ifndef VD_MACHINE_PC_H
+#define VD_MACHINE_PC_H
+#include "machine/machine.h"
+#include "machine/config.h"
+#include "machine/loader.h"
+#include "machine/chardev.h"
+#include "dev/hooks.h"
+#include "dev/pic.h"
+#include "dev/pit.h"
+#include "dev/uart.h"
+#include "dev/cmos.h"
+#include "dev/i8042.h"
+#include "dev/misc.h"
+#include <signal.h>
+
+struct machine {
+    struct machine_config cfg;
+    struct physmem mem;
+    struct iomap ports;
+    struct vclock clock;
+    struct vcpu *cpu;
+    struct board_hooks hooks;
+    struct boot_image boot;      /* applied at power-on and on every reset */
+
+    struct pic pic;
+    struct pit pit;
+    struct uart uart[2];         /* COM1, COM2 (present when -serial gave them) */
+    int nuart;
+    struct cmos cmos;
+    struct i8042 kbc;
+    struct post_port post;
+    struct debugcon debugcon;
+    struct debug_exit debug_exit;
+    struct port92 port92;
+    struct rcr rcr;
+
+    struct hostchar *serial_hc[2], *debugcon_hc;
+
+    /* requests raised by devices and signals, handled between slices */
+    volatile sig_atomic_t interrupt_req;
+    bool reset_req;
+    bool exit_req;
+    int exit_status;
+    enum machine_exit_reason exit_reason;
+    bool paused;                 /* shut down under -no-shutdown: state kept, CPU stopped */
+    bool idle;                   /* halted with nothing that can wake the guest but the host */
+};
+
+/* pc.c: device-side services used by the loop */
+void pc_reset_devices(struct machine *m);
+/* Pass pending host input to the devices (serial). Non-blocking. */
+void pc_poll_input(struct machine *m);
+/* Enter the boot image (or the reset vector) after a CPU reset. */
+void pc_boot(struct machine *m);
+/* Request an exit with status and reason (kicks the CPU). */
+void pc_request_exit(struct machine *m, int status, enum machine_exit_reason why);
+
+#endif
