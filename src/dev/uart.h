@@ -37,8 +37,9 @@ struct uart {
     bool thr_ipending;         /* THRE interrupt pending */
     bool timeout_ipending;     /* character timeout pending */
     bool irq_level;
-    u8 msr_inputs;             /* modem status inputs (CTS/DSR/RI/DCD in MSR bit positions 4-7) */
-    struct uart_fifo rx, tx;   /* tx stays empty (instant transmission), kept for loopback symmetry */
+    u8 msr_inputs;             /* host-side modem inputs (CTS/DSR/RI/DCD in MSR bit positions 4-7) */
+    struct uart_fifo rx;       /* receive FIFO (capacity 1 when FIFOs are disabled) */
+    u64 tx_count, rx_count;    /* bytes transmitted / received, for info */
     struct vclock *clock;
     struct vtimer timeout;
     struct irq_line irq;
