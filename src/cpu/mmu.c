@@ -1,54 +1,99 @@
 /*
- * Memory slow paths: translation (paging), TLB fill, page-crossing and
- * misaligned accesses, MMIO, and writes to pages holding decoded code.
+ * Memory slow paths and the software TLB.
+ *
+ * The TLB is a model of a hardware TLB, not just a cache of the page
+ * tables: an entry, once filled, is used until something invalidates it
+ * (INVLPG, CR3 load, paging-mode changes, cpu_tlb_flush). A guest that
+ * edits a PTE without INVLPG keeps the old translation while it is cached,
+ * as on hardware. There are two sets (supervisor and user, c->tlb[cpl==3])
+ * of three direct-mapped arrays (read, write, fetch); an entry records the
+ * linear page, the physical page, the effective PTE flags and the host
+ * addend. Its tag is also what the inline fast paths in cpu_mem.h compare:
+ * when a page must not be accessed inline (MMIO, decoded code in the write
+ * array, debugger watchpoints, DR breakpoints, physical address >= 4 GiB),
+ * the entry keeps its translation with TLB_SLOW in the tag, so only this
+ * file uses it. A read fill also fills the write array when the page is
+ * writable and already dirty (one DTLB entry on hardware), and a write
+ * fill the read array; the write array never holds a page whose D bit is
+ * clear, so the first write through a cached read entry walks and sets D.
  */
-#include "cpu/cpu.h"
+#include "cpu/sys.h"
 #include "cpu/cpu_mem.h"
+#include "cpu/debugreg.h"
 #include "base/log.h"
 
 bool cpu_is_code_page(const struct cpu *c, const u8 *host);
 
-/* Linear -> physical for an access of kind acc. Fills *pte_flags. Raises #PF.
- * (Paging off: identity.) */
-static u64 translate(struct cpu *c, u32 lin, int acc, u32 *pte_flags)
+static inline struct tlb_entry *slot(struct tlb_set *s, int kind, u32 lin)
 {
-    (void)acc;
-    if (!(c->s.cr0 & CR0_PG)) {
-        *pte_flags = 0x7; /* present, writable, user */
-        return lin;
-    }
-    VD_LOG(LOG_UNIMP, "paging not implemented\n");
-    c->s.cr2 = lin;
-    cpu_raise(c, EXC_PF, 0);
+    unsigned i = TLB_IDX(lin);
+    return kind == ACC_WRITE ? &s->w[i] : kind == ACC_FETCH ? &s->x[i] : &s->r[i];
 }
 
-static void tlb_fill(struct cpu *c, u32 lin, u64 paddr, u32 flags, int kind, u8 *host)
+/* May the inline fast path use a translation of `page` for `kind`? */
+static bool fast_ok(struct cpu *c, int kind, u32 page, const u8 *host)
 {
-    struct tlb_set *set = c->tlbc;
-    struct tlb_entry *e = kind == ACC_WRITE ? &set->w[TLB_IDX(lin)] : kind == ACC_FETCH ? &set->x[TLB_IDX(lin)] : &set->r[TLB_IDX(lin)];
-    e->paddr = (u32)(paddr & ~0xfffull);
-    e->pte_flags = flags;
-    if (host) {
-        e->tag = lin & 0xfffff000u;
-        e->addend = (uintptr_t)(host - (paddr & 0xfff)) - (uintptr_t)(lin & 0xfffff000u);
-    } else {
-        e->tag = TLB_INVALID;
-        e->addend = 0;
+    if (!host) return false;
+    if (kind == ACC_WRITE && cpu_is_code_page(c, host)) return false;
+    if (kind != ACC_FETCH) {
+        if (c->watch_page && c->watch_page(c->watch_opaque, page)) return false;
+        if (cpu_dr_data_page(c, page)) return false;
     }
+    return true;
+}
+
+static void fill(struct cpu *c, struct tlb_set *set, int kind, u32 page, u64 pa_page, u32 flags)
+{
+    struct tlb_entry *e = slot(set, kind, page);
+    if (pa_page >> 32) { /* cannot be recorded in a u32 paddr: walk every time */
+        e->tag = TLB_INVALID;
+        return;
+    }
+    u8 *host = c->bus.ptr(c->bus.opaque, pa_page, kind == ACC_WRITE);
+    e->paddr = (u32)pa_page;
+    e->pte_flags = flags;
+    e->addend = host ? (uintptr_t)host - (uintptr_t)page : 0;
+    e->tag = fast_ok(c, kind, page, host) ? page : page | TLB_SLOW;
+}
+
+/* Linear -> physical for one access that stays within a page: the TLB
+ * model first, else a page walk (which may raise #PF) and a fill. */
+static u64 translate(struct cpu *c, u32 lin, int acc)
+{
+    int kind = acc & ACC_KIND_MASK;
+    bool sys = acc & ACC_SYS;
+    struct tlb_set *set = sys ? &c->tlb[0] : c->tlbc;
+    bool user = !sys && c->s.cpl == 3;
+    u32 page = lin & 0xfffff000u;
+    struct tlb_entry *e = slot(set, kind, lin);
+    if (tlb_holds(e, page)) {
+        if (e->tag & TLB_SLOW) { /* whatever kept it slow may have gone */
+            u8 *host = e->addend ? (u8 *)((uintptr_t)page + e->addend) : NULL;
+            if (fast_ok(c, kind, page, host)) e->tag = page;
+        }
+        return e->paddr | (lin & 0xfff);
+    }
+    struct pg_xlat x;
+    if (c->s.cr0 & CR0_PG) {
+        cpu_pg_walk(c, lin, acc, user, &x);
+    } else {
+        x.paddr = lin;
+        x.flags = CPU_PTE_P | CPU_PTE_W | CPU_PTE_U | CPU_PTE_A | CPU_PTE_D;
+    }
+    u64 pp = x.paddr & ~0xfffull;
+    fill(c, set, kind, page, pp, x.flags);
+    if (kind == ACC_READ && (x.flags & CPU_PTE_D) && cpu_pg_writable(c, x.flags, user))
+        fill(c, set, ACC_WRITE, page, pp, x.flags);
+    else if (kind == ACC_WRITE)
+        fill(c, set, ACC_READ, page, pp, x.flags);
+    return x.paddr;
 }
 
 /* One access that does not cross a page. */
 static u32 access_page(struct cpu *c, u32 lin, unsigned size, int acc, bool write, u32 val)
 {
-    int kind = acc & ACC_KIND_MASK;
-    u32 flags;
-    u64 pa = translate(c, lin, acc, &flags);
+    u64 pa = translate(c, lin, acc);
     u8 *host = c->bus.ptr(c->bus.opaque, pa, write);
-    if (!(acc & ACC_SYS) && !(acc & ACC_PROBE)) {
-        bool code = write && host && cpu_is_code_page(c, host);
-        tlb_fill(c, lin, pa, flags, kind, code ? NULL : host);
-    }
-    if (acc & ACC_PROBE) write = false; /* permission checked; now just read */
     if (write) {
         if (host) {
             if (cpu_is_code_page(c, host)) cpu_invalidate_host(c, host, size);
@@ -62,38 +107,74 @@ static u32 access_page(struct cpu *c, u32 lin, unsigned size, int acc, bool writ
         }
         return 0;
     }
-    if (!host && (acc & ACC_PROBE)) host = c->bus.ptr(c->bus.opaque, pa, false);
     if (host) return size == 1 ? *host : size == 2 ? ld16(host) : ld32(host);
     return c->bus.mmio_read(c->bus.opaque, pa, size);
 }
 
+/* Checks on a whole data access before it is split: alignment (#AC),
+ * debugger watchpoints and DR data breakpoints. */
+static void data_checks(struct cpu *c, u32 lin, unsigned size, int acc)
+{
+    bool write = (acc & ACC_KIND_MASK) == ACC_WRITE && !(acc & ACC_PROBE);
+    if (unlikely((lin & (size - 1)) && !(acc & ACC_SYS) && c->s.cpl == 3 && (c->s.cr0 & CR0_AM) &&
+                 (c->s.eflags & FL_AC)))
+        cpu_raise(c, EXC_AC, 0);
+    if (c->watch_page) {
+        u32 last = lin + size - 1;
+        if (c->watch_page(c->watch_opaque, lin & 0xfffff000u) ||
+            ((last ^ lin) & 0xfffff000u && c->watch_page(c->watch_opaque, last & 0xfffff000u))) {
+            /* defaults the callback may refine: 1 = write, 2 = read (vcpu_wp_kind) */
+            u32 addr = c->wp_hit_addr;
+            int kind = c->wp_hit_kind;
+            c->wp_hit_addr = lin;
+            c->wp_hit_kind = write ? 1 : 2;
+            if (c->watch_hit && c->watch_hit(c->watch_opaque, lin, size, write)) {
+                c->dr_pending |= DR_PENDING_WATCH;
+                c->dr_pending_at = c->icount;
+                c->events |= EV_DEBUG;
+            } else if (!(c->dr_pending & DR_PENDING_WATCH)) {
+                c->wp_hit_addr = addr;
+                c->wp_hit_kind = kind;
+            }
+        }
+    }
+    if (c->s.dr[7] & 0xff) cpu_dr_data_check(c, lin, size, write);
+}
+
+static void probe(struct cpu *c, u32 lin, unsigned size, int acc)
+{
+    acc = (acc & ACC_SYS) | ACC_WRITE | ACC_PROBE;
+    translate(c, lin, acc);
+    if (((lin & 0xfff) + size) > 0x1000) translate(c, (lin | 0xfff) + 1, acc);
+}
+
 u32 cpu_read_slow(struct cpu *c, u32 lin, unsigned size, int acc)
 {
-    u32 off = lin & 0xfff;
-    if (off + size <= 0x1000) return access_page(c, lin, size, acc, false, 0);
-    /* crossing: check both pages first so a fault on either leaves no effect */
-    if ((acc & ACC_KIND_MASK) == ACC_WRITE) cpu_probe_write(c, lin, size);
+    bool fetch = (acc & ACC_KIND_MASK) == ACC_FETCH;
+    if (!fetch) data_checks(c, lin, size, acc);
+    if ((lin & 0xfff) + size <= 0x1000) return access_page(c, lin, size, acc, false, 0);
+    /* crossing: translate both pages first so a fault on either leaves no effect */
+    if (acc & ACC_PROBE) probe(c, lin, size, acc);
+    else {
+        translate(c, lin, acc);
+        translate(c, (lin | 0xfff) + 1, acc);
+    }
     u32 v = 0;
     for (unsigned b = 0; b < size; b++)
         v |= access_page(c, lin + b, 1, acc, false, 0) << (8 * b);
     return v;
 }
 
-void cpu_probe_write(struct cpu *c, u32 lin, unsigned size)
-{
-    u32 flags;
-    translate(c, lin, ACC_WRITE, &flags);
-    if (((lin & 0xfff) + size) > 0x1000) translate(c, (lin | 0xfff) + 1, ACC_WRITE, &flags);
-}
+void cpu_probe_write(struct cpu *c, u32 lin, unsigned size) { probe(c, lin, size, 0); }
 
 void cpu_write_slow(struct cpu *c, u32 lin, unsigned size, u32 val, int acc)
 {
-    u32 off = lin & 0xfff;
-    if (off + size <= 0x1000) {
+    data_checks(c, lin, size, acc);
+    if ((lin & 0xfff) + size <= 0x1000) {
         access_page(c, lin, size, acc, true, val);
         return;
     }
-    cpu_probe_write(c, lin, size);
+    probe(c, lin, size, acc);
     for (unsigned b = 0; b < size; b++)
         access_page(c, lin + b, 1, acc, true, (val >> (8 * b)) & 0xff);
 }
@@ -103,43 +184,36 @@ const u8 *cpu_fetch_ptr(struct cpu *c, u32 lin, size_t *avail)
     const struct tlb_entry *e = &c->tlbc->x[TLB_IDX(lin)];
     *avail = 0x1000 - (lin & 0xfff);
     if (likely(e->tag == (lin & 0xfffff000u))) return TLB_HOST(e, lin);
-    u32 flags;
-    u64 pa = translate(c, lin, ACC_FETCH, &flags);
-    u8 *host = c->bus.ptr(c->bus.opaque, pa, false);
-    tlb_fill(c, lin, pa, flags, ACC_FETCH, host);
-    return host;
+    u64 pa = translate(c, lin, ACC_FETCH);
+    return c->bus.ptr(c->bus.opaque, pa, false);
 }
+
+/* ---- invalidation ---- */
+#define FOR_EACH_ENTRY(e, body) \
+    for (int s_ = 0; s_ < 2; s_++) \
+        for (unsigned i_ = 0; i_ < TLB_SIZE; i_++) { \
+            struct tlb_entry *e; \
+            e = &c->tlb[s_].r[i_]; body; \
+            e = &c->tlb[s_].w[i_]; body; \
+            e = &c->tlb[s_].x[i_]; body; \
+        }
 
 void cpu_tlb_flush(struct cpu *c, bool include_global)
 {
-    (void)include_global;
-    for (int s = 0; s < 2; s++)
-        for (unsigned i = 0; i < TLB_SIZE; i++) {
-            c->tlb[s].r[i].tag = TLB_INVALID;
-            c->tlb[s].w[i].tag = TLB_INVALID;
-            c->tlb[s].x[i].tag = TLB_INVALID;
-        }
+    FOR_EACH_ENTRY(e, if (include_global || !(e->pte_flags & CPU_PTE_G)) e->tag = TLB_INVALID);
 }
 
-void cpu_tlb_flush_page(struct cpu *c, u32 lin)
+void cpu_tlb_invlpg(struct cpu *c, u32 lin)
 {
-    unsigned i = TLB_IDX(lin);
-    for (int s = 0; s < 2; s++) {
-        c->tlb[s].r[i].tag = TLB_INVALID;
-        c->tlb[s].w[i].tag = TLB_INVALID;
-        c->tlb[s].x[i].tag = TLB_INVALID;
-    }
+    u32 page = lin & 0xfffff000u;
+    u32 lmask = (c->s.cr4 & CR4_PAE) ? 0xffe00000u : 0xffc00000u;
+    FOR_EACH_ENTRY(e, if (tlb_holds(e, page) || (e->tag != TLB_INVALID && (e->pte_flags & CPU_PTE_LARGE) &&
+                                                  ((e->tag ^ lin) & lmask) == 0)) e->tag = TLB_INVALID);
 }
 
-bool cpu_debug_walk(struct cpu *c, u32 lin, struct cpu_walk *w)
+void cpu_tlb_flush_page(struct cpu *c, u32 lin) { cpu_tlb_invlpg(c, lin); }
+
+void cpu_tlb_demote(struct cpu *c)
 {
-    memset(w, 0, sizeof(*w));
-    if (!(c->s.cr0 & CR0_PG)) {
-        w->present = true;
-        w->paddr = lin;
-        w->page_size = 0x1000;
-        w->flags = CPU_PTE_P | CPU_PTE_W | CPU_PTE_U;
-        return true;
-    }
-    return false;
+    FOR_EACH_ENTRY(e, if (e->tag != TLB_INVALID) e->tag |= TLB_SLOW);
 }
