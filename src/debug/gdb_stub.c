@@ -1,0 +1,297 @@
+/*
+ * The GDB stub's transport and run loop: a TCP listener (127.0.0.1 unless an
+ * address is given), one client at a time, reconnects after a close.
+ *
+ * While the guest runs, the machine executes in bounded slices and the
+ * sockets are polled between slices, so a Ctrl-C (0x03) or a new connection
+ * is seen within one slice. Virtual time follows executed instructions, so
+ * nothing in the guest advances while it is stopped. A new connection
+ * stops the guest (GDB expects a stopped target when it attaches); a
+ * detach or a dropped connection removes the session's breakpoints and lets
+ * the guest run on.
+ */
+#define _GNU_SOURCE
+#include "debug/gdbstub.h"
+#include "debug/gdb_int.h"
+#include "machine/machine.h"
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define SLICE_INSNS 200000   /* instructions between socket polls while running */
+
+struct gdbstub {
+    struct machine *m;
+    struct vcpu *v;
+    int lfd, cfd;
+    bool running;
+    struct gdb_sess sess;
+    u8 in[4096];
+    size_t ilen, ioff;
+};
+
+static void client_send(void *opaque, const char *data, size_t len)
+{
+    struct gdbstub *g = opaque;
+    while (len && g->cfd >= 0) {
+        ssize_t n = send(g->cfd, data, len, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return; /* the reader will see the close */
+        data += n;
+        len -= (size_t)n;
+    }
+}
+
+/* Split "tcp::1234", "tcp:HOST:1234", ":1234", "1234" (QEMU chardev
+ * options after a comma are ignored). */
+static bool parse_spec(const char *spec, char *host, size_t hsz, char *port, size_t psz)
+{
+    const char *s = spec;
+    if (!strncmp(s, "tcp:", 4)) s += 4;
+    const char *end = strchr(s, ',');
+    if (!end) end = s + strlen(s);
+    const char *colon = NULL;
+    for (const char *p = s; p < end; p++)
+        if (*p == ':') colon = p;
+    const char *h = s, *pt = s;
+    size_t hl = 0;
+    if (colon) {
+        hl = (size_t)(colon - s);
+        pt = colon + 1;
+    }
+    if (hl && h[0] == '[' && h[hl - 1] == ']') {
+        h++;
+        hl -= 2;
+    }
+    size_t pl = (size_t)(end - pt);
+    if (!pl || pl >= psz || hl >= hsz) return false;
+    for (size_t i = 0; i < pl; i++)
+        if (pt[i] < '0' || pt[i] > '9') return false;
+    memcpy(host, hl ? h : "127.0.0.1", hl ? hl : 10);
+    host[hl ? hl : 9] = 0;
+    memcpy(port, pt, pl);
+    port[pl] = 0;
+    return true;
+}
+
+struct gdbstub *gdbstub_open(const char *spec, struct machine *m)
+{
+    char host[256], port[16];
+    if (!parse_spec(spec, host, sizeof(host), port, sizeof(port))) {
+        fprintf(stderr, "vdebug: -gdb: cannot parse '%s' (expected tcp::PORT or tcp:HOST:PORT)\n", spec);
+        return NULL;
+    }
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE};
+    struct addrinfo *res;
+    int e = getaddrinfo(host, port, &hints, &res);
+    if (e) {
+        fprintf(stderr, "vdebug: -gdb %s: %s\n", spec, gai_strerror(e));
+        return NULL;
+    }
+    int fd = -1, err = 0;
+    for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+            err = errno;
+            continue;
+        }
+        int one = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        if (!bind(fd, ai->ai_addr, ai->ai_addrlen) && !listen(fd, 1)) break;
+        err = errno;
+        close(fd);
+        fd = -1;
+    }
+    freeaddrinfo(res);
+    if (fd < 0) {
+        fprintf(stderr, "vdebug: -gdb %s: cannot listen: %s\n", spec, strerror(err));
+        return NULL;
+    }
+    struct gdbstub *g = calloc(1, sizeof(*g));
+    if (!g) {
+        close(fd);
+        fprintf(stderr, "vdebug: out of memory\n");
+        return NULL;
+    }
+    g->m = m;
+    g->v = machine_vcpu(m);
+    g->lfd = fd;
+    g->cfd = -1;
+    /* Name the real port (useful with port 0): tests and tools wait for this line. */
+    struct sockaddr_storage sa;
+    socklen_t sl = sizeof(sa);
+    int actual = atoi(port);
+    if (!getsockname(fd, (struct sockaddr *)&sa, &sl))
+        actual = ntohs(sa.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&sa)->sin6_port
+                                                : ((struct sockaddr_in *)&sa)->sin_port);
+    fprintf(stderr, "vdebug: gdb server listening on tcp:%s:%d\n", host, actual);
+    return g;
+}
+
+void gdbstub_close(struct gdbstub *g)
+{
+    if (!g) return;
+    if (g->cfd >= 0) close(g->cfd);
+    if (g->lfd >= 0) close(g->lfd);
+    gdb_sess_free(&g->sess);
+    free(g);
+}
+
+static void drop_client(struct gdbstub *g)
+{
+    gdb_remove_all_points(&g->sess);
+    close(g->cfd);
+    g->cfd = -1;
+    g->ilen = g->ioff = 0;
+    g->running = true; /* nobody is debugging: the guest goes on */
+}
+
+static void accept_client(struct gdbstub *g)
+{
+    int fd = accept4(g->lfd, NULL, NULL, SOCK_CLOEXEC);
+    if (fd < 0) return;
+    if (g->cfd >= 0) { /* one debugger at a time */
+        close(fd);
+        return;
+    }
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    g->cfd = fd;
+    gdb_sess_free(&g->sess);
+    gdb_sess_init(&g->sess, g->m, g->v);
+    g->sess.send = client_send;
+    g->sess.send_opaque = g;
+    g->ilen = g->ioff = 0;
+    g->running = false; /* GDB attaches to a stopped target */
+}
+
+/* Read what the client has sent (non-blocking); false when it closed. */
+static bool read_client(struct gdbstub *g)
+{
+    ssize_t n = recv(g->cfd, g->in, sizeof(g->in), MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return true;
+    if (n <= 0) return false;
+    g->ilen = (size_t)n;
+    g->ioff = 0;
+    return true;
+}
+
+static int exit_status(struct gdbstub *g)
+{
+    int st = machine_exit_status(g->m);
+    if (g->cfd >= 0) {
+        char pkt[8];
+        snprintf(pkt, sizeof(pkt), "W%02x", st & 0xff);
+        gdb_send_str(&g->sess, pkt);
+    }
+    return st;
+}
+
+/* One instruction for GDB's step; returns an exit status or -1. */
+static int do_step(struct gdbstub *g)
+{
+    enum machine_stop r = machine_step(g->m, g->sess.mon.step_irq);
+    if (r == MACHINE_EXIT) return exit_status(g);
+    g->v->stop.why = g->v->stop.why == VCPU_EXIT_WATCHPOINT ? VCPU_EXIT_WATCHPOINT : VCPU_EXIT_STEP;
+    gdb_report_stop(&g->sess, 5);
+    return -1;
+}
+
+static void set_pc(struct gdbstub *g, u32 addr)
+{
+    struct cpu_state st;
+    vcpu_get_state(g->v, &st);
+    u8 b[4];
+    st32(b, addr);
+    gdb_reg_set(g->v, &st, GDB_REG_PC, b);
+    vcpu_set_state(g->v, &st);
+}
+
+/* Feed buffered input to the session and act on resume requests.
+ * Returns an exit status to end the run, or -1. */
+static int pump(struct gdbstub *g)
+{
+    while (g->cfd >= 0 && g->ioff < g->ilen) {
+        bool intr = false;
+        g->ioff += gdb_sess_input(&g->sess, g->in + g->ioff, g->ilen - g->ioff, &intr);
+        if (intr && g->running) {
+            g->running = false;
+            gdb_report_stop(&g->sess, 2);
+        }
+        enum gdb_resume r = g->sess.resume;
+        g->sess.resume = GDB_RESUME_NONE;
+        if (r == GDB_RESUME_CONT || r == GDB_RESUME_STEP) {
+            if (g->sess.resume_has_addr) set_pc(g, g->sess.resume_addr);
+        }
+        if (r == GDB_RESUME_CONT) {
+            g->running = true;
+        } else if (r == GDB_RESUME_STEP) {
+            g->running = false;
+            int st = do_step(g);
+            if (st >= 0) return st;
+        } else if (r == GDB_RESUME_DETACH) {
+            drop_client(g);
+        } else if (r == GDB_RESUME_KILL || g->sess.mon.quit) {
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* Wait for socket activity (timeout_ms: 0 polls, -1 blocks) and handle it. */
+static int service(struct gdbstub *g, int timeout_ms)
+{
+    struct pollfd p[2] = {{.fd = g->lfd, .events = POLLIN}, {.fd = g->cfd, .events = POLLIN}};
+    int n = poll(p, g->cfd >= 0 ? 2 : 1, timeout_ms);
+    if (n <= 0) return -1;
+    if (p[0].revents & POLLIN) accept_client(g);
+    if (g->cfd >= 0 && p[1].fd == g->cfd && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+        if (!read_client(g)) {
+            drop_client(g);
+            return -1;
+        }
+    }
+    return pump(g);
+}
+
+int gdbstub_run(struct gdbstub *g, bool start_stopped)
+{
+    g->running = !start_stopped;
+    if (start_stopped) fprintf(stderr, "vdebug: CPU held at reset until gdb continues\n");
+    for (;;) {
+        int st = pump(g);
+        if (st >= 0) return st;
+        if (!g->running) {
+            st = service(g, -1);
+            if (st >= 0) return st;
+            continue;
+        }
+        u64 before = vcpu_icount(g->v);
+        enum machine_stop r = machine_run(g->m, SLICE_INSNS);
+        switch (r) {
+        case MACHINE_EXIT:
+            return exit_status(g);
+        case MACHINE_INTERRUPTED:
+            /* Ctrl-C or a signal at vdebug itself: end like QEMU does. */
+            if (g->cfd >= 0) gdb_send_str(&g->sess, "X02");
+            return 0;
+        case MACHINE_DEBUG:
+            if (g->cfd >= 0) {
+                g->running = false;
+                gdb_report_stop(&g->sess, 5);
+            }
+            break;
+        case MACHINE_BUDGET:
+            break;
+        }
+        /* A guest that made no progress (halted, nothing due) would spin: wait a little on the sockets. */
+        st = service(g, vcpu_icount(g->v) == before && g->running ? 10 : 0);
+        if (st >= 0) return st;
+    }
+}

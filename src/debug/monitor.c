@@ -1,0 +1,239 @@
+/*
+ * Monitor command parsing and dispatch. The commands and their output
+ * formats follow QEMU's human monitor where one exists ("info registers",
+ * "xp /8xw 0x1000", "gva2gpa"), so muscle memory carries over; the tables
+ * are decoded in inspect.c.
+ */
+#include "debug/monitor.h"
+#include "debug/inspect.h"
+#include "accel/vcpu.h"
+#include "machine/machine.h"
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static void out_stdout(void *o, const char *text, size_t len)
+{
+    fwrite(text, 1, len, stdout);
+    fflush(stdout);
+}
+
+void monitor_init(struct monitor *mon, struct machine *m, struct vcpu *v)
+{
+    memset(mon, 0, sizeof(*mon));
+    mon->m = m;
+    mon->v = v;
+    mon->out = out_stdout;
+}
+
+void mon_printf(struct monitor *mon, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    if (n < 0) return;
+    if ((size_t)n >= sizeof(buf)) n = sizeof(buf) - 1;
+    (mon->out ? mon->out : out_stdout)(mon->out_opaque, buf, (size_t)n);
+}
+
+/* Split the line into words (in place); returns the count. */
+static int split(char *line, char **w, int max)
+{
+    int n = 0;
+    for (char *p = line; *p;) {
+        while (isspace((unsigned char)*p)) p++;
+        if (!*p) break;
+        if (n == max) return max + 1;
+        w[n++] = p;
+        while (*p && !isspace((unsigned char)*p)) p++;
+        if (*p) *p++ = 0;
+    }
+    return n;
+}
+
+/* Numbers as QEMU's monitor takes them: 0x... hex, otherwise decimal;
+ * a leading '$' is tolerated. */
+static bool parse_num(const char *s, u64 *v)
+{
+    if (*s == '$') s++;
+    char *end;
+    unsigned long long x = strtoull(s, &end, 0);
+    if (end == s || *end) return false;
+    *v = x;
+    return true;
+}
+
+/* "/[count][format][size]" as in QEMU's x/xp. */
+static bool parse_fmt(const char *s, unsigned *count, char *fmt, unsigned *size)
+{
+    if (*s++ != '/') return false;
+    unsigned n = 0;
+    bool have = false;
+    while (isdigit((unsigned char)*s)) {
+        n = n * 10 + (unsigned)(*s++ - '0');
+        have = true;
+        if (n > 65536) return false;
+    }
+    if (have) *count = n;
+    for (; *s; s++) {
+        switch (*s) {
+        case 'x': case 'd': case 'u': case 'o': case 'c': *fmt = *s; break;
+        case 'b': *size = 1; break;
+        case 'h': *size = 2; break;
+        case 'w': *size = 4; break;
+        case 'g': *size = 8; break;
+        default: return false;
+        }
+    }
+    return true;
+}
+
+static void help(struct monitor *mon)
+{
+    static const char *const lines[] = {
+        "info registers      all CPU state: segments with hidden parts, CRs, DRs, tables, CPL, mode",
+        "info gdt | ldt      decoded descriptor tables",
+        "info idt            decoded interrupt gates (IVT in real mode)",
+        "info tss            the current task-state segment",
+        "info pg ADDR        page-table walk for a linear address, level by level",
+        "info mem            mapped linear ranges with protections, merged",
+        "info tlb            the emulated TLB's contents; stale entries marked",
+        "info pic|pit|serial device state",
+        "x /FMT ADDR         dump linear memory (FMT: count, x d u o c, b h w g)",
+        "xp /FMT ADDR        dump physical memory",
+        "gva2gpa ADDR        translate a linear address",
+        "phys on|off         GDB memory accesses are physical / linear",
+        "step irq on|off     let single-step take pending interrupts",
+        "system_reset        reset the machine (as the reset button)",
+        "quit                end vdebug",
+        "help                this list",
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(lines); i++) mon_printf(mon, "%s\n", lines[i]);
+}
+
+static int on_off(struct monitor *mon, const char *w, bool *flag, const char *what)
+{
+    if (!w) {
+        mon_printf(mon, "%s is %s\n", what, *flag ? "on" : "off");
+        return 0;
+    }
+    if (!strcmp(w, "on")) *flag = true;
+    else if (!strcmp(w, "off")) *flag = false;
+    else {
+        mon_printf(mon, "usage: %s on|off\n", what);
+        return -1;
+    }
+    mon_printf(mon, "%s %s\n", what, *flag ? "on" : "off");
+    return 0;
+}
+
+static int info(struct monitor *mon, int n, char **w)
+{
+    if (n < 2) {
+        mon_printf(mon, "usage: info registers|gdt|ldt|idt|tss|pg ADDR|mem|tlb|pic|pit|serial\n");
+        return -1;
+    }
+    const char *what = w[1];
+    if (!strcmp(what, "registers") || !strcmp(what, "reg") || !strcmp(what, "r")) inspect_registers(mon);
+    else if (!strcmp(what, "gdt")) inspect_gdt(mon);
+    else if (!strcmp(what, "ldt")) inspect_ldt(mon);
+    else if (!strcmp(what, "idt")) inspect_idt(mon);
+    else if (!strcmp(what, "tss")) inspect_tss(mon);
+    else if (!strcmp(what, "mem")) inspect_mem(mon);
+    else if (!strcmp(what, "tlb")) inspect_tlb(mon);
+    else if (!strcmp(what, "pg")) {
+        u64 a;
+        if (n < 3 || !parse_num(w[2], &a) || a > 0xffffffffull) {
+            mon_printf(mon, "usage: info pg ADDR\n");
+            return -1;
+        }
+        inspect_pg(mon, (u32)a);
+    } else {
+        if (!mon->m) {
+            mon_printf(mon, "no machine\n");
+            return -1;
+        }
+        char buf[8192];
+        if (machine_info(mon->m, what, buf, sizeof(buf)) < 0) {
+            mon_printf(mon, "unknown info topic '%s' (try 'help')\n", what);
+            return -1;
+        }
+        mon_printf(mon, "%s", buf);
+        size_t l = strlen(buf);
+        if (l && buf[l - 1] != '\n') mon_printf(mon, "\n");
+    }
+    return 0;
+}
+
+static int dump(struct monitor *mon, int n, char **w, bool phys)
+{
+    unsigned count = 1, size = 4;
+    char fmt = 'x';
+    int ai = 1;
+    if (n > 1 && w[1][0] == '/') {
+        if (!parse_fmt(w[1], &count, &fmt, &size)) {
+            mon_printf(mon, "bad format '%s'\n", w[1]);
+            return -1;
+        }
+        ai = 2;
+    }
+    u64 a;
+    if (n != ai + 1 || !parse_num(w[ai], &a)) {
+        mon_printf(mon, "usage: %s /FMT ADDR\n", w[0]);
+        return -1;
+    }
+    if (fmt == 'c') size = 1;
+    inspect_dump(mon, a, count, fmt, size, phys);
+    return 0;
+}
+
+int monitor_exec(struct monitor *mon, const char *line)
+{
+    char buf[512];
+    snprintf(buf, sizeof(buf), "%s", line);
+    char *w[8];
+    int n = split(buf, w, 7);
+    if (n == 0) return 0;
+    if (n > 7) {
+        mon_printf(mon, "too many arguments\n");
+        return -1;
+    }
+    const char *c = w[0];
+    if (!strcmp(c, "help") || !strcmp(c, "?")) {
+        help(mon);
+        return 0;
+    }
+    if (!strcmp(c, "info")) return info(mon, n, w);
+    if (!strcmp(c, "x")) return dump(mon, n, w, false);
+    if (!strcmp(c, "xp")) return dump(mon, n, w, true);
+    if (!strcmp(c, "gva2gpa")) {
+        u64 a;
+        if (n != 2 || !parse_num(w[1], &a) || a > 0xffffffffull) {
+            mon_printf(mon, "usage: gva2gpa ADDR\n");
+            return -1;
+        }
+        inspect_gva2gpa(mon, (u32)a);
+        return 0;
+    }
+    if (!strcmp(c, "phys")) return on_off(mon, n > 1 ? w[1] : NULL, &mon->phys, "phys");
+    if (!strcmp(c, "step") && n >= 2 && !strcmp(w[1], "irq"))
+        return on_off(mon, n > 2 ? w[2] : NULL, &mon->step_irq, "step irq");
+    if (!strcmp(c, "system_reset")) {
+        if (!mon->m) {
+            mon_printf(mon, "no machine\n");
+            return -1;
+        }
+        machine_reset(mon->m);
+        mon_printf(mon, "system reset\n");
+        return 0;
+    }
+    if (!strcmp(c, "quit") || !strcmp(c, "q")) {
+        mon->quit = true;
+        return 0;
+    }
+    mon_printf(mon, "unknown command '%s' (try 'help')\n", c);
+    return -1;
+}
