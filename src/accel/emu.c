@@ -23,6 +23,10 @@ struct emu {
     int nbp;
     u32 skip_bp;          /* resume from this breakpoint once */
     bool skip_bp_valid;
+    /* debugger watchpoints: any number of linear ranges (see emu_watch_hit) */
+    struct emu_wp { u32 lin, last; enum vcpu_wp_kind kind; } *wp;
+    int nwp, wp_cap;
+    u32 wp_lo, wp_hi;     /* bounds of all ranges: most pages are rejected by one compare */
 };
 
 static struct emu *emu_of(struct vcpu *v) { return (struct emu *)v; }
@@ -235,8 +239,92 @@ static int emu_bp_remove(struct vcpu *v, u32 lin)
     return -1;
 }
 
-static int emu_wp_insert(struct vcpu *v, u32 lin, u32 len, enum vcpu_wp_kind k) { return -1; }
-static int emu_wp_remove(struct vcpu *v, u32 lin, u32 len, enum vcpu_wp_kind k) { return -1; }
+/*
+ * Debugger watchpoints. The MMU keeps any linear page for which
+ * emu_watch_page says yes out of the fast TLB, so unwatched pages cost
+ * nothing and accesses to watched pages take the slow path, which asks
+ * emu_watch_hit. The ranges are a plain list: it is consulted only on TLB
+ * fills and slow-path accesses, and the bounds check rejects most pages.
+ */
+static void wp_bounds(struct emu *e)
+{
+    e->wp_lo = 0xffffffffu;
+    e->wp_hi = 0;
+    for (int i = 0; i < e->nwp; i++) {
+        if (e->wp[i].lin < e->wp_lo) e->wp_lo = e->wp[i].lin;
+        if (e->wp[i].last > e->wp_hi) e->wp_hi = e->wp[i].last;
+    }
+}
+
+static bool emu_watch_page(void *o, u32 page)
+{
+    struct emu *e = o;
+    u32 page_last = page | 0xfff;
+    if (!e->nwp || page_last < e->wp_lo || page > e->wp_hi) return false;
+    for (int i = 0; i < e->nwp; i++)
+        if (e->wp[i].lin <= page_last && e->wp[i].last >= page) return true;
+    return false;
+}
+
+/* Does an access of size bytes at lin touch a watched range of a kind that
+ * cares? Refines the MMU's defaults (wp_hit_addr = lin, kind read/write):
+ * the address reported is the first watched byte touched, the kind the
+ * watchpoint's own (so GDB sees awatch for access watchpoints). */
+static bool emu_watch_hit(void *o, u32 lin, unsigned size, bool write)
+{
+    struct emu *e = o;
+    u32 last = lin + size - 1;
+    if (last < lin) last = 0xffffffffu;
+    int best = -1;
+    for (int i = 0; i < e->nwp; i++) {
+        const struct emu_wp *w = &e->wp[i];
+        if (w->lin > last || w->last < lin) continue;
+        if (write ? w->kind == VCPU_WP_READ : w->kind == VCPU_WP_WRITE) continue;
+        /* prefer the watchpoint that names this kind of access exactly */
+        if (best < 0 || w->kind == (write ? VCPU_WP_WRITE : VCPU_WP_READ)) best = i;
+    }
+    if (best < 0) return false;
+    e->c->wp_hit_addr = e->wp[best].lin > lin ? e->wp[best].lin : lin;
+    e->c->wp_hit_kind = (int)e->wp[best].kind;
+    return true;
+}
+
+static int emu_wp_insert(struct vcpu *v, u32 lin, u32 len, enum vcpu_wp_kind k)
+{
+    struct emu *e = emu_of(v);
+    if (!len || k < VCPU_WP_WRITE || k > VCPU_WP_ACCESS) return -1;
+    u32 last = lin + len - 1 < lin ? 0xffffffffu : lin + len - 1;
+    if (e->nwp == e->wp_cap) {
+        int cap = e->wp_cap ? 2 * e->wp_cap : 16;
+        struct emu_wp *w = realloc(e->wp, (size_t)cap * sizeof(*w));
+        if (!w) return -1;
+        e->wp = w;
+        e->wp_cap = cap;
+    }
+    e->wp[e->nwp++] = (struct emu_wp){lin, last, k};
+    wp_bounds(e);
+    /* pages already in the fast TLB must be refilled through the hooks */
+    if ((last >> 12) - (lin >> 12) >= 64) cpu_tlb_flush(e->c, true);
+    else
+        for (u32 p = lin & ~0xfffu;; p += 0x1000) {
+            cpu_tlb_flush_page(e->c, p);
+            if (p >= (last & ~0xfffu)) break;
+        }
+    return 0;
+}
+
+static int emu_wp_remove(struct vcpu *v, u32 lin, u32 len, enum vcpu_wp_kind k)
+{
+    struct emu *e = emu_of(v);
+    u32 last = lin + len - 1 < lin ? 0xffffffffu : lin + len - 1;
+    for (int i = 0; i < e->nwp; i++)
+        if (e->wp[i].lin == lin && e->wp[i].last == last && e->wp[i].kind == k) {
+            e->wp[i] = e->wp[--e->nwp];
+            wp_bounds(e);
+            return 0; /* the page may stay slow until its TLB entry is refilled */
+        }
+    return -1;
+}
 static void emu_kick(struct vcpu *v) { cpu_kick(emu_of(v)->c); }
 static void emu_set_intr(struct vcpu *v, bool level) { cpu_set_intr(emu_of(v)->c, level); }
 static void emu_nmi(struct vcpu *v) { cpu_raise_nmi(emu_of(v)->c); }
@@ -273,6 +361,7 @@ static void emu_destroy(struct vcpu *v)
 {
     struct emu *e = emu_of(v);
     cpu_free(e->c);
+    free(e->wp);
     free(e);
 }
 
@@ -325,5 +414,8 @@ struct vcpu *vcpu_emu_create(const struct vcpu_board *b)
     e->time_base = b->clock->now;
     e->c->bp_hit = bp_hit;
     e->c->bp_opaque = e;
+    e->c->watch_page = emu_watch_page;
+    e->c->watch_hit = emu_watch_hit;
+    e->c->watch_opaque = e;
     return &e->v;
 }
