@@ -35,13 +35,16 @@ enum {
 struct cmos {
     u8 index;
     bool nmi_masked;
-    u8 ram[128];              /* time registers are kept in ram[] in the current format */
+    u8 ram[128];              /* time registers hold the values last read/written; 0x0C holds the flags */
     i64 base_sec;             /* clock value (unix seconds) at virtual time base_ns */
-    u64 base_ns;
+    u64 base_ns;              /* an update (seconds tick) happens at base_ns + k * 1 s */
+    u64 div_ns;               /* divider chain start: periodic ticks count from here */
+    u64 flags_ns;             /* PF/UF/AF are up to date for events at or before this time */
     struct vclock *clock;
-    struct vtimer periodic;   /* next periodic interrupt (PIE, rate from register A) */
-    struct vtimer update;     /* next once-per-second update (UF, AF) */
-    struct irq_line irq;      /* IRQ8 */
+    struct vtimer periodic;   /* next periodic interrupt (armed while PIE and PF clear) */
+    struct vtimer update;     /* next update-ended second (armed while UIE/AIE wait for UF/AF) */
+    struct irq_line irq;      /* IRQ8, level = IRQF */
+    bool irq_level;
 };
 
 void cmos_init(struct cmos *c, struct iomap *ports, struct vclock *clock,
