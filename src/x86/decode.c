@@ -378,6 +378,10 @@ int x86_decode(const u8 *bytes, size_t avail, enum x86_mode mode, struct x86_ins
     /* validity that depends on the whole instruction */
     if (unlikely(pfx & X86_PFX_LOCK) && (!(a->flags & F_LOCK) || out->mod == 3)) form = X86_OP_UD;
     if ((a->flags & F_MEM) && out->mod == 3) form = X86_OP_UD;
+    /* MOV Sreg: only ES..GS exist, and CS cannot be loaded (SDM MOV: #UD) */
+    if (unlikely(opc >= 0x8C) && map == 0 && (form == X86_OP_MOV_EvSw || form == X86_OP_MOV_SwEw) &&
+        (out->reg > 5 || (form == X86_OP_MOV_SwEw && out->reg == X86_SEG_CS)))
+        form = X86_OP_UD;
 
     out->op = (u16)form;
     out->len = (u8)i;

@@ -213,12 +213,15 @@ static const struct { const char *m; u8 size; } x87_mem[8][8] = {
     {{"fild", 2}, {"fisttp", 2}, {"fist", 2}, {"fistp", 2}, {"fbld", 10}, {"fild", 8}, {"fbstp", 10}, {"fistp", 8}},
 };
 
-/* Register forms with ST(i): [opcode - D8][reg] -> mnemonic and operand shape. */
+/* Register forms with ST(i): [opcode - D8][reg] -> mnemonic and operand shape.
+ * Undocumented aliases (D9 D8+i FSTP, DC D0/D8 FCOM/FCOMP, DD C8 and DF C8
+ * FXCH, DE D0 FCOMP, DF D0/D8 FSTP, DF C0 FFREEP) print as the instruction
+ * they alias. */
 enum { ST_NONE, ST_I, ST_0_I, ST_I_0 };
 static const struct { const char *m; u8 shape; } x87_reg[8][8] = {
     {{"fadd", ST_I}, {"fmul", ST_I}, {"fcom", ST_I}, {"fcomp", ST_I},
      {"fsub", ST_I}, {"fsubr", ST_I}, {"fdiv", ST_I}, {"fdivr", ST_I}},
-    {{"fld", ST_I}, {"fxch", ST_I}, {NULL, 0}, {NULL, 0}, {NULL, 0}, {NULL, 0}, {NULL, 0}, {NULL, 0}},
+    {{"fld", ST_I}, {"fxch", ST_I}, {NULL, 0}, {"fstp", ST_I}, {NULL, 0}, {NULL, 0}, {NULL, 0}, {NULL, 0}},
     {{"fcmovb", ST_0_I}, {"fcmove", ST_0_I}, {"fcmovbe", ST_0_I}, {"fcmovu", ST_0_I},
      {NULL, 0}, {NULL, 0}, {NULL, 0}, {NULL, 0}},
     {{"fcmovnb", ST_0_I}, {"fcmovne", ST_0_I}, {"fcmovnbe", ST_0_I}, {"fcmovnu", ST_0_I},
@@ -285,7 +288,7 @@ static void format_x87(struct out *o, const struct x86_insn *in)
         return;
     }
     m = x87_reg[esc][in->reg].m;
-    if (!m || (esc == 1 && in->reg >= 2) || (esc == 6 && in->reg == 3) ||
+    if (!m || (esc == 1 && (in->reg == 2 || in->reg > 3)) || (esc == 6 && in->reg == 3) ||
         (esc == 3 && in->reg == 4) || (esc == 7 && in->reg == 4)) {
         put(o, "(bad)");
         return;
@@ -340,6 +343,28 @@ int x86_format(const struct x86_insn *in, u32 addr, char *buf, size_t size)
         break;
     }
 
+    /* operand-order and default-operand conventions of Capstone/objdump */
+    if (in->op == X86_OP_XCHG_ZveAX) { /* SDM's primary form: XCHG eAX, r */
+        putf(&o, " %s, %s", reg_name(in->osize, 0), reg_name(in->osize, in->opcode & 7));
+        return (int)o.len;
+    }
+    if ((in->op == X86_OP_AAM_Ib || in->op == X86_OP_AAD_Ib) && in->imm == 10) return (int)o.len;
+    /* r32/m16 operands (SDM: "MOV Sreg, r32/m16", "LAR r32, r32/m16", "MOV r/m16, Sreg"):
+     * a register shows at operand size, memory is always a word */
+    if (in->op == X86_OP_MOV_SwEw && in->mod == 3) {
+        putf(&o, " %s, %s", sreg[in->reg], reg_name(in->osize, in->rm));
+        return (int)o.len;
+    }
+    if ((in->op == X86_OP_LAR_GvEw || in->op == X86_OP_LSL_GvEw) && in->mod == 3) {
+        putf(&o, " %s, %s", reg_name(in->osize, in->reg), reg_name(in->osize, in->rm));
+        return (int)o.len;
+    }
+    if (in->op == X86_OP_MOV_EvSw && in->mod != 3) {
+        put(&o, " ");
+        mem(&o, in, 2);
+        putf(&o, ", %s", sreg[in->reg]);
+        return (int)o.len;
+    }
     for (unsigned k = 0; k < 3 && f->opnd[k] != O_NONE; k++) {
         put(&o, k ? ", " : " ");
         if (k == 1 && f->opnd[0] == O_Iw && f->opnd[1] == O_Ib) num(&o, in->imm2 & 0xff); /* ENTER */
