@@ -154,6 +154,8 @@ struct cpu {
     u64 misc_enable;        /* IA32_MISC_ENABLE as written */
     u32 dr_pending;         /* DR6 B0-B3 bits hit by the instruction with icount dr_pending_at */
     u64 dr_pending_at;      /* ... delivered as a #DB trap if that instruction retires */
+    bool wp_pending;        /* a debugger watchpoint hit in the instruction with icount wp_pending_at: */
+    u64 wp_pending_at;      /* ... cpu_dr_before_insn() stops with CPU_EXIT_WATCHPOINT once it retired */
 
     /* ---- owned by the protection model (events.c, except.c) ---- */
     u64 trace_at;           /* icount of the instruction that began with TF=1 ... */

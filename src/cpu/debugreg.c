@@ -7,12 +7,10 @@
  * 18+4n (00 1 byte, 01 2, 11 4; 10 undefined on IA-32: treated as 8).
  * Data and I/O breakpoints compare against the range DRn & ~(len-1).
  *
- * On a hit, B0-B3 of DR6 are replaced by the breakpoints that hit (as QEMU
- * does; hardware leaves the other bits alone too). A data breakpoint is a
- * trap: it is reported after the instruction retires, and dropped if the
- * instruction faults. RF suppresses instruction breakpoints for one
- * instruction; it is cleared when that instruction starts rather than when
- * it completes.
+ * A code breakpoint replaces B0-B3 of DR6 by the breakpoints that hit (as
+ * QEMU does). Data and I/O breakpoints are traps: recorded here, delivered
+ * by cpu_events() after the instruction retires, dropped if it faults. RF
+ * (cleared by cpu_events) suppresses code breakpoints for one instruction.
  */
 #include "cpu/debugreg.h"
 #include "cpu/sys.h"
@@ -86,44 +84,23 @@ void cpu_dr_io_check(struct cpu *c, u16 port, unsigned size)
     if (hit) pend(c, hit);
 }
 
-static void deliver_db(struct cpu *c, u32 bits)
-{
-    c->s.dr[6] = (c->s.dr[6] & ~0xfu) | bits;
-    VD_LOG(LOG_INT, "#DB dr6=%08x at %08x\n", c->s.dr[6], c->s.eip);
-    c->next_eip = c->s.eip;
-    cpu_deliver(c, EXC_DB, INTK_HW, false, 0);
-}
-
 int cpu_dr_before_insn(struct cpu *c)
 {
-    if (c->dr_pending) {
-        u32 p = c->dr_pending;
-        bool retired = c->icount == c->dr_pending_at + 1;
-        c->dr_pending = 0;
-        if (retired) {
-            if (p & DR_PENDING_WATCH) {
-                /* the debugger stops first; the guest's #DB trap stays pending */
-                if (p & 0xf) {
-                    c->dr_pending = p & 0xf;
-                    c->dr_pending_at = c->icount - 1;
-                }
-                return CPU_EXIT_WATCHPOINT;
-            }
-            deliver_db(c, p & 0xf);
-            return -1;
-        }
+    if (c->wp_pending) {
+        c->wp_pending = false;
+        if (c->icount == c->wp_pending_at + 1) return CPU_EXIT_WATCHPOINT;
     }
     u32 dr7 = c->s.dr[7];
-    if (!(dr7 & 0xff)) return -1;
-    u32 fl = cpu_get_eflags(c);
-    if (fl & FL_RF) {
-        cpu_set_eflags(c, 0, FL_RF);
-        return -1;
-    }
+    if (!(dr7 & 0xff) || (c->s.eflags & FL_RF)) return -1;
     u32 lin = c->s.seg[S_CS].base + c->s.eip, hit = 0;
     for (int n = 0; n < 4; n++)
         if (bp_enabled(dr7, n) && bp_rw(dr7, n) == 0 && c->s.dr[n] == lin) hit |= 1u << n;
-    if (hit) deliver_db(c, hit);
+    if (hit) {
+        c->s.dr[6] = (c->s.dr[6] & ~0xfu) | hit;
+        VD_LOG(LOG_INT, "#DB (code breakpoint) dr6=%08x at %08x\n", c->s.dr[6], lin);
+        c->next_eip = c->s.eip;
+        cpu_deliver(c, EXC_DB, INTK_HW, false, 0);
+    }
     return -1;
 }
 

@@ -7,10 +7,13 @@
  *    pages holding data breakpoints are kept out of the fast TLB, so every
  *    access to them reaches the MMU slow path, which matches them
  *    (cpu_dr_data_check) and records a pending #DB trap.
- *  - cpu_events() calls cpu_dr_before_insn() whenever EV_DEBUG is set,
- *    before it delivers external interrupts. It delivers the pending trap of
- *    the previous instruction (if that instruction retired) and checks the
- *    instruction breakpoints of the instruction about to run.
+ *  - Data/I/O breakpoint hits are recorded in c->dr_pending (DR6 B0-B3)
+ *    with c->dr_pending_at = icount of the instruction; cpu_events()
+ *    (events.c) delivers them as a #DB trap if that instruction retired.
+ *  - cpu_events() calls cpu_dr_before_insn() whenever EV_DEBUG is set: it
+ *    stops for a debugger watchpoint hit by the previous instruction
+ *    (c->wp_pending) and checks the instruction breakpoints of the
+ *    instruction about to run (not when EFLAGS.RF is set).
  *  - IN/OUT/INS/OUTS handlers call cpu_dr_io_check() after the port access.
  */
 #ifndef VD_CPU_DEBUGREG_H
@@ -25,13 +28,9 @@ enum {
     DR7_FIXED1 = 0x400u,
     DR7_WRITABLE = 0xffff23ffu,
 };
-/* c->dr_pending bit: a debugger watchpoint (c->watch_hit) fired; stop with
- * CPU_EXIT_WATCHPOINT once the instruction retires. */
-#define DR_PENDING_WATCH (1u << 31)
-
-/* Called between instructions while EV_DEBUG is set (before interrupts are
- * taken). May deliver #DB (and so may raise, like cpu_deliver). Returns a
- * cpu_exit code (>= 0) to stop cpu_run with, or -1 to go on. */
+/* Called between instructions while EV_DEBUG is set. May deliver #DB (and
+ * so may raise, like cpu_deliver). Returns a cpu_exit code (>= 0) to stop
+ * cpu_run with, or -1 to go on. */
 int cpu_dr_before_insn(struct cpu *c);
 /* I/O breakpoints (CR4.DE): call after IN/OUT/INS/OUTS accessed `size`
  * bytes at `port`. */

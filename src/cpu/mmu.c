@@ -129,10 +129,10 @@ static void data_checks(struct cpu *c, u32 lin, unsigned size, int acc)
             c->wp_hit_addr = lin;
             c->wp_hit_kind = write ? 1 : 2;
             if (c->watch_hit && c->watch_hit(c->watch_opaque, lin, size, write)) {
-                c->dr_pending |= DR_PENDING_WATCH;
-                c->dr_pending_at = c->icount;
+                c->wp_pending = true;
+                c->wp_pending_at = c->icount;
                 c->events |= EV_DEBUG;
-            } else if (!(c->dr_pending & DR_PENDING_WATCH)) {
+            } else if (!c->wp_pending) {
                 c->wp_hit_addr = addr;
                 c->wp_hit_kind = kind;
             }
