@@ -1,7 +1,339 @@
-/* i8042 (stub; implementation in progress). */
+/*
+ * i8042 keyboard controller with a minimal PS/2 keyboard and mouse. Commands
+ * complete instantly (IBF never reads 1). The power-on state is what a PC
+ * BIOS leaves for the OS (vdebug boots kernels without one): command byte
+ * 0x65 (keyboard interrupt, SYS, mouse disabled, set 2 -> 1 translation), SYS
+ * flag set, A20 enabled in the output port. The IRQ lines are levels that
+ * follow OBF (as the 8042's OBF pins do); the PIC sees an edge per byte.
+ * Bytes from a disabled device stay queued until it is enabled; the
+ * controller's own replies always go out.
+ */
 #include "dev/i8042.h"
-#include <stdio.h>
-void i8042_init(struct i8042 *k, struct iomap *ports, struct irq_line irq1, struct irq_line irq12, const struct board_hooks *hooks) { memset(k, 0, sizeof(*k)); k->irq1 = irq1; k->irq12 = irq12; if (hooks) k->hooks = *hooks; }
-void i8042_reset(struct i8042 *k) { (void)k; }
-void i8042_key(struct i8042 *k, const u8 *bytes, size_t n) { }
-int i8042_info(const struct i8042 *k, char *buf, size_t size) { return snprintf(buf, size, "i8042: stub\n"); }
+#include "base/log.h"
+#include "dev/devinfo.h"
+
+enum {
+    ST_OBF = 0x01, ST_SYS = 0x04, ST_CMD = 0x08, ST_UNLOCKED = 0x10, ST_AUXB = 0x20,
+    CB_KBDINT = 0x01, CB_AUXINT = 0x02, CB_SYS = 0x04, CB_KBDDIS = 0x10, CB_AUXDIS = 0x20,
+    CB_XLATE = 0x40,
+    OP_RESET = 0x01, OP_A20 = 0x02, OP_KBD_OBF = 0x10, OP_AUX_OBF = 0x20,
+    ACK = 0xfa,
+};
+
+static void update_irq(struct i8042 *k)
+{
+    bool l1 = k->obf && !k->obf_aux && (k->cmd_byte & CB_KBDINT);
+    bool l12 = k->obf && k->obf_aux && (k->cmd_byte & CB_AUXINT);
+    if (l1 != k->irq1_level) { k->irq1_level = l1; irq_set(&k->irq1, l1); }
+    if (l12 != k->irq12_level) { k->irq12_level = l12; irq_set(&k->irq12, l12); }
+}
+
+static bool src_enabled(const struct i8042 *k, u8 src)
+{
+    if (src == I8042_SRC_KBD) return !(k->cmd_byte & CB_KBDDIS);
+    if (src == I8042_SRC_AUX) return !(k->cmd_byte & CB_AUXDIS);
+    return true;
+}
+
+/* Move the first deliverable queued byte into the empty output buffer. */
+static void refill(struct i8042 *k)
+{
+    if (!k->obf) {
+        for (unsigned i = 0; i < k->qcount; i++) {
+            unsigned at = (k->qhead + i) % I8042_QUEUE;
+            u8 src = k->queue_src[at];
+            if (!src_enabled(k, src)) continue;
+            k->obf = true;
+            k->obf_byte = k->queue[at];
+            k->obf_aux = src == I8042_SRC_AUX;
+            /* remove entry i, keeping the order of the others */
+            for (unsigned j = i; j + 1 < k->qcount; j++) {
+                unsigned a = (k->qhead + j) % I8042_QUEUE, b = (a + 1) % I8042_QUEUE;
+                k->queue[a] = k->queue[b];
+                k->queue_src[a] = k->queue_src[b];
+            }
+            k->qcount--;
+            break;
+        }
+    }
+    update_irq(k);
+}
+
+static void push(struct i8042 *k, u8 src, u8 b)
+{
+    if (k->qcount == I8042_QUEUE) {
+        VD_LOG(LOG_GUEST_ERRORS, "i8042: output queue full, byte 0x%02x dropped\n", b);
+        return;
+    }
+    unsigned at = (k->qhead + k->qcount) % I8042_QUEUE;
+    k->queue[at] = b;
+    k->queue_src[at] = src;
+    k->qcount++;
+    refill(k);
+}
+
+static void kbd_reply(struct i8042 *k, u8 b) { push(k, I8042_SRC_KBD, b); }
+static void aux_reply(struct i8042 *k, u8 b) { push(k, I8042_SRC_AUX, b); }
+static void ctrl_reply(struct i8042 *k, u8 b) { push(k, I8042_SRC_CTRL, b); }
+
+static void write_outport(struct i8042 *k, u8 v)
+{
+    u8 old = k->outport;
+    k->outport = v & ~(OP_KBD_OBF | OP_AUX_OBF);
+    if ((old ^ v) & OP_A20 && k->hooks.set_a20) k->hooks.set_a20(k->hooks.opaque, v & OP_A20);
+    if (!(v & OP_RESET)) {
+        /* The reset line is active low: the CPU is reset; the port comes back high. */
+        k->outport |= OP_RESET;
+        if (k->hooks.request_reset) k->hooks.request_reset(k->hooks.opaque);
+    }
+}
+
+static u8 read_outport(const struct i8042 *k)
+{
+    return (u8)(k->outport | (k->obf && !k->obf_aux ? OP_KBD_OBF : 0) |
+                (k->obf && k->obf_aux ? OP_AUX_OBF : 0));
+}
+
+/* Scan set numbers as the keyboard reports them, through the translator if on. */
+static u8 set_id(const struct i8042 *k)
+{
+    static const u8 xlated[4] = {0, 0x43, 0x41, 0x3f};
+    return (k->cmd_byte & CB_XLATE) ? xlated[k->scan_set & 3] : k->scan_set;
+}
+
+static void kbd_defaults(struct i8042 *k)
+{
+    k->scan_set = 2;
+    k->kbd_scanning = true;
+    k->kbd_pending = 0;
+    k->leds = 0;
+}
+
+static void kbd_command(struct i8042 *k, u8 v)
+{
+    if (k->kbd_pending) {
+        u8 cmd = k->kbd_pending;
+        k->kbd_pending = 0;
+        if (cmd == 0xf0 && v == 0) {
+            kbd_reply(k, ACK);
+            kbd_reply(k, set_id(k));
+            return;
+        }
+        if (cmd == 0xf0) k->scan_set = v <= 3 ? v : k->scan_set;
+        if (cmd == 0xed) k->leds = v & 7;
+        kbd_reply(k, ACK);
+        return;
+    }
+    switch (v) {
+    case 0xff:                         /* reset: ACK, then basic assurance test passed */
+        kbd_defaults(k);
+        kbd_reply(k, ACK);
+        kbd_reply(k, 0xaa);
+        break;
+    case 0xee:                         /* echo */
+        kbd_reply(k, 0xee);
+        break;
+    case 0xf2:                         /* identify: MF2 keyboard */
+        kbd_reply(k, ACK);
+        kbd_reply(k, 0xab);
+        kbd_reply(k, (k->cmd_byte & CB_XLATE) ? 0x41 : 0x83);
+        break;
+    case 0xed: case 0xf0: case 0xf3:   /* LEDs, scan set, typematic: a parameter follows */
+        k->kbd_pending = v;
+        kbd_reply(k, ACK);
+        break;
+    case 0xf4: k->kbd_scanning = true; kbd_reply(k, ACK); break;
+    case 0xf5: kbd_defaults(k); k->kbd_scanning = false; kbd_reply(k, ACK); break;
+    case 0xf6: kbd_defaults(k); kbd_reply(k, ACK); break;
+    default:
+        VD_LOG(LOG_UNIMP, "i8042: keyboard command 0x%02x acknowledged only\n", v);
+        kbd_reply(k, ACK);
+        break;
+    }
+}
+
+static void aux_command(struct i8042 *k, u8 v)
+{
+    if (k->aux_pending) {              /* sample rate / resolution parameter */
+        k->aux_pending = 0;
+        aux_reply(k, ACK);
+        return;
+    }
+    switch (v) {
+    case 0xff:                         /* reset: ACK, self-test passed, mouse ID 0 */
+        k->aux_streaming = false;
+        aux_reply(k, ACK); aux_reply(k, 0xaa); aux_reply(k, 0x00);
+        break;
+    case 0xf2:                         /* get device ID */
+        aux_reply(k, ACK); aux_reply(k, 0x00);
+        break;
+    case 0xe9:                         /* status request: right-handed... 100 samples/s, res 2 */
+        aux_reply(k, ACK); aux_reply(k, k->aux_streaming ? 0x20 : 0x00); aux_reply(k, 0x02);
+        aux_reply(k, 100);
+        break;
+    case 0xeb:                         /* read data: an empty movement packet */
+        aux_reply(k, ACK); aux_reply(k, 0x08); aux_reply(k, 0x00); aux_reply(k, 0x00);
+        break;
+    case 0xf3: case 0xe8:
+        k->aux_pending = v;
+        aux_reply(k, ACK);
+        break;
+    case 0xf4: k->aux_streaming = true; aux_reply(k, ACK); break;
+    case 0xf5: case 0xf6: k->aux_streaming = false; aux_reply(k, ACK); break;
+    case 0xec: case 0xee:              /* wrap mode: not emulated */
+        aux_reply(k, ACK);
+        break;
+    default:
+        aux_reply(k, ACK);
+        break;
+    }
+}
+
+static void controller_command(struct i8042 *k, u8 v)
+{
+    if (v >= 0x20 && v <= 0x3f) {      /* read RAM byte (0x20: command byte) */
+        ctrl_reply(k, v == 0x20 ? k->cmd_byte : k->ram[v & 0x1f]);
+        return;
+    }
+    if (v >= 0x60 && v <= 0x7f) {      /* write RAM byte: data follows */
+        k->pending_cmd = v;
+        return;
+    }
+    if (v >= 0xf0) {                   /* pulse output port bits whose mask bit is 0 */
+        if (!(v & 1)) write_outport(k, k->outport & ~OP_RESET);
+        return;
+    }
+    switch (v) {
+    case 0xa1: ctrl_reply(k, 0x00); break;   /* controller version */
+    case 0xa7: k->cmd_byte |= CB_AUXDIS; break;
+    case 0xa8: k->cmd_byte &= ~CB_AUXDIS; break;
+    case 0xa9: ctrl_reply(k, 0x00); break;   /* aux interface test: OK */
+    case 0xaa:                               /* controller self test */
+        k->status |= ST_SYS;
+        ctrl_reply(k, 0x55);
+        break;
+    case 0xab: ctrl_reply(k, 0x00); break;   /* keyboard interface test: OK */
+    case 0xad: k->cmd_byte |= CB_KBDDIS; break;
+    case 0xae: k->cmd_byte &= ~CB_KBDDIS; break;
+    case 0xc0: ctrl_reply(k, 0x80); break;   /* input port: keyboard not inhibited */
+    case 0xd0: ctrl_reply(k, read_outport(k)); break;
+    case 0xd1: case 0xd2: case 0xd3: case 0xd4:
+        k->pending_cmd = v;
+        break;
+    case 0xdd: write_outport(k, k->outport & ~OP_A20); break;
+    case 0xdf: write_outport(k, k->outport | OP_A20); break;
+    case 0xe0: ctrl_reply(k, 0x00); break;   /* test inputs */
+    default:
+        VD_LOG(LOG_UNIMP, "i8042: controller command 0x%02x ignored\n", v);
+        break;
+    }
+    refill(k);                               /* enabling an interface may release bytes */
+}
+
+static void data_write(struct i8042 *k, u8 v)
+{
+    u8 cmd = k->pending_cmd;
+    k->pending_cmd = 0;
+    switch (cmd) {
+    case 0:
+        kbd_command(k, v);
+        break;
+    case 0x60:
+        k->cmd_byte = v;
+        if (v & CB_SYS) k->status |= ST_SYS; else k->status &= ~ST_SYS;
+        refill(k);
+        break;
+    case 0xd1: write_outport(k, v); break;
+    case 0xd2: kbd_reply(k, v); break;
+    case 0xd3: aux_reply(k, v); break;
+    case 0xd4: aux_command(k, v); break;
+    default:
+        if (cmd > 0x60 && cmd <= 0x7f) k->ram[cmd & 0x1f] = v;
+        break;
+    }
+}
+
+/* 0x60 and 0x64 are separate one-byte regions: off is always 0. */
+static u32 status_read(void *opaque, u64 off, unsigned size)
+{
+    struct i8042 *k = opaque;
+    return (u8)((k->status & (ST_SYS | ST_CMD)) | ST_UNLOCKED | (k->obf ? ST_OBF : 0) |
+                    (k->obf && k->obf_aux ? ST_AUXB : 0));
+}
+
+static u32 data_read(void *opaque, u64 off, unsigned size)
+{
+    struct i8042 *k = opaque;
+    u8 v = k->obf_byte;                 /* reading an empty buffer returns the last byte again */
+    k->obf = false;
+    update_irq(k);                      /* the line drops, so a next byte is a new edge */
+    refill(k);
+    return v;
+}
+
+static void command_port_write(void *opaque, u64 off, u32 val, unsigned size)
+{
+    struct i8042 *k = opaque;
+    k->status |= ST_CMD;
+    controller_command(k, (u8)val);
+}
+
+static void data_port_write(void *opaque, u64 off, u32 val, unsigned size)
+{
+    struct i8042 *k = opaque;
+    k->status &= ~ST_CMD;
+    data_write(k, (u8)val);
+}
+
+void i8042_key(struct i8042 *k, const u8 *bytes, size_t n)
+{
+    if (!k->kbd_scanning) return;
+    for (size_t i = 0; i < n; i++) kbd_reply(k, bytes[i]);
+}
+
+void i8042_reset(struct i8042 *k)
+{
+    k->status = ST_SYS;
+    k->cmd_byte = CB_KBDINT | CB_SYS | CB_AUXDIS | CB_XLATE;
+    memset(k->ram, 0, sizeof(k->ram));
+    k->outport = 0xc0 | OP_A20 | OP_RESET;   /* keyboard clock/data high, A20 on, not in reset */
+    k->pending_cmd = k->aux_pending = 0;
+    kbd_defaults(k);
+    k->aux_streaming = false;
+    k->qhead = k->qcount = 0;
+    k->obf = false;
+    k->obf_byte = 0;
+    k->obf_aux = false;
+    update_irq(k);
+}
+
+void i8042_init(struct i8042 *k, struct iomap *ports, struct irq_line irq1,
+                struct irq_line irq12, const struct board_hooks *hooks)
+{
+    memset(k, 0, sizeof(*k));
+    k->irq1 = irq1;
+    k->irq12 = irq12;
+    if (hooks) k->hooks = *hooks;
+    i8042_reset(k);
+    if (ports) {
+        iomap_add(ports, 0x60, 1, "i8042-data", 1, data_read, data_port_write, k);
+        iomap_add(ports, 0x64, 1, "i8042-cmd", 1, status_read, command_port_write, k);
+    }
+}
+
+int i8042_info(const struct i8042 *k, char *buf, size_t size)
+{
+    struct infobuf b = infobuf_make(buf, size);
+    infof(&b, "command byte 0x%02x: kbd %s%s, aux %s%s%s%s\n", k->cmd_byte,
+          (k->cmd_byte & CB_KBDDIS) ? "disabled" : "enabled", (k->cmd_byte & CB_KBDINT) ? " irq1" : "",
+          (k->cmd_byte & CB_AUXDIS) ? "disabled" : "enabled", (k->cmd_byte & CB_AUXINT) ? " irq12" : "",
+          (k->cmd_byte & CB_XLATE) ? ", translate" : "", (k->cmd_byte & CB_SYS) ? ", sys" : "");
+    infof(&b, "output port  0x%02x: A20 %s\n", read_outport(k), (k->outport & OP_A20) ? "on" : "off");
+    infof(&b, "output buf   %s", k->obf ? "" : "empty\n");
+    if (k->obf) infof(&b, "0x%02x from %s\n", k->obf_byte, k->obf_aux ? "aux" : "keyboard");
+    infof(&b, "queued       %u byte%s\n", k->qcount, k->qcount == 1 ? "" : "s");
+    infof(&b, "keyboard     set %u, scanning %s, leds %x\n", k->scan_set, k->kbd_scanning ? "on" : "off",
+          k->leds);
+    infof(&b, "irq1 %d  irq12 %d\n", k->irq1_level, k->irq12_level);
+    return (int)b.len;
+}

@@ -16,19 +16,25 @@
 
 #define I8042_QUEUE 32
 
+enum { I8042_SRC_CTRL, I8042_SRC_KBD, I8042_SRC_AUX };
+
 struct i8042 {
-    u8 status;                 /* status register (OBF/IBF/SYS/CMD/KBD-inhibit/AUXB ...) */
+    u8 status;                 /* status register bits 2 (SYS) and 3 (last write was a command) */
     u8 cmd_byte;               /* controller command byte ("RAM 0") */
-    u8 outport;                /* output port (bit 0 reset, bit 1 A20) */
-    u8 pending_cmd;            /* controller command waiting for its data byte on 0x60 */
-    u8 kbd_pending;            /* keyboard command waiting for its parameter */
-    u8 aux_pending;            /* mouse command waiting for its parameter */
+    u8 ram[32];                /* controller RAM 1-31 (commands 0x21-0x3F / 0x61-0x7F) */
+    u8 outport;                /* output port bits 0-3, 6-7 (bit 0 reset, bit 1 A20); 4-5 are OBF */
+    u8 pending_cmd;            /* controller command waiting for its data byte on 0x60, or 0 */
+    u8 kbd_pending;            /* keyboard command waiting for its parameter, or 0 */
+    u8 aux_pending;            /* mouse command waiting for its parameter, or 0 */
     u8 scan_set;               /* 1-3 */
     bool kbd_scanning;         /* keyboard enabled (F4) */
+    bool aux_streaming;        /* mouse data reporting enabled (F4) */
+    u8 leds;
     u8 queue[I8042_QUEUE];     /* output bytes waiting for the guest */
-    bool queue_aux[I8042_QUEUE];
+    u8 queue_src[I8042_QUEUE]; /* I8042_SRC_* of each */
     u8 qhead, qcount;
-    u8 obf_byte; bool obf_aux; /* byte in the output buffer (port 0x60) */
+    bool obf; u8 obf_byte; bool obf_aux; /* the output buffer (port 0x60) */
+    bool irq1_level, irq12_level;
     struct irq_line irq1, irq12;
     struct board_hooks hooks;
 };
