@@ -1,7 +1,55 @@
-/* Work between instructions: interrupts, HLT, single-step traps, stop requests. */
-#include "cpu/cpu.h"
-#include "cpu/cpu_mem.h"
+/*
+ * Work at instruction boundaries, in the priority order of SDM vol. 3
+ * table 6-2: traps of the previous instruction (single-step, data
+ * breakpoints), NMI, maskable interrupts, then code breakpoints of the next
+ * instruction. Also the STI / MOV SS interrupt shadow, HLT and RF.
+ *
+ * Single-step: an instruction that *begins* with TF=1 traps when it retires
+ * (so POPF that sets TF does not trap, POPF that clears it does). Before each
+ * such instruction trace_at records icount; when icount has moved past it the
+ * instruction retired. A fault or interrupt delivery cancels it (except.c).
+ */
+#include "cpu/prot.h"
 #include "cpu/flags.h"
+#include "base/log.h"
+
+#if __has_include("cpu/debugreg.h")
+#include "cpu/debugreg.h"
+#define HAVE_DEBUGREG 1
+#endif
+
+#define DR6_BS (1u << 14)
+
+void cpu_eflags_loaded(struct cpu *c)
+{
+    if (c->s.eflags & FL_RF) c->events |= EV_TRACE;
+}
+
+/* Debug traps for the instruction that just retired. */
+static void debug_traps(struct cpu *c, bool shadow_ss)
+{
+    u32 bits = 0;
+    if (c->trace_pending && c->icount == c->trace_at + 1) {
+        if (shadow_ss) {
+            /* MOV SS / POP SS: the trap waits for the next instruction */
+            c->trace_at = c->icount;
+        } else {
+            bits |= DR6_BS;
+            c->trace_pending = false;
+        }
+    } else if (c->trace_pending && c->icount != c->trace_at) {
+        c->trace_pending = false;
+    }
+    if (c->dr_pending && !shadow_ss) {
+        if (c->icount == c->dr_pending_at + 1) bits |= c->dr_pending;
+        c->dr_pending = 0;
+    }
+    if (bits) {
+        c->s.dr[6] |= bits;
+        c->trace_pending = false;
+        cpu_deliver(c, EXC_DB, INTK_HW, false, 0);
+    }
+}
 
 int cpu_events(struct cpu *c)
 {
@@ -9,21 +57,49 @@ int cpu_events(struct cpu *c)
         __atomic_and_fetch(&c->events, ~(u32)EV_STOP, __ATOMIC_RELAXED);
         return CPU_EXIT_STOP;
     }
-    if (c->events & EV_SHADOW) {
+    bool shadow = c->events & EV_SHADOW;
+    bool shadow_ss = shadow && c->s.intr_shadow == 2;
+    if (shadow) {
         c->events &= ~EV_SHADOW;
-        return -1;
+        c->s.intr_shadow = 0;
     }
-    if ((c->events & EV_IRQ) && (cpu_get_eflags(c) & FL_IF)) {
-        int vec = c->bus.intr_ack(c->bus.opaque);
-        c->events &= ~EV_HALT;
-        c->s.halted = 0;
-        if (vec >= 0) {
-            c->next_eip = c->s.eip;
-            cpu_deliver(c, vec, INTK_HW, false, 0);
+
+    if (c->events & EV_TRACE || c->dr_pending) debug_traps(c, shadow_ss);
+
+    if (!shadow) {
+        if ((c->events & EV_NMI) && !c->s.nmi_blocked) {
+            c->events &= ~EV_NMI;
+            c->s.nmi_pending = 0;
+            c->s.nmi_blocked = 1;
+            cpu_deliver(c, EXC_NMI, INTK_HW, false, 0);
+        }
+        if ((c->events & EV_IRQ) && (cpu_get_eflags(c) & FL_IF)) {
+            int vec = c->bus.intr_ack(c->bus.opaque);
+            if (vec >= 0) {
+                c->next_eip = c->s.eip;
+                cpu_deliver(c, vec, INTK_HW, false, 0);
+            }
         }
     }
     if (c->events & EV_HALT) return CPU_EXIT_HLT;
-    if (c->events & EV_DEBUG && c->bp_hit && c->bp_hit(c->bp_opaque, c->s.seg[S_CS].base + c->s.eip))
-        return CPU_EXIT_BREAKPOINT;
+
+    if (c->events & EV_DEBUG) {
+        if (c->bp_hit && c->bp_hit(c->bp_opaque, c->s.seg[S_CS].base + c->s.eip))
+            return CPU_EXIT_BREAKPOINT;
+#ifdef HAVE_DEBUGREG
+        int r = cpu_dr_before_insn(c);
+        if (r >= 0) return r;
+#endif
+    }
+
+    /* RF suppresses code breakpoints for one instruction only */
+    if (c->s.eflags & FL_RF) c->s.eflags &= ~FL_RF;
+    /* arm the single-step trap of the instruction about to run */
+    if (c->s.eflags & FL_TF) {
+        c->trace_pending = true;
+        c->trace_at = c->icount;
+    }
+    if (c->trace_pending) c->events |= EV_TRACE;
+    else c->events &= ~EV_TRACE;
     return -1;
 }

@@ -17,7 +17,7 @@ void cpu_reset(struct cpu *c)
     }
     c->s.seg[S_CS] = (struct seg){.sel = 0xf000, .base = 0xffff0000u, .limit = 0xffff, .attr = 0x9b};
     c->s.ldtr = (struct seg){.limit = 0xffff, .attr = 0x82};
-    c->s.tr = (struct seg){.limit = 0xffff, .attr = 0x8b};
+    c->s.tr = (struct seg){.limit = 0xffff, .attr = 0x8b};  /* busy 32-bit TSS, as after RESET */
     c->s.gdtr.limit = 0xffff;
     c->s.idtr.limit = 0xffff;
     c->s.dr[6] = 0xffff0ff0u;
@@ -30,6 +30,7 @@ void cpu_reset(struct cpu *c)
     c->events &= EV_DEBUG;
     c->exc_nest = 0;
     c->exc_pending_vec = -1;
+    c->trace_pending = false;
     cpu_set_cpl(c, 0);
     for (int i = 0; i < 6; i++) cpu_seg_recompute(c, i);
     cpu_tlb_flush(c, true);

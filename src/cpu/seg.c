@@ -1,42 +1,23 @@
-/* Segment registers: access checks derived from the descriptor caches, and loads. */
-#include "cpu/cpu.h"
-#include "cpu/cpu_mem.h"
+/*
+ * Segment registers: the access checks derived from the descriptor caches,
+ * and segment loads in real, v86 and protected mode with every check
+ * (null selector rules, type, privilege, present -> #NP/#SS, accessed bit).
+ */
+#include "cpu/prot.h"
 #include "base/log.h"
 
 void cpu_seg_recompute(struct cpu *c, int seg)
 {
     const struct seg *s = &c->s.seg[seg];
-    struct segcheck *k = &c->segchk[seg];
-    u32 a = s->attr;
-    if (!cpu_pm(c) || cpu_v86(c)) {
-        /* real and v86 mode: any access within the cached limit (unreal mode keeps big limits) */
-        k->lo = 0;
-        k->hi = s->limit;
-        k->ok = SEGCHK_R | SEGCHK_W;
-    } else if ((a & SEG_ATTR_UNUSABLE) || !(a & SEG_ATTR_P)) {
-        k->lo = 1;
-        k->hi = 0;
-        k->ok = 0;
-    } else {
-        u32 type = SEG_ATTR_TYPE(a);
-        if (!(a & SEG_ATTR_S)) {
-            k->ok = 0;
-        } else if (type & 8) { /* code: readable if bit 1, never writable */
-            k->ok = (type & 2) ? SEGCHK_R : 0;
-        } else {
-            k->ok = SEGCHK_R | ((type & 2) ? SEGCHK_W : 0);
-        }
-        if (!(type & 8) && (type & 4)) { /* expand-down data */
-            k->lo = s->limit + 1;
-            k->hi = (a & SEG_ATTR_DB) ? 0xffffffffu : 0xffffu;
-            if (k->lo == 0) { k->lo = 1; k->hi = 0; } /* limit 0xffffffff: nothing valid */
-        } else {
-            k->lo = 0;
-            k->hi = s->limit;
-        }
-    }
+    bool pm = cpu_pm(c) && !cpu_v86(c);
+    segchk_compute(s, pm, &c->segchk[seg]);
     if (seg == S_CS)
-        c->code_mode = (cpu_pm(c) && !cpu_v86(c) && (a & SEG_ATTR_DB)) ? X86_MODE_32 : X86_MODE_16;
+        c->code_mode = (pm && (s->attr & SEG_ATTR_DB)) ? X86_MODE_32 : X86_MODE_16;
+}
+
+void cpu_seg_recompute_all(struct cpu *c)
+{
+    for (int i = 0; i < 6; i++) cpu_seg_recompute(c, i);
 }
 
 void cpu_seg_fault(struct cpu *c, int seg, u32 off, unsigned size, int kind)
@@ -53,20 +34,98 @@ void cpu_set_cpl(struct cpu *c, int cpl)
     c->tlbc = &c->tlb[cpl == 3];
 }
 
-/* Real/v86-mode load; protected-mode loads are descriptor-table work (see the
- * system-architecture code). */
-void cpu_load_seg(struct cpu *c, int seg, u16 sel)
+void seg_load_real(struct cpu *c, int seg, u16 sel)
 {
-    if (cpu_pm(c) && !cpu_v86(c)) {
-        VD_LOG(LOG_UNIMP, "protected-mode segment load not implemented\n");
-        cpu_raise_ne(c, EXC_UD);
-    }
     struct seg *s = &c->s.seg[seg];
     s->sel = sel;
     s->base = (u32)sel << 4;
     if (cpu_v86(c)) {
         s->limit = 0xffff;
         s->attr = 0xf3 | (seg == S_CS ? 0x8 : 0);
+    } else {
+        /* real mode keeps limit and attributes (unreal mode), but the
+         * segment becomes usable again */
+        s->attr = (s->attr & ~SEG_ATTR_UNUSABLE) | SEG_ATTR_P | SEG_ATTR_S;
     }
+    cpu_seg_recompute(c, seg);
+}
+
+void seg_load_null(struct cpu *c, int seg, u16 sel)
+{
+    struct seg *s = &c->s.seg[seg];
+    s->sel = sel;
+    s->base = 0;
+    s->limit = 0;
+    s->attr = SEG_ATTR_UNUSABLE;
+    cpu_seg_recompute(c, seg);
+}
+
+void seg_check_load(struct cpu *c, int seg, u16 sel, int cpl, struct desc *d, int vec, int ext)
+{
+    if (seg == S_SS) {
+        if (sel_null(sel)) cpu_raise(c, vec, ext ? 1 : 0);
+        if (!desc_fetch(c, sel, d)) cpu_raise(c, vec, sel_err(sel, ext));
+        if ((sel & 3) != cpl || !desc_writable_data(d) || desc_dpl(d) != cpl)
+            cpu_raise(c, vec, sel_err(sel, ext));
+        if (!desc_p(d)) cpu_raise(c, EXC_SS, sel_err(sel, ext));
+        return;
+    }
+    if (sel_null(sel)) {
+        d->lo = d->hi = 0;
+        return;
+    }
+    if (!desc_fetch(c, sel, d)) cpu_raise(c, vec, sel_err(sel, ext));
+    if (!desc_s(d) || !desc_readable(d)) cpu_raise(c, vec, sel_err(sel, ext));
+    if (!desc_conforming(d) && ((sel & 3) > desc_dpl(d) || cpl > desc_dpl(d)))
+        cpu_raise(c, vec, sel_err(sel, ext));
+    if (!desc_p(d)) cpu_raise(c, EXC_NP, sel_err(sel, ext));
+}
+
+void seg_commit(struct cpu *c, int seg, u16 sel, struct desc *d)
+{
+    if (seg != S_SS && seg != S_CS && sel_null(sel)) {
+        seg_load_null(c, seg, sel);
+        return;
+    }
+    desc_set_accessed(c, d);
+    seg_from_desc(&c->s.seg[seg], sel, d);
+    cpu_seg_recompute(c, seg);
+}
+
+void cpu_load_seg(struct cpu *c, int seg, u16 sel)
+{
+    if (!cpu_pm(c) || cpu_v86(c)) {
+        seg_load_real(c, seg, sel);
+        return;
+    }
+    if (seg == S_CS) {
+        /* only far transfers load CS; they use far_set_cs */
+        cpu_raise_ne(c, EXC_UD);
+    }
+    struct desc d;
+    seg_check_load(c, seg, sel, c->s.cpl, &d, EXC_GP, 0);
+    seg_commit(c, seg, sel, &d);
+}
+
+void seg_invalidate_outer(struct cpu *c)
+{
+    static const int segs[] = {S_ES, S_DS, S_FS, S_GS};
+    for (unsigned i = 0; i < ARRAY_SIZE(segs); i++) {
+        struct seg *s = &c->s.seg[segs[i]];
+        if (s->attr & SEG_ATTR_UNUSABLE) continue;
+        u32 type = SEG_ATTR_TYPE(s->attr);
+        bool conf_code = (type & 0xc) == 0xc;
+        /* data and non-conforming code segments more privileged than the new CPL */
+        if (!conf_code && SEG_ATTR_DPL(s->attr) < c->s.cpl) seg_load_null(c, segs[i], 0);
+    }
+}
+
+void seg_load_flat(struct cpu *c, int seg, u16 sel, bool code, int dpl)
+{
+    struct seg *s = &c->s.seg[seg];
+    s->sel = sel;
+    s->base = 0;
+    s->limit = 0xffffffffu;
+    s->attr = (code ? 0xb : 0x3) | SEG_ATTR_S | ((u32)dpl << 5) | SEG_ATTR_P | SEG_ATTR_DB | SEG_ATTR_G;
     cpu_seg_recompute(c, seg);
 }
