@@ -10,6 +10,7 @@
 #include "cpu/cpu.h"
 #include "cpu/cpu_mem.h"
 #include "cpu/flags.h"
+#include "cpu/debugreg.h"
 #include "base/log.h"
 #include <stdlib.h>
 
@@ -86,7 +87,8 @@ static bool bp_hit(void *o, u32 lin)
 
 static void update_debug_events(struct emu *e)
 {
-    if (e->nbp) e->c->events |= EV_DEBUG;
+    /* EV_DEBUG is shared with the guest's DR7 breakpoints and pending watch stops */
+    if (e->nbp || cpu_dr_armed(e->c) || e->c->wp_pending) e->c->events |= EV_DEBUG;
     else e->c->events &= ~EV_DEBUG;
 }
 
@@ -163,7 +165,8 @@ static void emu_set_state(struct vcpu *v, const struct cpu_state *s)
     for (int i = 0; i < 6; i++) cpu_seg_recompute(c, i);
     if (s->halted) c->events |= EV_HALT;
     else c->events &= ~EV_HALT;
-    cpu_tlb_flush(c, true);
+    cpu_sys_state_loaded(c);
+    update_debug_events(emu_of(v));
 }
 
 static size_t virt_rw(struct vcpu *v, u32 lin, void *buf, size_t len, bool write)
@@ -344,7 +347,7 @@ static int emu_tlb_dump(struct vcpu *v, struct vcpu_tlb_entry *out, int max)
             for (unsigned i = 0; i < TLB_SIZE; i++) {
                 const struct tlb_entry *t = k == 0 ? &c->tlb[s].r[i] : k == 1 ? &c->tlb[s].w[i] : &c->tlb[s].x[i];
                 if (t->tag == TLB_INVALID) continue;
-                if (n < max) out[n] = (struct vcpu_tlb_entry){"rwx"[k], s == 1, t->tag, t->paddr, t->pte_flags};
+                if (n < max) out[n] = (struct vcpu_tlb_entry){"rwx"[k], s == 1, t->tag & ~0xfffu, t->paddr, t->pte_flags};
                 n++;
             }
     return n;

@@ -217,6 +217,9 @@ bool cpu_debug_walk(struct cpu *c, u32 lin, struct cpu_walk *w);
 /* ---- caches ---- */
 void cpu_tlb_flush(struct cpu *c, bool include_global);
 void cpu_tlb_flush_page(struct cpu *c, u32 linear);
+/* The architectural state was replaced wholesale (vcpu set_state, engine
+ * switch): flush the TLB, reload PAE PDPTEs from CR3, re-arm DR7 (EV_DEBUG). */
+void cpu_sys_state_loaded(struct cpu *c);
 void cpu_dcache_flush(struct cpu *c);
 /* Guest memory was changed behind the CPU's back (debugger, DMA): drop decoded code. */
 void cpu_invalidate_host(struct cpu *c, const u8 *host, size_t len);

@@ -217,3 +217,10 @@ void cpu_tlb_demote(struct cpu *c)
 {
     FOR_EACH_ENTRY(e, if (e->tag != TLB_INVALID) e->tag |= TLB_SLOW);
 }
+
+void cpu_sys_state_loaded(struct cpu *c)
+{
+    if ((c->s.cr0 & CR0_PG) && (c->s.cr4 & CR4_PAE)) cpu_pg_load_pdptes(c, c->s.cr3);
+    cpu_tlb_flush(c, true);
+    cpu_dr_changed(c);
+}
