@@ -152,13 +152,14 @@ static void emu_get_state(struct vcpu *v, struct cpu_state *s)
     struct cpu *c = emu_of(v)->c;
     cpu_flags_sync(c);
     *s = c->s;
-    s->tsc = emu_of(v)->time_base + c->icount;
+    s->tsc = c->s.tsc + c->icount; /* the interpreter keeps the TSC as an offset from icount (msr.c) */
 }
 
 static void emu_set_state(struct vcpu *v, const struct cpu_state *s)
 {
     struct cpu *c = emu_of(v)->c;
     c->s = *s;
+    c->s.tsc = s->tsc - c->icount;
     c->lf.kind = LF_NONE;
     cpu_set_eflags(c, s->eflags, 0xffffffffu);
     cpu_set_cpl(c, s->cpl);
