@@ -13,12 +13,7 @@
 #include "cpu/flags.h"
 #include "base/log.h"
 
-#if __has_include("cpu/debugreg.h")
 #include "cpu/debugreg.h"
-#define HAVE_DEBUGREG 1
-#endif
-
-#define DR6_BS (1u << 14)
 
 void cpu_eflags_loaded(struct cpu *c)
 {
@@ -86,10 +81,8 @@ int cpu_events(struct cpu *c)
     if (c->events & EV_DEBUG) {
         if (c->bp_hit && c->bp_hit(c->bp_opaque, c->s.seg[S_CS].base + c->s.eip))
             return CPU_EXIT_BREAKPOINT;
-#ifdef HAVE_DEBUGREG
         int r = cpu_dr_before_insn(c);
         if (r >= 0) return r;
-#endif
     }
 
     /* RF suppresses code breakpoints for one instruction only */

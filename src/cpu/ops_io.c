@@ -7,6 +7,7 @@
 #include "cpu/prot.h"
 #include "cpu/flags.h"
 #include "cpu/dispatch.h"
+#include "cpu/debugreg.h"
 
 /* longest REP run per handler call: the instruction restarts, so interrupts are not held off */
 #define REP_CHUNK 4096
@@ -14,12 +15,15 @@
 static u32 io_in(struct cpu *c, u16 port, unsigned size)
 {
     cpu_io_check(c, port, size);
-    return cpu_in(c, port, size);
+    u32 v = cpu_in(c, port, size);
+    cpu_dr_io_check(c, port, size);
+    return v;
 }
 static void io_out(struct cpu *c, u16 port, unsigned size, u32 v)
 {
     cpu_io_check(c, port, size);
     cpu_out(c, port, size, v);
+    cpu_dr_io_check(c, port, size);
 }
 
 static void put_acc(struct cpu *c, unsigned size, u32 v)
@@ -77,6 +81,7 @@ static void string_io(struct cpu *c, const struct x86_insn *i, unsigned size, bo
         set_areg(c, asz, ir, off + step);
         n--;
         if (rep) set_areg(c, asz, R_ECX, n);
+        cpu_dr_io_check(c, port, size);
     }
     if (rep && n) c->next_eip = c->s.eip;   /* more to do: run again */
 }

@@ -7,6 +7,7 @@
 #include "cpu/prot.h"
 #include "cpu/flags.h"
 #include "base/log.h"
+#include "cpu/debugreg.h"
 
 struct tss_image {
     u32 cr3, eip, eflags, gpr[8], ldt, trap;
@@ -146,7 +147,7 @@ void task_switch(struct cpu *c, u16 sel, struct desc *nd, enum task_src src, u32
     if (t.eip > c->s.seg[S_CS].limit) cpu_raise(c, EXC_GP, (u32)ext);
     if (t.trap) {
         /* T bit: debug trap before the first instruction of the new task */
-        c->s.dr[6] |= 1u << 15;
+        c->s.dr[6] |= DR6_BT;
         cpu_deliver(c, EXC_DB, INTK_HW, false, 0);
     }
 }
