@@ -225,7 +225,7 @@ static const struct { const char *m; u8 shape; } x87_reg[8][8] = {
     {{"fcmovb", ST_0_I}, {"fcmove", ST_0_I}, {"fcmovbe", ST_0_I}, {"fcmovu", ST_0_I},
      {NULL, 0}, {NULL, 0}, {NULL, 0}, {NULL, 0}},
     {{"fcmovnb", ST_0_I}, {"fcmovne", ST_0_I}, {"fcmovnbe", ST_0_I}, {"fcmovnu", ST_0_I},
-     {NULL, 0}, {"fucomi", ST_0_I}, {"fcomi", ST_0_I}, {NULL, 0}},
+     {NULL, 0}, {"fucomi", ST_I}, {"fcomi", ST_I}, {NULL, 0}},
     {{"fadd", ST_I_0}, {"fmul", ST_I_0}, {"fcom", ST_I}, {"fcomp", ST_I},
      {"fsubr", ST_I_0}, {"fsub", ST_I_0}, {"fdivr", ST_I_0}, {"fdiv", ST_I_0}},
     {{"ffree", ST_I}, {"fxch", ST_I}, {"fst", ST_I}, {"fstp", ST_I},
@@ -233,7 +233,7 @@ static const struct { const char *m; u8 shape; } x87_reg[8][8] = {
     {{"faddp", ST_I}, {"fmulp", ST_I}, {"fcomp", ST_I}, {NULL, 0},
      {"fsubrp", ST_I}, {"fsubp", ST_I}, {"fdivrp", ST_I}, {"fdivp", ST_I}},
     {{"ffreep", ST_I}, {"fxch", ST_I}, {"fstp", ST_I}, {"fstp", ST_I},
-     {NULL, 0}, {"fucomip", ST_0_I}, {"fcomip", ST_0_I}, {NULL, 0}},
+     {NULL, 0}, {"fucomip", ST_I}, {"fcomip", ST_I}, {NULL, 0}},
 };
 
 /* Register forms without ST(i) operands: D9 D0-FF, DA E9, DB E0-E4, DE D9, DF E0. */
@@ -359,6 +359,16 @@ int x86_format(const struct x86_insn *in, u32 addr, char *buf, size_t size)
         putf(&o, " %s, %s", reg_name(in->osize, in->reg), reg_name(in->osize, in->rm));
         return (int)o.len;
     }
+    if ((in->op == X86_OP_SLDT_Ev || in->op == X86_OP_STR_Ev || in->op == X86_OP_SMSW_Ev) && in->mod != 3) {
+        put(&o, " ");
+        mem(&o, in, 2);
+        return (int)o.len;
+    }
+    if (in->op == X86_OP_INVLPG_M) {
+        put(&o, " ");
+        mem(&o, in, 1);
+        return (int)o.len;
+    }
     if (in->op == X86_OP_MOV_EvSw && in->mod != 3) {
         put(&o, " ");
         mem(&o, in, 2);
@@ -368,6 +378,9 @@ int x86_format(const struct x86_insn *in, u32 addr, char *buf, size_t size)
     for (unsigned k = 0; k < 3 && f->opnd[k] != O_NONE; k++) {
         put(&o, k ? ", " : " ");
         if (k == 1 && f->opnd[0] == O_Iw && f->opnd[1] == O_Ib) num(&o, in->imm2 & 0xff); /* ENTER */
+        else if (f->opnd[k] == O_Ibs && (in->op == X86_OP_AND_EvIbs || in->op == X86_OP_OR_EvIbs ||
+                                         in->op == X86_OP_XOR_EvIbs)) /* bit masks print unsigned */
+            num(&o, in->osize == 2 ? in->imm & 0xffff : in->imm);
         else operand(&o, in, f->opnd[k], addr);
     }
     return (int)o.len;

@@ -368,7 +368,11 @@ TEST(names_by_size)
     CHECK_STR(dis(M16, "cf"), "iret");
     CHECK_STR(dis(M32, "ea 78 56 34 12 08 00"), "ljmp 8:0x12345678");
     CHECK_STR(dis(M32, "ff 2b"), "ljmp fword ptr [ebx]");
-    CHECK_STR(dis(M32, "8e d8"), "mov ds, ax");
+    CHECK_STR(dis(M32, "8e d8"), "mov ds, eax"); /* r32/m16: register at operand size */
+    CHECK_STR(dis(M16, "8e d8"), "mov ds, ax");
+    CHECK_STR(dis(M32, "8c 18"), "mov word ptr [eax], ds");
+    CHECK_STR(dis(M32, "0f 00 00"), "sldt word ptr [eax]");
+    CHECK_STR(dis(M32, "83 f0 ff"), "xor eax, 0xffffffff");
 }
 
 TEST(format_truncates_safely)
