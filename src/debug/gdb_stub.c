@@ -244,14 +244,19 @@ static int pump(struct gdbstub *g)
     return -1;
 }
 
-/* Wait for socket activity (timeout_ms: 0 polls, -1 blocks) and handle it. */
-static int service(struct gdbstub *g, int timeout_ms)
+/* Wait for socket activity (timeout_ms: 0 polls, -1 blocks) and handle it.
+ * An idle guest also wakes on the machine's host input descriptors. */
+static int service(struct gdbstub *g, int timeout_ms, bool with_input)
 {
-    struct pollfd p[2] = {{.fd = g->lfd, .events = POLLIN}, {.fd = g->cfd, .events = POLLIN}};
-    int n = poll(p, g->cfd >= 0 ? 2 : 1, timeout_ms);
-    if (n <= 0) return -1;
+    struct pollfd p[8];
+    int n = 0, in[6];
+    p[n++] = (struct pollfd){.fd = g->lfd, .events = POLLIN};
+    if (g->cfd >= 0) p[n++] = (struct pollfd){.fd = g->cfd, .events = POLLIN};
+    int nin = with_input ? machine_poll_fds(g->m, in, 6) : 0;
+    for (int i = 0; i < nin; i++) p[n++] = (struct pollfd){.fd = in[i], .events = POLLIN};
+    if (poll(p, (nfds_t)n, timeout_ms) <= 0) return -1;
     if (p[0].revents & POLLIN) accept_client(g);
-    if (g->cfd >= 0 && p[1].fd == g->cfd && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+    if (n > 1 && g->cfd >= 0 && p[1].fd == g->cfd && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
         if (!read_client(g)) {
             drop_client(g);
             return -1;
@@ -268,11 +273,10 @@ int gdbstub_run(struct gdbstub *g, bool start_stopped)
         int st = pump(g);
         if (st >= 0) return st;
         if (!g->running) {
-            st = service(g, -1);
+            st = service(g, -1, false);
             if (st >= 0) return st;
             continue;
         }
-        u64 before = vcpu_icount(g->v);
         enum machine_stop r = machine_run(g->m, SLICE_INSNS);
         switch (r) {
         case MACHINE_EXIT:
@@ -290,8 +294,9 @@ int gdbstub_run(struct gdbstub *g, bool start_stopped)
         case MACHINE_BUDGET:
             break;
         }
-        /* A guest that made no progress (halted, nothing due) would spin: wait a little on the sockets. */
-        st = service(g, vcpu_icount(g->v) == before && g->running ? 10 : 0);
+        /* A guest that cannot make progress by itself waits for GDB or host input. */
+        bool idle = g->running && machine_idle(g->m);
+        st = service(g, idle ? -1 : 0, idle);
         if (st >= 0) return st;
     }
 }

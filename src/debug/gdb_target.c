@@ -4,9 +4,16 @@
  * used by g/G/p/P always match what GDB was told.
  *
  * Features: org.gnu.gdb.i386.core (names and order of GDB's 32bit-core.xml),
- * org.gnu.gdb.i386.sse, org.gnu.gdb.i386.segments (fs_base/gs_base) and
- * org.vdebug.i386.sys (control, descriptor-table and debug registers; GDB
- * shows unknown features' registers by name: `p $cr3`, `info registers cr0`).
+ * org.gnu.gdb.i386.sse, and org.vdebug.i386.sys (FS/GS bases, control,
+ * descriptor-table and debug registers; GDB shows unknown features'
+ * registers by name: `p $cr3`, `info registers cr0`). fs_base/gs_base are
+ * not in org.gnu.gdb.i386.segments: GDB 13 numbers that feature past the
+ * end of a bare i386 register file and aborts (it expects Linux's layout).
+ *
+ * target.xml names no <architecture>: GDB then infers i386 from the core
+ * feature, and a user's `set architecture i8086` (16-bit disassembly in real
+ * mode) takes effect. With <architecture>i386</architecture> GDB keeps the
+ * "more capable" i386 and silently ignores i8086 (the QEMU real-mode trap).
  *
  * The program counter: "eip" is the linear address CS.base + EIP, in every
  * mode. In real mode GDB therefore sees CS:IP as the linear address that
@@ -18,7 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-enum feat { F_CORE, F_SSE, F_SEGS, F_SYS, F_COUNT };
+enum feat { F_CORE, F_SSE, F_SYS, F_COUNT };
 enum rkind {
     K_GPR, K_PC, K_EFLAGS, K_SEG, K_ST, K_FCW, K_FSW, K_FTW, K_FCS, K_FIP, K_FDS, K_FDP, K_FOP,
     K_XMM, K_MXCSR, K_SEGBASE, K_CR, K_EFER, K_GDT_BASE, K_GDT_LIM, K_IDT_BASE, K_IDT_LIM,
@@ -56,7 +63,7 @@ static const struct regdef regs[] = {
     R("xmm4", 16, F_SSE, K_XMM, 4, "vec128"), R("xmm5", 16, F_SSE, K_XMM, 5, "vec128"),
     R("xmm6", 16, F_SSE, K_XMM, 6, "vec128"), R("xmm7", 16, F_SSE, K_XMM, 7, "vec128"),
     RG("mxcsr", 4, F_SSE, K_MXCSR, 0, "i386_mxcsr", "vector"),
-    R("fs_base", 4, F_SEGS, K_SEGBASE, S_FS, "int"), R("gs_base", 4, F_SEGS, K_SEGBASE, S_GS, "int"),
+    RG("fs_base", 4, F_SYS, K_SEGBASE, S_FS, "data_ptr", "system"), RG("gs_base", 4, F_SYS, K_SEGBASE, S_GS, "data_ptr", "system"),
     RG("cr0", 4, F_SYS, K_CR, 0, "i386_cr0", "system"), RG("cr2", 4, F_SYS, K_CR, 2, "data_ptr", "system"),
     RG("cr3", 4, F_SYS, K_CR, 3, "data_ptr", "system"), RG("cr4", 4, F_SYS, K_CR, 4, "i386_cr4", "system"),
     RG("efer", 8, F_SYS, K_EFER, 0, "i386_efer", "system"),
@@ -246,7 +253,6 @@ static const struct {
 } feats[F_COUNT] = {
     [F_CORE] = {"i386-core.xml", "org.gnu.gdb.i386.core", eflags_type},
     [F_SSE] = {"i386-sse.xml", "org.gnu.gdb.i386.sse", sse_types},
-    [F_SEGS] = {"i386-segments.xml", "org.gnu.gdb.i386.segments", ""},
     [F_SYS] = {"vdebug-sys.xml", "org.vdebug.i386.sys", sys_types},
 };
 
@@ -295,8 +301,7 @@ static void build_docs(void)
     char *b = malloc(cap);
     if (!b) abort();
     xml_append(&b, &len, &cap, "<?xml version=\"1.0\"?>\n<!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n"
-               "<target version=\"1.0\" xmlns:xi=\"http://www.w3.org/2001/XInclude\">\n"
-               "  <architecture>i386</architecture>\n");
+               "<target version=\"1.0\" xmlns:xi=\"http://www.w3.org/2001/XInclude\">\n");
     for (int f = 0; f < F_COUNT; f++) xml_append(&b, &len, &cap, "  <xi:include href=\"%s\"/>\n", feats[f].file);
     xml_append(&b, &len, &cap, "</target>\n");
     docs[F_COUNT] = b;
