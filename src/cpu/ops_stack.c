@@ -51,8 +51,10 @@ GEN_S(h_pusha, pusha(c, SZ))
 GEN_S(h_popa, popa(c, SZ))
 
 /* ENTER alloc, level: the level-1 outer frame pointers are read first
- * (SS:[eBP - k*size], eBP width from SS.B), then everything is pushed, then
- * EBP (BP with 16-bit operand size) and ESP are committed. */
+ * (SS:[eBP - k*size], eBP width from SS.B), then everything is pushed, and
+ * the final stack pointer is probed for a write (the SDM: #PF "if a write
+ * using the final value of the stack pointer would cause a page fault");
+ * then EBP (BP with 16-bit operand size) and ESP are committed. */
 OPS_INLINE void enter(struct cpu *c, const struct x86_insn *i, unsigned sz)
 {
     unsigned level = i->imm2 & 31;
@@ -71,8 +73,10 @@ OPS_INLINE void enter(struct cpu *c, const struct x86_insn *i, unsigned sz)
         p = (p - sz) & spm;
         cpu_stack_wr(c, p, sz, frame);
     }
+    u32 fin = (p - alloc) & spm;
+    (void)mem_getw(c, S_SS, fin, sz);
     reg_put(c, R_EBP, sz, frame);
-    cpu_set_sp(c, p - alloc);
+    cpu_set_sp(c, fin);
 }
 GEN_S(h_enter, enter(c, i, SZ))
 
