@@ -74,7 +74,7 @@ static const struct regdef regs[] = {
     RG("ldtr", 4, F_SYS, K_LDTR, 0, "int", "system"), RG("tr", 4, F_SYS, K_TR, 0, "int", "system"),
     RG("dr0", 4, F_SYS, K_DR, 0, "data_ptr", "system"), RG("dr1", 4, F_SYS, K_DR, 1, "data_ptr", "system"),
     RG("dr2", 4, F_SYS, K_DR, 2, "data_ptr", "system"), RG("dr3", 4, F_SYS, K_DR, 3, "data_ptr", "system"),
-    RG("dr6", 4, F_SYS, K_DR, 6, "int", "system"), RG("dr7", 4, F_SYS, K_DR, 7, "int", "system"),
+    RG("dr6", 4, F_SYS, K_DR, 6, "uint32", "system"), RG("dr7", 4, F_SYS, K_DR, 7, "uint32", "system"),
 };
 
 int gdb_reg_count(void) { return (int)ARRAY_SIZE(regs); }

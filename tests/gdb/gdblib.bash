@@ -34,7 +34,7 @@ gdb_setup() {
 }
 
 # Address of a guest label (for the shell side).
-sym() { awk -v n="$1" '$3 == n { print "0x" $1 }' "$T/guest.map"; }
+sym() { awk -v n="$1" '$3 == n { print "0x" tolower($1) }' "$T/guest.map"; }
 
 vd_start() {
     : >"$T/vd.err"
