@@ -442,7 +442,7 @@ static void gen(u8 *b)
     int i = 0;
     int np = (r & 3) == 0 ? (int)((r >> 2) & 3) + 1 : 0;
     if ((r >> 8 & 255) == 0) np = 12 + (int)((r >> 16) & 3); /* sometimes near 15 bytes */
-    for (; i < np; i++) b[i] = pfx[(r >> (20 + i * 4)) % sizeof(pfx)];
+    for (; i < np; i++) b[i] = pfx[rnd() % sizeof(pfx)];
     if ((r >> 60) < 5) b[i] = 0x0F;
 }
 
