@@ -71,8 +71,18 @@ vd_wait() {
 gdb_run() {
     local out=$1
     shift
-    local args=()
-    for c in "$@"; do args+=(-ex "$c"); done
+    local args=() n=0
+    # one -ex per command (an error does not stop the rest); multi-line
+    # commands (while/if) go through a small script file
+    for c in "$@"; do
+        if [[ "$c" == *$'\n'* ]]; then
+            n=$((n + 1))
+            printf '%s\n' "$c" >"$T/multi$n.gdb"
+            args+=(-x "$T/multi$n.gdb")
+        else
+            args+=(-ex "$c")
+        fi
+    done
     gdb -batch -nx -ex "set confirm off" -ex "set pagination off" -x "$T/syms.gdb" \
         -ex "target remote 127.0.0.1:$PORT" "${args[@]}" >"$out" 2>&1 </dev/null
 }
