@@ -136,6 +136,7 @@ static int host_run(const struct regs *in, struct regs *out)
 
 /* ---------------- interpreter side ---------------- */
 static u8 *gram;
+static u32 guest_eip;
 static struct cpu *gcpu;
 static u8 *bus_ptr(void *o, u64 pa, bool w) { (void)o; (void)w; return pa < GRAM ? gram + pa : NULL; }
 static u32 bus_rd(void *o, u64 pa, unsigned s) { (void)o; (void)pa; (void)s; return 0xffffffffu; }
@@ -200,6 +201,7 @@ static int guest_run(const u8 *insn, int len, int ninsn, const struct regs *in, 
     }
     memcpy(out->r, c->s.gpr, sizeof(out->r));
     out->efl = cpu_get_eflags(c) & (ARITH | FL_DF);
+    guest_eip = c->s.eip;
     return fault;
 }
 
@@ -210,7 +212,7 @@ enum { SZ8 = 1, SZ16 = 2, SZ32 = 4 };
 enum { M_REG = 1, M_MEM = 2 };
 enum {
     K_GEN, K_SHL, K_SHR, K_SAR, K_ROT, K_RC, K_SHXD, K_DIV, K_BTMEM, K_CMPXCHG, K_CX8,
-    K_STR, K_STACK, K_XLAT, K_CC, K_INCZ, K_ZREG,
+    K_STR, K_STACK, K_XLAT, K_CC, K_INCZ, K_ZREG, K_JCC,
 };
 enum { CNT_NONE, CNT_1, CNT_CL, CNT_IB };
 
@@ -296,7 +298,7 @@ static void one_case(const struct tform *f, unsigned sz, bool mem)
     static const u8 pres[][3] = {{0x39, 0xc8}, {0x38, 0xc8}, {0x66, 0x39, 0xc8}, {0x85, 0xc8}, {0x01, 0xc8},
                                  {0x28, 0xc8}, {0x21, 0xc8}, {0x84, 0xc8}, {0x11, 0xc8}, {0x19, 0xc8}};
     static const u8 prelen[] = {2, 2, 3, 2, 2, 2, 2, 2, 2, 2};
-    if ((f->kind == K_CC || f->kind == K_GEN || f->kind == K_RC) && rnd() % 2) {
+    if ((f->kind == K_CC || f->kind == K_GEN || f->kind == K_RC || f->kind == K_JCC) && rnd() % 2) {
         int k = (int)(rnd() % ARRAY_SIZE(pres));
         memcpy(g, pres[k], prelen[k]);
         memcpy(h, pres[k], prelen[k]);
@@ -305,10 +307,10 @@ static void one_case(const struct tform *f, unsigned sz, bool mem)
     }
     if (f->pfx) g[gl++] = h[hl++] = f->pfx;
     if (sz == 2) g[gl++] = h[hl++] = 0x66;
-    if (mem || f->kind == K_STR || f->kind == K_XLAT) h[hl++] = 0x67;
+    if (mem || f->kind == K_STR || f->kind == K_XLAT || (f->kind == K_JCC && f->op[0] >= 0xe0)) h[hl++] = 0x67;
     u8 op[3];
     memcpy(op, f->op, 3);
-    if (f->kind == K_CC) op[f->oplen - 1] = (u8)(op[f->oplen - 1] + (rnd() & 15));
+    if (f->kind == K_CC || (f->kind == K_JCC && f->op[0] < 0xe0)) op[f->oplen - 1] = (u8)(op[f->oplen - 1] + (rnd() & 15));
     if (f->kind == K_ZREG) op[f->oplen - 1] = (u8)(op[f->oplen - 1] + (rnd() % 2 ? rnd() % 4 : 5 + rnd() % 3));
     int regf = 0, rm = 0;
     if (f->kind == K_INCZ) {
@@ -343,6 +345,10 @@ static void one_case(const struct tform *f, unsigned sz, bool mem)
     unsigned isz = f->imm == IMM_B ? 1 : f->imm == IMM_W ? 2 : f->imm == IMM_Z ? (sz == 2 ? 2 : 4) : 0;
     u32 imm = val();
     if (f->cnt == CNT_IB) imm = t.count = count8();
+    if (f->kind == K_JCC) { /* jump over the host's marker instruction */
+        imm = 3;
+        in.r[R_ECX] = rnd() % 2 ? rnd() % 3 : (rnd() % 2 ? 0x10000 : val());
+    }
     for (unsigned k = 0; k < isz; k++) g[gl++] = h[hl++] = (u8)(imm >> (8 * k));
     if (f->cnt == CNT_CL) {
         in.r[R_ECX] = (in.r[R_ECX] & ~0xffu) | count8();
@@ -424,6 +430,11 @@ static void one_case(const struct tform *f, unsigned sz, bool mem)
 
     /* run */
     struct regs ho, go;
+    if (f->kind == K_JCC) {
+        h[hl++] = 0x8d; /* lea ebp, [rbp+1]: runs natively only when not taken */
+        h[hl++] = 0x6d;
+        h[hl++] = 0x01;
+    }
     host_build(h, hl);
     int hs = host_run(&in, &ho);
     u8 hmem[WSIZE];
@@ -431,6 +442,16 @@ static void one_case(const struct tform *f, unsigned sz, bool mem)
     int gf = guest_run(g, gl, 1 + pre, &in, &go);
     cases_total++;
 
+    if (f->kind == K_JCC && !hs && !gf) {
+        bool ht = ho.r[R_EBP] == in.r[R_EBP], gt = guest_eip == GCODE + (u32)gl + 3;
+        if (ht != gt || (!gt && guest_eip != GCODE + (u32)gl)) {
+            snprintf(fail_msg, sizeof(fail_msg), "branch: host %s, vdebug at %x", ht ? "taken" : "not taken", guest_eip);
+            printf("  %s: %s\n", f->name, fail_msg);
+            fails++;
+            return;
+        }
+        ho.r[R_EBP] = in.r[R_EBP];
+    }
     u32 und = undef_of(&t);
     bool bad = false;
     fail_msg[0] = 0;
@@ -559,6 +580,12 @@ static const struct tform forms2[] = {
     F("XCHG_EbGb", 0x86, 0, 0, 1, G_REG, IMM_NONE, SZ8, 3, 0, K_GEN, 0, 0),
     F("XCHG_EvGv", 0x87, 0, 0, 1, G_REG, IMM_NONE, V16, 3, 0, K_GEN, 0, 0),
     F("BSWAP_Zd", 0x0f, 0xc8, 0, 2, NO_MODRM, IMM_NONE, V16, 1, 0, K_ZREG, 0, 0),
+    F("JCC_Jb", 0x70, 0, 0, 1, NO_MODRM, IMM_B, SZ32, 1, 0, K_JCC, 0, 0),
+    F("JCC_Jz", 0x0f, 0x80, 0, 2, NO_MODRM, IMM_Z, SZ32, 1, 0, K_JCC, 0, 0),
+    F("LOOP_Jb", 0xe2, 0, 0, 1, NO_MODRM, IMM_B, SZ32, 1, 0, K_JCC, 0, 0),
+    F("LOOPE_Jb", 0xe1, 0, 0, 1, NO_MODRM, IMM_B, SZ32, 1, 0, K_JCC, 0, 0),
+    F("LOOPNE_Jb", 0xe0, 0, 0, 1, NO_MODRM, IMM_B, SZ32, 1, 0, K_JCC, 0, 0),
+    F("JCXZ_Jb", 0xe3, 0, 0, 1, NO_MODRM, IMM_B, SZ32, 1, 0, K_JCC, 0, 0),
     F("CMOVCC_GvEv", 0x0f, 0x40, 0, 2, G_REG, IMM_NONE, V16, 3, 0, K_CC, 0, 0),
     F("SETCC_Eb", 0x0f, 0x90, 0, 2, 0, IMM_NONE, SZ8, 3, 0, K_CC, 0, 0),
     F("MOVZX_GvEb", 0x0f, 0xb6, 0, 2, G_REG, IMM_NONE, V16, 3, 0, K_GEN, 0, 0),
