@@ -59,6 +59,11 @@ static void triple_fault(struct machine *m)
         shutdown(m, "triple fault (-no-reboot)");
         return;
     }
+    /* A guest that faults before retiring one instruction would reset forever. */
+    if (vcpu_icount(m->cpu) == m->reset_icount && m->resets) {
+        shutdown(m, "triple fault again before any instruction retired after reset (reset loop)");
+        return;
+    }
     if (vd_log_enabled(LOG_INT | LOG_GUEST_ERRORS)) {
         char at[32];
         where(m, at, sizeof(at));
@@ -215,6 +220,8 @@ void machine_reset(struct machine *m)
     pc_reset_devices(m);
     vcpu_reset(m->cpu);
     pc_boot(m);
+    m->resets++;
+    m->reset_icount = vcpu_icount(m->cpu);
     m->reset_req = false;
     m->exit_req = false;
     m->paused = false;

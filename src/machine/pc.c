@@ -187,6 +187,7 @@ struct machine *machine_create(const struct machine_config *c)
 
     for (int i = 0; i < 2; i++) hostchar_wait_client(m->serial_hc[i]);
     machine_reset(m);
+    m->resets = 0; /* power-on is not a reset */
     return m;
 }
 

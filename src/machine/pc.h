@@ -48,6 +48,8 @@ struct machine {
     int exit_status;
     enum machine_exit_reason exit_reason;
     bool paused;                 /* shut down under -no-shutdown: state kept, CPU stopped */
+    u64 resets;                  /* machine_reset calls after power-on */
+    u64 reset_icount;            /* instructions retired at the last reset */
     bool idle;                   /* halted with nothing that can wake the guest but the host */
 };
 

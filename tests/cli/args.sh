@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Command-line errors: one line naming the flag, exit status 2; help/version.
+. "$(dirname "$0")/common.inc"
+
+run -frobnicate;                        expect unknown_flag 2 "'-frobnicate'"
+run --frobnicate;                       expect unknown_double_dash_flag 2 "'--frobnicate'"
+run disk.img;                           expect positional_argument 2 "'disk.img'"
+run -kernel;                            expect missing_argument 2 "-kernel"
+run -m abc;                             expect m_malformed 2 "-m abc"
+run -m 12Q;                             expect m_bad_suffix 2 "-m 12Q"
+run -m 4G;                              expect m_too_large 2 "3 GiB"
+run -m 1M;                              expect m_too_small 2 "-m 1M"
+run -m 4097K;                           expect m_not_page_multiple 2 "4 KiB"
+run -serial bogus;                      expect serial_unknown_backend 2 "-serial"
+run -serial tcp:127.0.0.1:notaport,server; expect serial_bad_tcp 2 "tcp"
+run -serial tcp:127.0.0.1:4444;         expect serial_tcp_client_mode 2 "server"
+run -serial file:;                      expect serial_empty_file 2 "-serial"
+run -serial none -serial none -serial none; expect serial_three_ports 2 "two serial ports"
+run -debugcon bogus;                    expect debugcon_unknown_backend 2 "-debugcon"
+run -device e1000;                      expect device_unsupported 2 "e1000"
+run -device isa-debug-exit,iobase=zz;   expect device_bad_option 2 "iobase=zz"
+run -device isa-debug-exit,iosize=9;    expect device_bad_iosize 2 "iosize"
+run -display sdl;                       expect display_not_none 2 "-display sdl"
+run -d int,bogus;                       expect d_unknown_item 2 "'bogus'"
+run -icount-limit ten;                  expect icount_malformed 2 "-icount-limit ten"
+run -icount-limit 0;                    expect icount_zero 2 "-icount-limit 0"
+
+run -h
+if [ "$st" = 0 ] && [[ "$out" == *"-kernel FILE"* ]] && [[ "$out" == *"-icount-limit N"* ]]; then
+    pass help; else fail help "status $st"; fi
+run --help
+[ "$st" = 0 ] && [[ "$out" == usage:* ]] && pass help_long || fail help_long "status $st"
+run --version
+[ "$st" = 0 ] && [[ "$out" == "vdebug version "* ]] && pass version || fail version "status $st: $out"
+run -d help
+if [ "$st" = 0 ] && for w in int cpu in_asm exec guest_errors unimp pcall ioport; do
+       grep -q "^$w " "$T/out" || exit 1; done; then pass d_help; else fail d_help "status $st: $out"; fi
+
+run;                                    expect no_kernel_no_bios 1 "-kernel"
+finish
