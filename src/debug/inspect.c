@@ -129,7 +129,7 @@ static void dump_table(struct monitor *mon, const char *what, u32 base, u32 limi
     u32 n = (limit + 1) / 8;
     mon_printf(mon, "%s: base %08x limit %04x (%u entries)\n", what, base, limit, n);
     if (n > 8192) n = 8192;
-    mon_printf(mon, " idx  sel   raw (hi lo)        decoded\n");
+    mon_printf(mon, "%4s  %-4s  %-17s  %s\n", "idx", "sel", "raw (hi lo)", "decoded");
     unsigned shown = 0, empty = 0;
     for (u32 i = 0; i < n; i++) {
         u8 d[8];
@@ -180,29 +180,52 @@ void inspect_idt(struct monitor *mon)
     }
     u32 n = (st.idtr.limit + 1u) / 8;
     if (n > 256) n = 256;
-    mon_printf(mon, "IDT: base %08x limit %04x (%u gates)\n vec  type             target          DPL  P\n",
-               st.idtr.base, st.idtr.limit, n);
-    unsigned absent = 0;
-    for (u32 i = 0; i < n; i++) {
+    mon_printf(mon, "IDT: base %08x limit %04x (%u gates)\n", st.idtr.base, st.idtr.limit, n);
+    mon_printf(mon, "  %-5s  %-16s %-13s  %s\n", "vec", "type", "target", "DPL P");
+    u32 lo[256], hi[256];
+    u32 have = 0;
+    for (; have < n; have++) {
         u8 d[8];
-        if (vcpu_read_virt(mon->v, st.idtr.base + i * 8, d, 8) != 8) {
-            mon_printf(mon, "  %02x  (not mapped at linear %08x)\n", i, st.idtr.base + i * 8);
-            break;
-        }
-        u32 lo = ld32(d), hi = ld32(d + 4);
-        u32 attr = seg_attr_from_desc_hi(hi);
+        if (vcpu_read_virt(mon->v, st.idtr.base + have * 8, d, 8) != 8) break;
+        lo[have] = ld32(d);
+        hi[have] = ld32(d + 4);
+    }
+    unsigned absent = 0;
+    for (u32 i = 0; i < have;) {
+        u32 attr = seg_attr_from_desc_hi(hi[i]);
         if (!(attr & SEG_ATTR_P)) {
             absent++;
+            i++;
             continue;
         }
         unsigned t = SEG_ATTR_TYPE(attr);
-        if (t == 5)
-            mon_printf(mon, "  %02x  %-16s TSS %04x        DPL%u P\n", i, type_name(attr), lo >> 16, SEG_ATTR_DPL(attr));
-        else
-            mon_printf(mon, "  %02x  %-16s %04x:%08x  DPL%u P%s\n", i, type_name(attr), lo >> 16,
-                       (lo & 0xffff) | (hi & 0xffff0000u), SEG_ATTR_DPL(attr),
-                       (attr & SEG_ATTR_S) || !(t == 6 || t == 7 || t == 14 || t == 15) ? "  (not a gate type)" : "");
+        u32 off = (lo[i] & 0xffff) | (hi[i] & 0xffff0000u);
+        if (t == 5) {
+            mon_printf(mon, "  %02x     %-16s TSS %04x        DPL%u P\n", i, type_name(attr), lo[i] >> 16,
+                       SEG_ATTR_DPL(attr));
+            i++;
+            continue;
+        }
+        /* a run of gates alike but for an evenly spaced handler (stub tables) is one line */
+        u32 j = i + 1, stride = 0;
+        if (j < have && hi[j] == ((hi[i] & 0xffffu) | (hi[j] & 0xffff0000u)) && (lo[j] >> 16) == (lo[i] >> 16)) {
+            stride = ((lo[j] & 0xffff) | (hi[j] & 0xffff0000u)) - off;
+            while (j < have && (hi[j] & 0xffff) == (hi[i] & 0xffff) && (lo[j] >> 16) == (lo[i] >> 16) &&
+                   ((lo[j] & 0xffff) | (hi[j] & 0xffff0000u)) == off + (j - i) * stride)
+                j++;
+        }
+        const char *bad = (attr & SEG_ATTR_S) || !(t == 6 || t == 7 || t == 14 || t == 15) ? "  (not a gate type)" : "";
+        if (j - i >= 3 && stride) {
+            mon_printf(mon, "  %02x-%02x  %-16s %04x:%08x  DPL%u P  + %u per vector%s\n", i, j - 1, type_name(attr),
+                       lo[i] >> 16, off, SEG_ATTR_DPL(attr), stride, bad);
+            i = j;
+        } else {
+            mon_printf(mon, "  %02x     %-16s %04x:%08x  DPL%u P%s\n", i, type_name(attr), lo[i] >> 16, off,
+                       SEG_ATTR_DPL(attr), bad);
+            i++;
+        }
     }
+    if (have < n) mon_printf(mon, "  %02x  (not mapped at linear %08x)\n", have, st.idtr.base + have * 8);
     if (absent) mon_printf(mon, "(%u not-present gates not shown)\n", absent);
 }
 
@@ -413,18 +436,18 @@ void inspect_tlb(struct monitor *mon)
     if (!e) return;
     n = mon->v->ops->tlb_dump(mon->v, e, n);
     qsort(e, (size_t)n, sizeof(*e), tlb_cmp);
-    mon_printf(mon, "%d entries\nkind set  linear    physical  flags       now\n", n);
+    mon_printf(mon, "%d entries\n%-4s %-4s %-8s  %-8s  %-11s %s\n", n, "kind", "set", "linear", "physical",
+               "flags", "now");
     unsigned stale = 0;
     for (int i = 0; i < n; i++) {
         struct vcpu_walk w;
         bool ok = vcpu_walk(mon->v, e[i].linear, &w) && w.present;
         /* an entry is stale when the tables now say something else */
-        bool bad = !ok || (u32)(w.paddr & ~0xfffull) != e[i].paddr ||
-                   (e[i].kind == 'w' && !(w.flags & 2)) || (e[i].user && !(w.flags & 4));
+        bool bad = !ok || (u32)(w.paddr & ~0xfffull) != e[i].paddr || ((w.flags ^ e[i].flags) & 6);
         stale += bad;
         char fb[64];
         pte_flags(e[i].flags, true, fb);
-        mon_printf(mon, "  %c  %-4s %08x  %08x  %-11s %s\n", e[i].kind, e[i].user ? "user" : "sup", e[i].linear,
+        mon_printf(mon, "%-4c %-4s %08x  %08x  %-11s %s\n", e[i].kind, e[i].user ? "user" : "sup", e[i].linear,
                    e[i].paddr, fb, !bad ? "ok" : ok ? "STALE" : "STALE (unmapped)");
     }
     if (stale) mon_printf(mon, "%u stale entries (the guest changed its page tables without invalidating)\n", stale);

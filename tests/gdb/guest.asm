@@ -107,9 +107,10 @@ pm_back:
 bp_after_paging:
     mov eax, [0xC0000000 + mb_header]   ; the same bytes through the high mapping
     CHECK_EQ eax, MB_MAGIC, "high mapping"
+    mov dword [0x300000], 0x55   ; the TLB now holds linear 0x300000 as writable
 pte_write:                     ; GDB: watch the PTE of linear 0x300000
     mov dword [PTE_WATCHED], 0x300000 | 0x1   ; read-only now
-after_pte_write:
+after_pte_write:               ; GDB: info tlb shows the entry for 0x300000 as stale
     invlpg [0x300000]
 
 ; ---- 4. timer interrupts ----

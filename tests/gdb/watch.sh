@@ -41,7 +41,7 @@ expect_line "write watchpoint: old value" "$T/out" '^Old value = 0$'
 [ "$(val_after "$T/out" MARK-pc-w)" = "$(sym after_stackvar_write)" ]; check "stops right after the writing instruction" test $? = 0
 expect_line "read watchpoint reported by GDB" "$T/out" '^Value = 4660$'
 [ "$(val_after "$T/out" MARK-pc-r)" = "$(sym after_stackvar_read)" ]; check "read watchpoint stops after the read" test $? = 0
-expect_line "PTE watchpoint: old PTE value" "$T/out" '^Old value = 3145731$'
+expect_line "PTE watchpoint: old PTE value" "$T/out" '^Old value = 3145827$'
 expect_line "PTE watchpoint: new PTE value" "$T/out" '^New value = 3145729$'
 [ "$(val_after "$T/out" MARK-pc-pte)" = "$(sym after_pte_write)" ]; check "PTE watchpoint stops after the write" test $? = 0
 expect_line "access watchpoint (timer handler)" "$T/out" 'Hardware access \(read/write\) watchpoint [0-9]+: \*\(unsigned int \*\)\$ticks'
