@@ -378,6 +378,12 @@ int x86_decode(const u8 *bytes, size_t avail, enum x86_mode mode, struct x86_ins
     /* validity that depends on the whole instruction */
     if (unlikely(pfx & X86_PFX_LOCK) && (!(a->flags & F_LOCK) || out->mod == 3)) form = X86_OP_UD;
     if ((a->flags & F_MEM) && out->mod == 3) form = X86_OP_UD;
+    /* MOV CRn: only CR0, CR2, CR3, CR4 exist on a P6; CR1/CR5-7 are #UD (SDM
+     * "MOV-Move to/from Control Registers"), decided here as Bochs does, so
+     * before the CPL check */
+    if (unlikely(map == 1) && (form == X86_OP_MOV_RdCd || form == X86_OP_MOV_CdRd) &&
+        (out->reg == 1 || out->reg > 4))
+        form = X86_OP_UD;
     /* MOV Sreg: only ES..GS exist, and CS cannot be loaded (SDM MOV: #UD) */
     if (unlikely(opc >= 0x8C) && map == 0 && (form == X86_OP_MOV_EvSw || form == X86_OP_MOV_SwEw) &&
         (out->reg > 5 || (form == X86_OP_MOV_SwEw && out->reg == X86_SEG_CS)))

@@ -24,6 +24,9 @@
 #undef x86_reg
 #undef x86_insn
 #include "x86/insn.h"
+#ifdef HAVE_ZYDIS
+#include <Zydis/Zydis.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,6 +125,7 @@ static const char *out_of_scope(const struct shape *s)
     /* 0F map */
     if (o == 0x01 && MOD(s) == 3 && REG(s) != 4 && REG(s) != 6)
         return "0F 01 mod=3 (VMX/SVM/MONITOR/XGETBV/SWAPGS/RDTSCP...)";
+    if (o == 0x01 && REG(s) == 5) return "0F 01 /5 (CET RSTORSSP/SETSSBSY..., PKU)";
     if (o == 0x05 || o == 0x07) return "SYSCALL/SYSRET (K6+)";
     if (o >= 0x0D && o <= 0x0F) return "3DNow!/PREFETCHW (0F 0D-0F)";
     if (o >= 0x10 && o <= 0x17) return "SSE (0F 10-17)";
@@ -174,6 +178,10 @@ static const char *allowed(const struct shape *s, const char *what, const struct
     if (s->map == 1 && o >= 0x18 && o <= 0x1F && !strcmp(what, "cs-invalid")) return "0F 18-1F hint NOPs";
     /* SDM MOV: "#UD if an attempt is made to load the CS register". Capstone decodes it. */
     if (s->map == 0 && o == 0x8E && REG(s) == 1 && !strcmp(what, "we-UD")) return "MOV CS, r/m: #UD";
+    /* SDM "MOV-Move to/from Control Registers": CR1, CR5-CR7 are #UD (Bochs and
+     * Zydis reject them at decode too); Capstone decodes them. */
+    if (s->map == 1 && (o == 0x20 || o == 0x22) && (REG(s) == 1 || REG(s) > 4) && !strcmp(what, "we-UD"))
+        return "MOV CR1/CR5-7: #UD";
     /* F2 on MOVS/STOS/LODS/INS/OUTS acts as REP on hardware (the SDM leaves it
      * undefined); we show it as written, Capstone drops it. */
     if (in && (x86_form_of(in)->flags & F_STRING) && s->repne && !strcmp(what, "mnemonic") &&
@@ -448,6 +456,10 @@ static void gen(u8 *b)
 
 struct ctx {
     csh h;
+#ifdef HAVE_ZYDIS
+    ZydisDecoder zd;
+    struct stats zst;  /* the Zydis comparison */
+#endif
     enum x86_mode mode;
     struct stats st;
     int shown;
@@ -584,8 +596,112 @@ static bool canonical(const u8 *b, u8 *o)
     return memcmp(o, b, 16) != 0;
 }
 
+
+#ifdef HAVE_ZYDIS
+/*
+ * Second opinion: Zydis 4 (Debian 12 libzydis-dev), when installed. It
+ * validates LOCK and handles prefixes in any order, so fewer allowances are
+ * needed. Compared: validity, length, and the ModRM/moffs memory operand.
+ */
+static const char *zy_allowed(const struct shape *s, const char *what, const struct x86_insn *in)
+{
+    /* x87 reserved encodings: see the Capstone allowlist */
+    if (in && in->op == X86_OP_ESC && !strcmp(what, "zydis-invalid")) {
+        char t[64];
+        x86_format(in, 0, t, sizeof(t));
+        if (!strcmp(t, "(bad)")) return "x87 reserved encoding (ESC decoded, FPU #UD)";
+    }
+    /* SDM Table A-3 / "NOP": 0F 18-1F are hint NOPs on P6 and later; Zydis
+     * rejects some register and reserved forms. */
+    if (s->map == 1 && s->opc >= 0x18 && s->opc <= 0x1F && !strcmp(what, "zydis-invalid")) return "0F 18-1F hint NOPs";
+    /* UD0: Zydis 4 gives 0F FF a ModRM (Intel's newer definition); we keep the
+     * 2-byte form of AMD and older Intel manuals. It raises #UD either way. */
+    if (s->map == 1 && s->opc == 0xFF && !strcmp(what, "length")) return "UD0 length (ModRM or not)";
+    /* 3E before an indirect CALL/JMP is CET's NOTRACK to Zydis; on a P6 it is a
+     * DS override (SDM 2.1.1), which is what we report. */
+    if (in && (in->op == X86_OP_CALL_Ev || in->op == X86_OP_JMP_Ev) && in->seg == X86_SEG_DS &&
+        memchr(s->bytes, 0x3E, (size_t)s->npfx) && !strcmp(what, "memory operand"))
+        return "3E on indirect CALL/JMP (Zydis: NOTRACK)";
+    return NULL;
+}
+
+static void zydis_one(struct ctx *c, const u8 *b)
+{
+    struct stats *st = &c->zst;
+    struct x86_insn in;
+    struct shape s;
+    ZydisDecodedInstruction zi;
+    ZydisDecodedOperand zo[ZYDIS_MAX_OPERAND_COUNT];
+    char why[200];
+    const char *kind = NULL, *a;
+    st->samples++;
+    int n = x86_decode(b, 16, c->mode, &in);
+    bool we_ok = n > 0 && in.op != X86_OP_UD;
+    bool z_ok = ZYAN_SUCCESS(ZydisDecoderDecodeFull(&c->zd, b, 16, &zi, zo));
+    shape_of(b, 16, &s);
+    s.mode = c->mode;
+    why[0] = 0;
+    if (!z_ok) {
+        if (!we_ok || in.op == X86_OP_UD0 || in.op == X86_OP_UD1_GvEv || in.op == X86_OP_UD2) {
+            st->both_invalid++;
+            return;
+        }
+        kind = "zydis-invalid";
+        x86_format(&in, 0, why, sizeof(why));
+    } else if (out_of_scope(&s)) {
+        bump(&st->skipped, out_of_scope(&s));
+        return;
+    } else if (!we_ok) {
+        kind = n == X86_DEC_TOOLONG ? "we-TOOLONG" : "we-UD";
+    } else if (zi.length != n) {
+        kind = "length";
+        snprintf(why, sizeof(why), "len %d vs zydis %u", n, zi.length);
+    } else if (in.mod != 3 && in.op != X86_OP_ESC) {
+        /* the explicit memory operand */
+        const ZydisDecodedOperand *m = NULL;
+        for (int k = 0; k < zi.operand_count; k++)
+            if (zo[k].type == ZYDIS_OPERAND_TYPE_MEMORY && zo[k].visibility == ZYDIS_OPERAND_VISIBILITY_EXPLICIT) {
+                m = &zo[k];
+                break;
+            }
+        u32 am = in.asize == 2 ? 0xffff : 0xffffffff;
+        const char *zb = m && m->mem.base != ZYDIS_REGISTER_NONE ? ZydisRegisterGetString(m->mem.base) : NULL;
+        const char *zx = m && m->mem.index != ZYDIS_REGISTER_NONE ? ZydisRegisterGetString(m->mem.index) : NULL;
+        const char *ob = in.base == X86_REG_NONE ? NULL : rn(in.asize, in.base);
+        const char *ox = in.index == X86_REG_NONE ? NULL : rn(in.asize, in.index);
+        const char *zs = m ? ZydisRegisterGetString(m->mem.segment) : NULL;
+        if (!m || !streq(zb, ob) || !streq(zx, ox) || (ox && m->mem.scale != (1u << in.scale)) ||
+            (((u32)m->mem.disp.value ^ (u32)in.disp) & am) ||
+            (in.op != X86_OP_LEA_GvM && !streq(zs, sregs[in.seg]))) { /* LEA uses no segment */
+            kind = "memory operand";
+            snprintf(why, sizeof(why), "seg %s base %s index %s*%u disp 0x%x",
+                     sregs[in.seg], ob ? ob : "-", ox ? ox : "-", 1u << in.scale, (u32)in.disp & am);
+        }
+    }
+    if (!kind) {
+        st->compared++;
+        return;
+    }
+    a = zy_allowed(&s, kind, n > 0 ? &in : NULL);
+    if (!a && !strcmp(kind, "we-UD") && s.lock && lock_free_is_valid(&s)) a = "LOCK: Zydis accepts";
+    if (a) {
+        bump(&st->allowed, a);
+        return;
+    }
+    bump(&st->failed, kind);
+    if (c->shown++ < 300) {
+        printf("  zydis mismatch (%d-bit) %s:", c->mode * 8, kind);
+        for (int k = 0; k < 15; k++) printf(" %02x", b[k]);
+        printf("  | %s\n", why);
+    }
+}
+#endif
+
 static void one(struct ctx *c, const u8 *b, u32 addr)
 {
+#ifdef HAVE_ZYDIS
+    zydis_one(c, b);
+#endif
     struct result r, r2;
     u8 cb[16];
     c->st.samples++;
@@ -613,13 +729,14 @@ static void one(struct ctx *c, const u8 *b, u32 addr)
     }
 }
 
-static bool report(struct ctx *c, const char *name)
+static bool report_stats(struct stats *st, const char *name, bool text)
 {
-    struct stats *st = &c->st;
     unsigned long nf = total(&st->failed);
-    printf("%s: %lu samples, %lu compared (%lu same text), %lu skipped (out of scope), "
+    char same[48] = "";
+    if (text) snprintf(same, sizeof(same), " (%lu same text)", st->text_same);
+    printf("%s: %lu samples, %lu compared%s, %lu skipped (out of scope), "
            "%lu allowed, %lu both invalid, %lu failed\n",
-           name, st->samples, st->compared, st->text_same, total(&st->skipped), total(&st->allowed),
+           name, st->samples, st->compared, same, total(&st->skipped), total(&st->allowed),
            st->both_invalid, nf);
     print_tally("skipped", &st->skipped);
     print_tally("allowed", &st->allowed);
@@ -629,12 +746,29 @@ static bool report(struct ctx *c, const char *name)
     return nf == 0;
 }
 
+static bool report(struct ctx *c, const char *name)
+{
+    bool ok = report_stats(&c->st, name, true);
+#ifdef HAVE_ZYDIS
+    char zname[80];
+    snprintf(zname, sizeof(zname), "%s_zydis", name);
+    ok &= report_stats(&c->zst, zname, false);
+#endif
+    return ok;
+}
+
 static bool open_ctx(struct ctx *c, enum x86_mode mode)
 {
     memset(c, 0, sizeof(*c));
     c->mode = mode;
     if (cs_open(CS_ARCH_X86, mode == X86_MODE_16 ? CS_MODE_16 : CS_MODE_32, &c->h) != CS_ERR_OK) return false;
     cs_option(c->h, CS_OPT_DETAIL, CS_OPT_ON);
+#ifdef HAVE_ZYDIS
+    if (!ZYAN_SUCCESS(ZydisDecoderInit(&c->zd, mode == X86_MODE_16 ? ZYDIS_MACHINE_MODE_LEGACY_16
+                                                                   : ZYDIS_MACHINE_MODE_LEGACY_32,
+                                       mode == X86_MODE_16 ? ZYDIS_STACK_WIDTH_16 : ZYDIS_STACK_WIDTH_32)))
+        return false;
+#endif
     return true;
 }
 

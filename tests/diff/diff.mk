@@ -6,10 +6,14 @@
 # ---- decode_oracle: the decoder and disassembler against Capstone 4 ----
 # Needs libcapstone-dev (Debian 12: capstone 4.0.2). VD_DECODE_N sets the
 # number of random samples per mode (default 1,000,000).
+# If Zydis 4 (libzydis-dev) is installed, the same samples are also checked
+# against it (decode_capstone_*_zydis lines).
+DECODE_ORACLE_ZYDIS := $(if $(wildcard /usr/include/Zydis/Zydis.h),-DHAVE_ZYDIS,)
 DIFF_BINS += $(BUILD)/tests/diff/decode_oracle
 $(BUILD)/tests/diff/decode_oracle: tests/diff/decode_oracle.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $< $(LIB) $(LDFLAGS) -o $@ $(LDLIBS) -lcapstone
+	$(CC) $(ALL_CFLAGS) $(DECODE_ORACLE_ZYDIS) $< $(LIB) $(LDFLAGS) -o $@ $(LDLIBS) -lcapstone \
+		$(if $(DECODE_ORACLE_ZYDIS),-lZydis)
 
 # ---- hostcmp: integer instruction handlers against the host CPU ----
 # Runs each user-level integer form natively and in the interpreter and

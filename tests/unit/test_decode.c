@@ -192,6 +192,18 @@ TEST(groups_and_modreg)
     CHECK_EQ(in.op, X86_OP_MOV_RdCd); CHECK_EQ(in.mod, 3); CHECK_EQ(in.rm, 0);
     CHECK_EQ(dec(M32, "0f 22 d8", &in), 3);
     CHECK_EQ(in.op, X86_OP_MOV_CdRd); CHECK_EQ(in.reg, 3);
+    CHECK_EQ(dec(M32, "0f 20 e8", &in), 3); /* CR5 does not exist: #UD */
+    CHECK_EQ(in.op, X86_OP_UD);
+    CHECK_EQ(dec(M32, "0f 22 c8", &in), 3); /* CR1 */
+    CHECK_EQ(in.op, X86_OP_UD);
+    CHECK_EQ(dec(M32, "0f 23 f8", &in), 3); /* DR7 exists */
+    CHECK_EQ(in.op, X86_OP_MOV_DdRd);
+    CHECK_EQ(dec(M32, "8e c8", &in), 2); /* MOV CS, ax: #UD */
+    CHECK_EQ(in.op, X86_OP_UD);
+    CHECK_EQ(dec(M32, "8c f0", &in), 2); /* segment register 6 */
+    CHECK_EQ(in.op, X86_OP_UD);
+    CHECK_EQ(dec(M32, "8c c8", &in), 2); /* MOV ax, CS is fine */
+    CHECK_EQ(in.op, X86_OP_MOV_EvSw);
     CHECK_EQ(dec(M32, "0f 9f 00", &in), 3);
     CHECK_EQ(in.op, X86_OP_SETCC_Eb); CHECK_EQ(in.cc, 15);
     CHECK_EQ(dec(M32, "0f 4c c1", &in), 3);
