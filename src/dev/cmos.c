@@ -388,9 +388,9 @@ int cmos_info(const struct cmos *cc, char *buf, size_t size)
     u32 p = periodic_ticks(c);
     infof(&b, "reg A %02x  B %02x  C %02x  D %02x   periodic %s%.3f Hz\n", reg_read(c, CMOS_REG_A),
           ram[CMOS_REG_B], ram[CMOS_REG_C], D_VRT, p ? "" : "off ", p ? 32768.0 / p : 0.0);
-    infof(&b, "enabled   %s%s%s   IRQ8 %d\n", (ram[CMOS_REG_B] & B_PIE) ? "PIE " : "",
-          (ram[CMOS_REG_B] & B_AIE) ? "AIE " : "", (ram[CMOS_REG_B] & B_UIE) ? "UIE " : "",
-          c->irq_level);
+    u8 en = ram[CMOS_REG_B] & (B_PIE | B_AIE | B_UIE);
+    infof(&b, "enabled   %s%s%s%s  IRQ8 %d\n", (en & B_PIE) ? "PIE " : "", (en & B_AIE) ? "AIE " : "",
+          (en & B_UIE) ? "UIE " : "", en ? "" : "none ", c->irq_level);
     infof(&b, "alarm     %02x:%02x:%02x\n", ram[CMOS_HOURS_ALARM], ram[CMOS_MINUTES_ALARM],
           ram[CMOS_SECONDS_ALARM]);
     infof(&b, "index     0x%02x  NMI %s\n", c->index, c->nmi_masked ? "masked" : "enabled");

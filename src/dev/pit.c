@@ -186,6 +186,10 @@ static void load_count(struct pit_channel *c, u64 now)
             c->pending_ns = tick_time(c->load_ns, (d / c->n + 1) * c->n);
         } else if (c->gate) {
             start(c, now, n);
+        } else {                       /* loaded on the next clock, counts once gate goes high */
+            c->held = c->count_reg;
+            c->held_out = true;
+            c->null_count = false;
         }
         break;
     }
@@ -408,7 +412,8 @@ int pit_info(const struct pit *cp, char *buf, size_t size)
         u16 count = counter_at(c, now);
         infof(&b, "%d  %d    %-7s %d   %d    0x%04x  0x%04x %d   %s%s\n", i, c->mode, rw[c->rw_mode & 3],
               c->bcd, c->gate, c->count_reg, count, out_at(c, now),
-              c->running ? "counting" : c->paused ? "paused" : c->have_count ? "waiting" : "idle",
+              c->running ? "counting" : c->paused ? "paused (gate low)" :
+              !c->have_count ? "idle (no count)" : c->gate ? "waiting for trigger" : "gate low",
               c->null_count ? " null-count" : "");
     }
     if (p->timer.deadline != VCLOCK_NEVER)

@@ -175,6 +175,20 @@ TEST(mode3_square_wave)
     CHECK(pit_out(&pit, 2));
 }
 
+TEST(mode2_gate_low_loads_but_holds)
+{
+    setup();
+    out(0x43, 0xb4); out(0x42, 0x00); out(0x42, 0x01);   /* ch2 mode 2, 256, gate low */
+    out(0x43, 0xe8);                    /* read-back status ch2 */
+    CHECK_EQ(in(0x42), 0x80 | 0x30 | 0x04);   /* loaded (no null count), OUT high */
+    clk.now += 1000000;
+    CHECK_EQ(pit_count(&pit, 2), 256);
+    out(0x61, 0x01);                    /* gate rising edge starts counting */
+    u64 t0 = clk.now;
+    clk.now = tick_ns(t0, 6);
+    CHECK_EQ(pit_count(&pit, 2), 250);
+}
+
 TEST(mode1_gate_trigger)
 {
     setup();
@@ -283,6 +297,7 @@ int main(void)
     RUN(channel2_gate_and_port61);
     RUN(refresh_toggle);
     RUN(mode3_square_wave);
+    RUN(mode2_gate_low_loads_but_holds);
     RUN(mode1_gate_trigger);
     RUN(readback_status_and_count);
     RUN(bcd_counting);
