@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Virtual time: HLT skips ahead to the next timer deadline (a second of guest
+# time in few instructions), and runs are deterministic (identical logs).
+. "$(dirname "$0")/common.inc"
+
+asm ticks <<'ASM'
+%include "mb.inc"
+start:
+    ; IDT: vector 0x20 (IRQ0 after remapping) -> tick
+    mov eax, tick
+    mov [idt + 0x20 * 8], ax
+    mov word [idt + 0x20 * 8 + 2], 0x10
+    mov word [idt + 0x20 * 8 + 4], 0x8e00
+    shr eax, 16
+    mov [idt + 0x20 * 8 + 6], ax
+    lidt [idtr]
+    ; PICs: ICW1-4, master at 0x20, slave at 0x28, only IRQ0 unmasked
+    mov al, 0x11
+    out 0x20, al
+    out 0xa0, al
+    mov al, 0x20
+    out 0x21, al
+    mov al, 0x28
+    out 0xa1, al
+    mov al, 4
+    out 0x21, al
+    mov al, 2
+    out 0xa1, al
+    mov al, 1
+    out 0x21, al
+    out 0xa1, al
+    mov al, 0xfe
+    out 0x21, al
+    mov al, 0xff
+    out 0xa1, al
+    ; PIT channel 0, mode 2, 11932 ticks = 10 ms
+    mov al, 0x34
+    out 0x43, al
+    mov ax, 11932
+    out 0x40, al
+    mov al, ah
+    out 0x40, al
+    sti
+.idle:
+    hlt
+    cmp dword [ticks], 100
+    jb .idle
+    cli
+    puts "PASS 100 timer ticks", 10
+    EXIT
+tick:
+    inc dword [ticks]
+    push eax
+    mov al, 0x20
+    out 0x20, al
+    pop eax
+    iret
+ticks: dd 0
+idtr: dw 256 * 8 - 1
+      dd idt
+align 8
+idt: times 256 dq 0
+section .rodata_strs
+ASM
+
+# one virtual second of 10 ms ticks must take far fewer than 1e9 instructions
+run -kernel "$T/ticks.bin" "${GUEST[@]}" -icount-limit 200000 -d int -D "$T/log1"
+[ "$st" = 1 ] && [ "$out" = "PASS 100 timer ticks" ] && pass hlt_skips_to_timer_deadline \
+    || fail hlt_skips_to_timer_deadline "status $st: $out $err"
+run -kernel "$T/ticks.bin" "${GUEST[@]}" -icount-limit 200000 -d int -D "$T/log2"
+if [ "$st" = 1 ] && [ -s "$T/log1" ] && cmp -s "$T/log1" "$T/log2"; then pass deterministic_interrupt_log
+else fail deterministic_interrupt_log "status $st; logs differ or are empty"; fi
+n=$(grep -c "0x20\|vector 32\|v=20" "$T/log1")
+[ "$n" -ge 100 ] && pass interrupt_log_has_ticks || fail interrupt_log_has_ticks "$n tick lines: $(head -3 "$T/log1")"
+finish
