@@ -45,7 +45,7 @@ static void refill(struct i8042 *k)
             if (!src_enabled(k, src)) continue;
             k->obf = true;
             k->obf_byte = k->queue[at];
-            k->obf_aux = src == I8042_SRC_AUX;
+            k->obf_aux = src == I8042_SRC_AUX || src == I8042_SRC_CTRL_AUX;
             /* remove entry i, keeping the order of the others */
             for (unsigned j = i; j + 1 < k->qcount; j++) {
                 unsigned a = (k->qhead + j) % I8042_QUEUE, b = (a + 1) % I8042_QUEUE;
@@ -244,8 +244,8 @@ static void data_write(struct i8042 *k, u8 v)
         refill(k);
         break;
     case 0xd1: write_outport(k, v); break;
-    case 0xd2: kbd_reply(k, v); break;
-    case 0xd3: aux_reply(k, v); break;
+    case 0xd2: ctrl_reply(k, v); break;   /* as if from the keyboard, even when it is disabled */
+    case 0xd3: push(k, I8042_SRC_CTRL_AUX, v); break;   /* Linux's AUX loopback probe */
     case 0xd4: aux_command(k, v); break;
     default:
         if (cmd > 0x60 && cmd <= 0x7f) k->ram[cmd & 0x1f] = v;

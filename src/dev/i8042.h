@@ -16,7 +16,8 @@
 
 #define I8042_QUEUE 32
 
-enum { I8042_SRC_CTRL, I8042_SRC_KBD, I8042_SRC_AUX };
+/* Who produced a queued byte; CTRL_AUX: the controller itself, but presented as aux data (0xD3). */
+enum { I8042_SRC_CTRL, I8042_SRC_KBD, I8042_SRC_AUX, I8042_SRC_CTRL_AUX };
 
 struct i8042 {
     u8 status;                 /* status register bits 2 (SYS) and 3 (last write was a command) */

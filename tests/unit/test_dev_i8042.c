@@ -167,6 +167,23 @@ TEST(aux_device)
     CHECK_EQ(rdata(), 0x33);
 }
 
+TEST(aux_loopback_while_disabled)
+{
+    /* Linux i8042_check_aux: 0xD3 loopback with the aux clock still disabled */
+    setup();
+    cmd(0xd3); data(0x5a);
+    CHECK_EQ(status() & 0x21, 0x21);
+    CHECK_EQ(rdata(), 0x5a);
+    cmd(0xd2); data(0x11);              /* keyboard buffer write works while disabled too */
+    cmd(0xad);
+    CHECK_EQ(status() & 0x21, 0x01);
+    CHECK_EQ(rdata(), 0x11);
+    cmd(0xd4); data(0xf2);              /* a real aux byte waits for the aux port */
+    CHECK_EQ(status() & 1, 0);
+    cmd(0xa8);
+    CHECK_EQ(rdata(), 0xfa);
+}
+
 TEST(info)
 {
     setup();
@@ -186,6 +203,7 @@ int main(void)
     RUN(reset_pulse);
     RUN(disable_keyboard_holds_bytes);
     RUN(aux_device);
+    RUN(aux_loopback_while_disabled);
     RUN(info);
     iomap_free(&ports);
     return test_summary();
