@@ -204,6 +204,24 @@ TEST(mode1_gate_trigger)
     clk.now = tick_ns(t0, 10); CHECK(pit_out(&pit, 2));
 }
 
+TEST(mode5_hardware_strobe)
+{
+    setup();
+    out(0x43, 0xba);                    /* ch2 mode 5 */
+    out(0x42, 20); out(0x42, 0);
+    clk.now += 50000;
+    CHECK(pit_out(&pit, 2));            /* no trigger yet */
+    out(0x61, 0x01);                    /* trigger */
+    u64 t0 = clk.now;
+    clk.now = tick_ns(t0, 19); CHECK(pit_out(&pit, 2));
+    clk.now = tick_ns(t0, 20); CHECK(!pit_out(&pit, 2));   /* strobe: one clock low */
+    clk.now = tick_ns(t0, 21); CHECK(pit_out(&pit, 2));
+    out(0x61, 0x00); out(0x61, 0x01);   /* retrigger restarts the count */
+    t0 = clk.now;
+    clk.now = tick_ns(t0, 5);
+    CHECK_EQ(pit_count(&pit, 2), 15);
+}
+
 TEST(readback_status_and_count)
 {
     setup();
@@ -299,6 +317,7 @@ int main(void)
     RUN(mode3_square_wave);
     RUN(mode2_gate_low_loads_but_holds);
     RUN(mode1_gate_trigger);
+    RUN(mode5_hardware_strobe);
     RUN(readback_status_and_count);
     RUN(bcd_counting);
     RUN(lsb_and_msb_only);
