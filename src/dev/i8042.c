@@ -72,7 +72,34 @@ static void push(struct i8042 *k, u8 src, u8 b)
     refill(k);
 }
 
-static void kbd_reply(struct i8042 *k, u8 b) { push(k, I8042_SRC_KBD, b); }
+/* The 8042's set 2 -> set 1 translation table (codes 0x00-0x83; higher codes pass). */
+static const u8 xlate_table[0x84] = {
+    0xff, 0x43, 0x41, 0x3f, 0x3d, 0x3b, 0x3c, 0x58, 0x64, 0x44, 0x42, 0x40, 0x3e, 0x0f, 0x29, 0x59,
+    0x65, 0x38, 0x2a, 0x70, 0x1d, 0x10, 0x02, 0x5a, 0x66, 0x71, 0x2c, 0x1f, 0x1e, 0x11, 0x03, 0x5b,
+    0x67, 0x2e, 0x2d, 0x20, 0x12, 0x05, 0x04, 0x5c, 0x68, 0x39, 0x2f, 0x21, 0x14, 0x13, 0x06, 0x5d,
+    0x69, 0x31, 0x30, 0x23, 0x22, 0x15, 0x07, 0x5e, 0x6a, 0x72, 0x32, 0x24, 0x16, 0x08, 0x09, 0x5f,
+    0x6b, 0x33, 0x25, 0x17, 0x18, 0x0b, 0x0a, 0x60, 0x6c, 0x34, 0x35, 0x26, 0x27, 0x19, 0x0c, 0x61,
+    0x6d, 0x73, 0x28, 0x74, 0x1a, 0x0d, 0x62, 0x6e, 0x3a, 0x36, 0x1c, 0x1b, 0x75, 0x2b, 0x63, 0x76,
+    0x55, 0x56, 0x77, 0x78, 0x79, 0x7a, 0x0e, 0x7b, 0x7c, 0x4f, 0x7d, 0x4b, 0x47, 0x7e, 0x7f, 0x6f,
+    0x52, 0x53, 0x50, 0x4c, 0x4d, 0x48, 0x01, 0x45, 0x57, 0x4e, 0x51, 0x4a, 0x37, 0x49, 0x46, 0x54,
+    0x80, 0x81, 0x82, 0x41,
+};
+
+/* A byte from the keyboard, through the translator when the command byte enables it. */
+static void kbd_reply(struct i8042 *k, u8 b)
+{
+    if (k->cmd_byte & CB_XLATE) {
+        if (b == 0xf0) {
+            k->xlate_break = true;
+            return;
+        }
+        if (b < sizeof(xlate_table)) b = xlate_table[b];
+        else if (b == 0x84) b = 0x54;
+        if (k->xlate_break) b |= 0x80;
+        k->xlate_break = false;
+    }
+    push(k, I8042_SRC_KBD, b);
+}
 static void aux_reply(struct i8042 *k, u8 b) { push(k, I8042_SRC_AUX, b); }
 static void ctrl_reply(struct i8042 *k, u8 b) { push(k, I8042_SRC_CTRL, b); }
 
@@ -94,13 +121,6 @@ static u8 read_outport(const struct i8042 *k)
                 (k->obf && k->obf_aux ? OP_AUX_OBF : 0));
 }
 
-/* Scan set numbers as the keyboard reports them, through the translator if on. */
-static u8 set_id(const struct i8042 *k)
-{
-    static const u8 xlated[4] = {0, 0x43, 0x41, 0x3f};
-    return (k->cmd_byte & CB_XLATE) ? xlated[k->scan_set & 3] : k->scan_set;
-}
-
 static void kbd_defaults(struct i8042 *k)
 {
     k->scan_set = 2;
@@ -116,7 +136,7 @@ static void kbd_command(struct i8042 *k, u8 v)
         k->kbd_pending = 0;
         if (cmd == 0xf0 && v == 0) {
             kbd_reply(k, ACK);
-            kbd_reply(k, set_id(k));
+            kbd_reply(k, k->scan_set);   /* 1/2/3, translated to 0x43/0x41/0x3f */
             return;
         }
         if (cmd == 0xf0) k->scan_set = v <= 3 ? v : k->scan_set;
@@ -136,7 +156,7 @@ static void kbd_command(struct i8042 *k, u8 v)
     case 0xf2:                         /* identify: MF2 keyboard */
         kbd_reply(k, ACK);
         kbd_reply(k, 0xab);
-        kbd_reply(k, (k->cmd_byte & CB_XLATE) ? 0x41 : 0x83);
+        kbd_reply(k, 0x83);            /* 0x41 through the translator */
         break;
     case 0xed: case 0xf0: case 0xf3:   /* LEDs, scan set, typematic: a parameter follows */
         k->kbd_pending = v;
@@ -300,6 +320,7 @@ void i8042_reset(struct i8042 *k)
     k->pending_cmd = k->aux_pending = 0;
     kbd_defaults(k);
     k->aux_streaming = false;
+    k->xlate_break = false;
     k->qhead = k->qcount = 0;
     k->obf = false;
     k->obf_byte = 0;

@@ -31,6 +31,7 @@ struct i8042 {
     bool kbd_scanning;         /* keyboard enabled (F4) */
     bool aux_streaming;        /* mouse data reporting enabled (F4) */
     u8 leds;
+    bool xlate_break;          /* translator saw 0xF0: set bit 7 of the next byte */
     u8 queue[I8042_QUEUE];     /* output bytes waiting for the guest */
     u8 queue_src[I8042_QUEUE]; /* I8042_SRC_* of each */
     u8 qhead, qcount;
@@ -43,7 +44,10 @@ struct i8042 {
 void i8042_init(struct i8042 *k, struct iomap *ports, struct irq_line irq1,
                 struct irq_line irq12, const struct board_hooks *hooks);
 void i8042_reset(struct i8042 *k);
-/* Host keyboard input: scancode bytes (in the current set) queued for the guest. */
+/* Host keyboard input: bytes as the keyboard sends them in its scan set (set 2
+ * unless the guest changed it); with the command byte's translate bit on the
+ * controller converts them to set 1 as the 8042 does (0xF0 break prefixes fold
+ * into bit 7). Ignored while the keyboard has scanning disabled (F5). */
 void i8042_key(struct i8042 *k, const u8 *bytes, size_t n);
 int i8042_info(const struct i8042 *k, char *buf, size_t size);
 

@@ -134,8 +134,8 @@ TEST(disable_keyboard_holds_bytes)
 {
     setup();
     cmd(0xad);
-    const u8 keys[] = {0x1e, 0x9e};
-    i8042_key(&kbc, keys, 2);
+    const u8 keys[] = {0x1c, 0xf0, 0x1c};  /* set 2 'A' press and release */
+    i8042_key(&kbc, keys, 3);
     CHECK_EQ(status() & 1, 0);
     cmd(0x20);                          /* controller replies still come out */
     CHECK_EQ(next(), 0x75);
@@ -184,6 +184,25 @@ TEST(aux_loopback_while_disabled)
     CHECK_EQ(rdata(), 0xfa);
 }
 
+TEST(keys_translated_to_set1)
+{
+    setup();
+    const u8 a_make_break[] = {0x1c, 0xf0, 0x1c};      /* set 2 'A' press, release */
+    i8042_key(&kbc, a_make_break, 3);
+    CHECK_EQ(next(), 0x1e);
+    CHECK_EQ(next(), 0x9e);
+    const u8 right_arrow[] = {0xe0, 0x74, 0xe0, 0xf0, 0x74};
+    i8042_key(&kbc, right_arrow, 5);
+    CHECK_EQ(next(), 0xe0); CHECK_EQ(next(), 0x4d);
+    CHECK_EQ(next(), 0xe0); CHECK_EQ(next(), 0xcd);
+    cmd(0x60); data(0x05);              /* translation off: raw set 2 */
+    i8042_key(&kbc, a_make_break, 3);
+    CHECK_EQ(next(), 0x1c); CHECK_EQ(next(), 0xf0); CHECK_EQ(next(), 0x1c);
+    data(0xf5); CHECK_EQ(next(), 0xfa); /* scanning disabled: keys ignored */
+    i8042_key(&kbc, a_make_break, 1);
+    CHECK_EQ(next(), -1);
+}
+
 TEST(info)
 {
     setup();
@@ -204,6 +223,7 @@ int main(void)
     RUN(disable_keyboard_holds_bytes);
     RUN(aux_device);
     RUN(aux_loopback_while_disabled);
+    RUN(keys_translated_to_set1);
     RUN(info);
     iomap_free(&ports);
     return test_summary();
