@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <inttypes.h>
+#include <sys/mman.h>
 
 /* ------------------------------------------------------------------ */
 /* tallies */
@@ -462,6 +463,7 @@ struct ctx {
 #endif
     enum x86_mode mode;
     struct stats st;
+    unsigned long trunc_checked, trunc_failed;
     int shown;
     u8 seen[4096];
 };
@@ -697,8 +699,39 @@ static void zydis_one(struct ctx *c, const u8 *b)
 }
 #endif
 
+/*
+ * Exact TRUNC: for every sample we decode, each shorter prefix of its bytes
+ * must give X86_DEC_TRUNC and the exact bytes must give the same decoding.
+ * The bytes are placed right before an inaccessible page, so reading past
+ * `avail` crashes the test.
+ */
+static u8 *guard_end;
+static void check_trunc(struct ctx *c, const u8 *b)
+{
+    struct x86_insn full, t;
+    int n = x86_decode(b, 16, c->mode, &full);
+    if (n <= 0) return;
+    c->trunc_checked++;
+    for (int a = 0; a <= n; a++) {
+        u8 *p = guard_end - a;
+        memcpy(p, b, (size_t)a);
+        memset(&t, 0x5a, sizeof(t));
+        int r = x86_decode(p, (size_t)a, c->mode, &t);
+        bool ok = a < n ? r == X86_DEC_TRUNC : r == n && !memcmp(&t, &full, sizeof(t));
+        if (!ok) {
+            if (c->trunc_failed++ < 10) {
+                printf("  trunc (%d-bit): %d of %d bytes gives %d:", c->mode * 8, a, n, r);
+                for (int k = 0; k < n; k++) printf(" %02x", b[k]);
+                printf("\n");
+            }
+            return;
+        }
+    }
+}
+
 static void one(struct ctx *c, const u8 *b, u32 addr)
 {
+    check_trunc(c, b);
 #ifdef HAVE_ZYDIS
     zydis_one(c, b);
 #endif
@@ -749,6 +782,9 @@ static bool report_stats(struct stats *st, const char *name, bool text)
 static bool report(struct ctx *c, const char *name)
 {
     bool ok = report_stats(&c->st, name, true);
+    printf("%s_trunc: %lu instructions cut at every length, %lu failed\n", name, c->trunc_checked, c->trunc_failed);
+    printf("%s %s_trunc\n", c->trunc_failed ? "FAIL" : "PASS", name);
+    ok &= c->trunc_failed == 0;
 #ifdef HAVE_ZYDIS
     char zname[80];
     snprintf(zname, sizeof(zname), "%s_zydis", name);
@@ -833,6 +869,12 @@ int main(void)
     e = getenv("VD_DECODE_SEED");
     rng_state = e && *e ? strtoull(e, NULL, 0) : 0x9e3779b97f4a7c15ull;
     if (!rng_state) rng_state = 1;
+    u8 *pages = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (pages == MAP_FAILED || mprotect(pages + 4096, 4096, PROT_NONE)) {
+        printf("FAIL decode_oracle: cannot map a guard page\n");
+        return 1;
+    }
+    guard_end = pages + 4096;
     bool ok = true;
     ok &= run_sweep(X86_MODE_32);
     ok &= run_sweep(X86_MODE_16);
