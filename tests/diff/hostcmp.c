@@ -207,12 +207,12 @@ static int guest_run(const u8 *insn, int len, int ninsn, const struct regs *in, 
 
 /* ---------------- test forms ---------------- */
 enum { NO_MODRM = -2, G_REG = -1 };
-enum { IMM_NONE, IMM_B, IMM_W, IMM_Z };
+enum { IMM_NONE, IMM_B, IMM_W, IMM_Z, IMM_D };
 enum { SZ8 = 1, SZ16 = 2, SZ32 = 4 };
 enum { M_REG = 1, M_MEM = 2 };
 enum {
     K_GEN, K_SHL, K_SHR, K_SAR, K_ROT, K_RC, K_SHXD, K_DIV, K_BTMEM, K_CMPXCHG, K_CX8,
-    K_STR, K_STACK, K_XLAT, K_CC, K_INCZ, K_ZREG, K_JCC,
+    K_STR, K_STACK, K_XLAT, K_CC, K_INCZ, K_ZREG, K_JCC, K_MOFFS,
 };
 enum { CNT_NONE, CNT_1, CNT_CL, CNT_IB };
 
@@ -307,7 +307,7 @@ static void one_case(const struct tform *f, unsigned sz, bool mem)
     }
     if (f->pfx) g[gl++] = h[hl++] = f->pfx;
     if (sz == 2) g[gl++] = h[hl++] = 0x66;
-    if (mem || f->kind == K_STR || f->kind == K_XLAT || (f->kind == K_JCC && f->op[0] >= 0xe0)) h[hl++] = 0x67;
+    if (mem || f->kind == K_STR || f->kind == K_XLAT || f->kind == K_MOFFS || (f->kind == K_JCC && f->op[0] >= 0xe0)) h[hl++] = 0x67;
     u8 op[3];
     memcpy(op, f->op, 3);
     if (f->kind == K_CC || (f->kind == K_JCC && f->op[0] < 0xe0)) op[f->oplen - 1] = (u8)(op[f->oplen - 1] + (rnd() & 15));
@@ -342,9 +342,10 @@ static void one_case(const struct tform *f, unsigned sz, bool mem)
         }
     }
     /* immediates */
-    unsigned isz = f->imm == IMM_B ? 1 : f->imm == IMM_W ? 2 : f->imm == IMM_Z ? (sz == 2 ? 2 : 4) : 0;
+    unsigned isz = f->imm == IMM_B ? 1 : f->imm == IMM_W ? 2 : f->imm == IMM_Z ? (sz == 2 ? 2 : 4) : f->imm == IMM_D ? 4 : 0;
     u32 imm = val();
     if (f->cnt == CNT_IB) imm = t.count = count8();
+    if (f->kind == K_MOFFS) imm = WIN + 0x800 + (rnd() & 0xfff);
     if (f->kind == K_JCC) { /* jump over the host's marker instruction */
         imm = 3;
         in.r[R_ECX] = rnd() % 2 ? rnd() % 3 : (rnd() % 2 ? 0x10000 : val());
@@ -579,6 +580,23 @@ static const struct tform forms2[] = {
     F("CMPXCHG8B_Mq", 0x0f, 0xc7, 0, 2, 1, IMM_NONE, SZ32, M_MEM, 0, K_CX8, 0, 0),
     F("XCHG_EbGb", 0x86, 0, 0, 1, G_REG, IMM_NONE, SZ8, 3, 0, K_GEN, 0, 0),
     F("XCHG_EvGv", 0x87, 0, 0, 1, G_REG, IMM_NONE, V16, 3, 0, K_GEN, 0, 0),
+    F("MOV_ALOb", 0xa0, 0, 0, 1, NO_MODRM, IMM_D, SZ8, 1, 0, K_MOFFS, 0, 0),
+    F("MOV_eAXOv", 0xa1, 0, 0, 1, NO_MODRM, IMM_D, V16, 1, 0, K_MOFFS, 0, 0),
+    F("MOV_ObAL", 0xa2, 0, 0, 1, NO_MODRM, IMM_D, SZ8, 1, 0, K_MOFFS, 0, 0),
+    F("MOV_OveAX", 0xa3, 0, 0, 1, NO_MODRM, IMM_D, V16, 1, 0, K_MOFFS, 0, 0),
+    F("MOV_ZbIb", 0xb0, 0, 0, 1, NO_MODRM, IMM_B, SZ8, 1, 0, K_ZREG, 0, 0),
+    F("MOV_ZvIv", 0xb8, 0, 0, 1, NO_MODRM, IMM_Z, V16, 1, 0, K_ZREG, 0, 0),
+    F("XCHG_ZveAX", 0x90, 0, 0, 1, NO_MODRM, IMM_NONE, V16, 1, 0, K_ZREG, 0, 0),
+    F("PUSH_Zv", 0x50, 0, 0, 1, NO_MODRM, IMM_NONE, SZ16, 1, 0, K_ZREG, 0, 0),
+    F("POP_Zv", 0x58, 0, 0, 1, NO_MODRM, IMM_NONE, SZ16, 1, 0, K_ZREG, 0, 0),
+    F("NOP_Ev", 0x0f, 0x1f, 0, 2, 0, IMM_NONE, V16, 3, 0, K_GEN, 0, 0),
+    F("LOCK_ADD_EvGv", 0x01, 0, 0, 1, G_REG, IMM_NONE, V16, M_MEM, 0, K_GEN, 0, 0xf0),
+    F("LOCK_SBB_EbIb", 0x80, 0, 0, 1, 3, IMM_B, SZ8, M_MEM, 0, K_GEN, 0, 0xf0),
+    F("LOCK_XADD_EvGv", 0x0f, 0xc1, 0, 2, G_REG, IMM_NONE, V16, M_MEM, 0, K_GEN, 0, 0xf0),
+    F("LOCK_CMPXCHG_EvGv", 0x0f, 0xb1, 0, 2, G_REG, IMM_NONE, V16, M_MEM, 0, K_CMPXCHG, 0, 0xf0),
+    F("LOCK_BTS_EvGv", 0x0f, 0xab, 0, 2, G_REG, IMM_NONE, V16, M_MEM, BT_UNDEF, K_BTMEM, 0, 0xf0),
+    F("LOCK_NEG_Ev", 0xf7, 0, 0, 1, 3, IMM_NONE, V16, M_MEM, 0, K_GEN, 0, 0xf0),
+    F("LOCK_CMPXCHG8B_Mq", 0x0f, 0xc7, 0, 2, 1, IMM_NONE, SZ32, M_MEM, 0, K_CX8, 0, 0xf0),
     F("BSWAP_Zd", 0x0f, 0xc8, 0, 2, NO_MODRM, IMM_NONE, V16, 1, 0, K_ZREG, 0, 0),
     F("JCC_Jb", 0x70, 0, 0, 1, NO_MODRM, IMM_B, SZ32, 1, 0, K_JCC, 0, 0),
     F("JCC_Jz", 0x0f, 0x80, 0, 2, NO_MODRM, IMM_Z, SZ32, 1, 0, K_JCC, 0, 0),
