@@ -1,0 +1,8 @@
+; Benchmark 2 (copy): memory access with paging on. See bench/lib/paging.inc.
+%include "mb.inc"
+%include "bench/lib/bench.inc"
+%ifndef PG_COPY
+%define PG_COPY 40
+%endif
+%define PG_NAME "paging-copy"
+%include "bench/lib/paging.inc"

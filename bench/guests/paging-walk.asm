@@ -1,0 +1,8 @@
+; Benchmark 2 (walk): memory access with paging on. See bench/lib/paging.inc.
+%include "mb.inc"
+%include "bench/lib/bench.inc"
+%ifndef PG_WALK
+%define PG_WALK 10000
+%endif
+%define PG_NAME "paging-walk"
+%include "bench/lib/paging.inc"

@@ -1,0 +1,255 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark runner: times every guest in $BUILD/bench/*.bin under
+# vdebug and under QEMU (TCG) in the same run, checks that both printed the
+# same "BENCH <name> checksum XXXXXXXX" line, and prints a table of seconds
+# (best of BENCH_RUNS runs) and ratios vdebug/QEMU. See bench/README.md.
+#
+# `make bench` builds vdebug and the guests, then runs this with VDEBUG and
+# BUILD set. This script assembles and compiles nothing of vdebug's.
+#
+# Environment:
+#   VDEBUG         vdebug binary                  (default ./vdebug)
+#   BUILD          build directory with bench/*.bin (default ./build)
+#   BENCH_RUNS     timed runs per emulator and guest; the best counts (default 3)
+#   BENCH          run only the guests whose name contains this string
+#   BENCH_TIMEOUT  seconds after which one run is stopped and reported as a
+#                  timeout, so that a hung emulator cannot hang `make bench`
+#                  (default 300; 0 = none). This is not a speed assertion.
+#   BENCH_ICOUNT   1 (default): count guest instructions under QEMU with a tiny
+#                  TCG plugin (one extra, untimed QEMU run per guest); 0: skip
+#   QEMU           QEMU binary (default qemu-system-i386)
+#   BENCH_NO_INSTALL  set to skip `apt-get install qemu-system-x86` when QEMU is missing
+set -u
+cd "$(dirname "$0")/.." || exit 1
+: "${VDEBUG:=$PWD/vdebug}" "${BUILD:=$PWD/build}"
+RUNS=${BENCH_RUNS:-3}
+TIMEOUT=${BENCH_TIMEOUT:-300}
+ICOUNT=${BENCH_ICOUNT:-1}
+QEMU=${QEMU:-qemu-system-i386}
+BDIR=$BUILD/bench
+EXIT_OK=1          # isa-debug-exit: status = value << 1 | 1; guests write 0 on success
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# ------------------------------------------------------------------ QEMU
+have_qemu=1
+if ! command -v "$QEMU" >/dev/null 2>&1; then
+    if [ -z "${BENCH_NO_INSTALL:-}" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "bench: $QEMU not found; installing qemu-system-x86 with apt-get" >&2
+        { apt-get install -y -qq qemu-system-x86 || { apt-get update -qq && apt-get install -y -qq qemu-system-x86; }; } >/dev/null 2>&1
+    fi
+    if ! command -v "$QEMU" >/dev/null 2>&1; then
+        echo "bench: SKIP QEMU: $QEMU is not available (apt-get install qemu-system-x86); vdebug times only, no checksum oracle"
+        have_qemu=0
+    fi
+fi
+[ "$have_qemu" = 1 ] && echo "bench: $("$QEMU" --version | head -n 1)"
+
+# Instruction counting under QEMU: a minimal TCG plugin (QEMU plugin API v1,
+# declared here because Debian ships no qemu-plugin.h) that adds each
+# translation block's instruction count when the block runs. Counts include
+# the firmware and loader (see the startup row).
+plugin=
+if [ "$have_qemu" = 1 ] && [ "$ICOUNT" = 1 ] && command -v "${CC:-cc}" >/dev/null 2>&1; then
+    cat >"$tmp/insn.c" <<'EOF'
+#include <stdint.h>
+#include <stdio.h>
+#include <stddef.h>
+typedef uint64_t qemu_plugin_id_t;
+struct qemu_plugin_tb;
+void qemu_plugin_register_vcpu_tb_trans_cb(qemu_plugin_id_t, void (*)(qemu_plugin_id_t, struct qemu_plugin_tb *));
+size_t qemu_plugin_tb_n_insns(const struct qemu_plugin_tb *);
+void qemu_plugin_register_vcpu_tb_exec_inline(struct qemu_plugin_tb *, int op, void *ptr, uint64_t imm);
+void qemu_plugin_register_atexit_cb(qemu_plugin_id_t, void (*)(qemu_plugin_id_t, void *), void *);
+void qemu_plugin_outs(const char *);
+__attribute__((visibility("default"))) int qemu_plugin_version = 1;
+static uint64_t count;
+static void trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
+{
+    qemu_plugin_register_vcpu_tb_exec_inline(tb, 0 /* INLINE_ADD_U64 */, &count, qemu_plugin_tb_n_insns(tb));
+}
+static void done(qemu_plugin_id_t id, void *p)
+{
+    char b[64];
+    snprintf(b, sizeof b, "insns: %llu\n", (unsigned long long)count);
+    qemu_plugin_outs(b);
+}
+__attribute__((visibility("default")))
+int qemu_plugin_install(qemu_plugin_id_t id, const void *info, int argc, char **argv)
+{
+    qemu_plugin_register_vcpu_tb_trans_cb(id, trans);
+    qemu_plugin_register_atexit_cb(id, done, NULL);
+    return 0;
+}
+EOF
+    if "${CC:-cc}" -shared -fPIC -O2 -o "$tmp/insn.so" "$tmp/insn.c" 2>"$tmp/cc.err"; then
+        plugin=$tmp/insn.so
+    else
+        echo "bench: note: cannot build the QEMU instruction-count plugin; no instruction counts" >&2
+    fi
+fi
+
+# ------------------------------------------------------------------ running
+# run_once OUT ERR cmd... -> prints "STATUS MICROSECONDS"
+run_once() {
+    local out=$1 err=$2 t0 t1 st
+    shift 2
+    t0=$(date +%s%N)
+    if [ "$TIMEOUT" != 0 ]; then
+        timeout -k 5 "$TIMEOUT" "$@" </dev/null >"$out" 2>"$err"
+    else
+        "$@" </dev/null >"$out" 2>"$err"
+    fi
+    st=$?
+    t1=$(date +%s%N)
+    echo "$st $(( (t1 - t0) / 1000 ))"
+}
+
+# bench_emu KEY cmd... : RUNS timed runs; sets best_us, status, cksum, log for KEY
+# Stops early (one run) if the first run fails.
+bench_emu() {
+    local key=$1 r st us
+    shift
+    best_us="" status=ok cksum=""
+    for ((r = 0; r < RUNS; r++)); do
+        read -r st us < <(run_once "$tmp/$key.out" "$tmp/$key.err" "$@")
+        if [ "$st" = 124 ] || [ "$st" = 137 ]; then
+            status="timeout after ${TIMEOUT}s"; best_us=; return
+        fi
+        if [ "$st" != "$EXIT_OK" ]; then
+            status="exit status $st"; best_us=; return
+        fi
+        if [ -z "$best_us" ] || [ "$us" -lt "$best_us" ]; then best_us=$us; fi
+    done
+    cksum=$(grep -a -m 1 '^BENCH .* checksum ' "$tmp/$key.out")
+    if grep -a -q '^BENCH FAULT' "$tmp/$key.out"; then status="guest fault"; fi
+    [ -n "$cksum" ] || status="no checksum line"
+}
+
+# why KEY: one line that tells why a run failed
+why() {
+    local l
+    l=$(grep -a -m 1 '^BENCH FAULT' "$tmp/$1.out")
+    [ -n "$l" ] || l=$(grep -a -v '^\s*$' "$tmp/$1.err" | tail -n 1)
+    [ -n "$l" ] || l=$(grep -a -v '^\s*$' "$tmp/$1.out" | tail -n 1)
+    printf '%s' "${l:0:100}"
+}
+
+secs() { [ -n "$1" ] && awk -v u="$1" 'BEGIN { printf "%.3f", u / 1e6 }' || printf -- '-'; }
+ratio() { # a b [sa sb]: (a - sa) / (b - sb)
+    awk -v a="$1" -v b="$2" -v sa="${3:-0}" -v sb="${4:-0}" 'BEGIN {
+        if (a == "" || b == "" || b - sb <= 0) { printf "-"; exit }
+        printf "%.2f", (a - sa) / (b - sb) }'
+}
+
+# command lines (arrays, so that `timeout` can run them): set_cmds IMG
+set_cmds() {
+    vd_cmd=("$VDEBUG" -kernel "$1" -nographic -serial none -debugcon stdio
+        -device isa-debug-exit,iobase=0xf4,iosize=4)
+    qemu_cmd=("$QEMU" -accel tcg -kernel "$1" -display none -serial none
+        -debugcon stdio -device isa-debug-exit,iobase=0xf4,iosize=4 -no-reboot)
+}
+
+# vdebug's own instruction count, if it prints one on stderr ("N instructions"
+# or "insns: N" / "icount: N")
+vd_insns() {
+    grep -a -o -E '([0-9]+ (guest )?instructions|(insns|icount)[:=] *[0-9]+)' "$tmp/vd.err" "$tmp/vd.out" 2>/dev/null \
+        | head -n 1 | grep -o -E '[0-9]+' | head -n 1
+}
+
+have_vd=1
+if [ ! -x "$VDEBUG" ]; then
+    echo "bench: vdebug binary $VDEBUG not found: vdebug columns empty"
+    have_vd=0
+fi
+
+guests=()
+for g in startup compute paging-walk paging-copy paging-cr3 syscall timer; do
+    [ -f "bench/guests/$g.asm" ] && guests+=("$g")
+done
+for src in bench/guests/*.asm; do    # any others, in name order
+    g=$(basename "$src" .asm)
+    [[ " ${guests[*]} " == *" $g "* ]] || guests+=("$g")
+done
+
+echo "bench: best of $RUNS runs per emulator; ratio = vdebug/qemu (lower is better for vdebug);"
+echo "bench: net = the same after subtracting each emulator's startup row"
+fmt='%-14s %9s %9s %7s %7s %12s %12s  %s\n'
+rows=()
+rows+=("$(printf "$fmt" workload vdebug_s qemu_s ratio net qemu_insns vdebug_insns status)")
+printf '%s\n' "${rows[0]}"
+st_vd= st_q=
+nfail=0
+for g in "${guests[@]}"; do
+    [ -z "${BENCH:-}" ] || [[ "$g" == *"$BENCH"* ]] || [ "$g" = startup ] || continue
+    img=$BDIR/$g.bin
+    if [ ! -f "$img" ]; then
+        rows+=("$(printf "$fmt" "$g" - - - - - - "not built ($img)")"); printf '%s\n' "${rows[-1]}"
+        continue
+    fi
+    set_cmds "$img"
+    # QEMU: the oracle first
+    q_us= q_sum= q_status="no qemu" q_insns=
+    if [ "$have_qemu" = 1 ]; then
+        bench_emu q "${qemu_cmd[@]}"
+        q_us=$best_us q_sum=$cksum q_status=$status
+        if [ "$q_status" = ok ] && [ -n "$plugin" ]; then
+            "${qemu_cmd[@]}" -plugin "$plugin" -d plugin -D "$tmp/plugin.log" </dev/null >/dev/null 2>&1
+            q_insns=$(sed -n 's/^insns: //p' "$tmp/plugin.log" 2>/dev/null | tail -n 1)
+        fi
+    fi
+    # vdebug
+    v_us= v_sum= v_status="no vdebug" v_insns=
+    if [ "$have_vd" = 1 ]; then
+        bench_emu vd "${vd_cmd[@]}"
+        v_us=$best_us v_sum=$cksum v_status=$status
+        v_insns=$(vd_insns)
+    fi
+    if [ "$g" = startup ]; then st_vd=$v_us st_q=$q_us; fi
+    # status
+    if [ "$have_qemu" = 1 ] && [ "$q_status" != ok ]; then
+        note="QEMU FAILED ($q_status: $(why q)) - guest bug?"
+        nfail=$((nfail + 1))
+    elif [ "$have_vd" = 1 ] && [ "$v_status" != ok ]; then
+        note="VDEBUG FAILED ($v_status: $(why vd))"
+        v_us=
+    elif [ "$have_qemu" = 1 ] && [ "$have_vd" = 1 ] && [ "$v_sum" != "$q_sum" ]; then
+        note="CHECKSUM MISMATCH: vdebug '${v_sum#BENCH }' vs qemu '${q_sum#BENCH }'"
+        v_us=
+    elif [ "$have_qemu" = 1 ] && [ "$have_vd" = 1 ]; then
+        note="ok (${q_sum#BENCH })"
+    else
+        note="${q_sum#BENCH }${v_sum#BENCH }"
+    fi
+    net=-
+    [ "$g" = startup ] || net=$(ratio "$v_us" "$q_us" "$st_vd" "$st_q")
+    rows+=("$(printf "$fmt" "$g" "$(secs "$v_us")" "$(secs "$q_us")" "$(ratio "$v_us" "$q_us")" \
+        "$net" "${q_insns:--}" "${v_insns:--}" "$note")")
+    printf '%s\n' "${rows[-1]}"
+
+    # QEMU variants declared in the guest source: "; bench-qemu-variant: NAME ARGS..."
+    while read -r vname vargs; do
+        [ -n "$vname" ] && [ "$have_qemu" = 1 ] || continue
+        # shellcheck disable=SC2086
+        bench_emu qv "${qemu_cmd[@]}" $vargs
+        if [ "$status" != ok ]; then
+            vnote="QEMU FAILED ($status: $(why qv))"
+        elif [ "$cksum" != "$q_sum" ]; then
+            vnote="QEMU variant checksum differs: '${cksum#BENCH }'"
+        else
+            vnote="qemu $vargs; vdebug as above"
+        fi
+        vnet=$(ratio "$v_us" "$best_us" "$st_vd" "$st_q")
+        rows+=("$(printf "$fmt" "$g@$vname" "$(secs "$v_us")" "$(secs "$best_us")" \
+            "$(ratio "$v_us" "$best_us")" "$vnet" - - "$vnote")")
+        printf '%s\n' "${rows[-1]}"
+    done < <(sed -n 's/^; *bench-qemu-variant: *//p' "bench/guests/$g.asm")
+done
+
+# geometric mean of the workload ratios that vdebug completed (not startup)
+gm=$(printf '%s\n' "${rows[@]:1}" | awk '$1 != "startup" && $1 !~ /@/ && $4 ~ /^[0-9.]+$/ && $4 > 0 {
+        s += log($4); n++ } END { if (n) printf "%.2f over %d workloads", exp(s / n), n; else printf "none" }')
+echo "bench: geometric mean of ratio (vdebug/qemu): $gm"
+[ "$nfail" = 0 ] || echo "bench: $nfail guest(s) failed under QEMU: fix the guest"
+exit 0
