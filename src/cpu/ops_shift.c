@@ -11,9 +11,9 @@
  *  - AF after a non-zero shift (SHL/SHR/SAR/SHLD/SHRD): 0. Rotates keep AF.
  *  - CF of SHL/SHR with count >= operand width: the last bit shifted out
  *    (0 once the count exceeds the width).
- *  - SHLD/SHRD r/m16 with count > 16: P6 behaviour, the operand shifted as
- *    the 48-bit concatenation dest:src:dest (SHLD) / dest:src:dest right
- *    (SHRD), result and flags taken from that.
+ *  - SHLD/SHRD r/m16 with count > 16 (result undefined too): P6 behaviour,
+ *    the 48-bit concatenation dest:src:dest shifted, result and flags taken
+ *    from that. (AMD hosts shift dest:src:src instead; hostcmp masks it.)
  */
 #include "cpu/ops.h"
 

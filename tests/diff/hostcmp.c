@@ -616,6 +616,8 @@ static const struct tform forms2[] = {
     F("SAHF", 0x9e, 0, 0, 1, NO_MODRM, IMM_NONE, SZ8, 1, 0, K_GEN, 0, 0),
     F("CLC", 0xf8, 0, 0, 1, NO_MODRM, IMM_NONE, SZ8, 1, 0, K_GEN, 0, 0),
     F("STC", 0xf9, 0, 0, 1, NO_MODRM, IMM_NONE, SZ8, 1, 0, K_GEN, 0, 0),
+    F("CLD", 0xfc, 0, 0, 1, NO_MODRM, IMM_NONE, SZ8, 1, 0, K_GEN, 0, 0),
+    F("STD", 0xfd, 0, 0, 1, NO_MODRM, IMM_NONE, SZ8, 1, 0, K_GEN, 0, 0),
     F("CMC", 0xf5, 0, 0, 1, NO_MODRM, IMM_NONE, SZ8, 1, 0, K_GEN, 0, 0),
     F("XLAT", 0xd7, 0, 0, 1, NO_MODRM, IMM_NONE, SZ8, 1, 0, K_XLAT, 0, 0),
     F("MOV_EbGb", 0x88, 0, 0, 1, G_REG, IMM_NONE, SZ8, 3, 0, K_GEN, 0, 0),

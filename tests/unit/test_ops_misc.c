@@ -144,6 +144,26 @@ TEST(cond_fast_matches_eflags)
             }
 }
 
+/* A segment override applies to the string source only; ES:EDI stays. */
+TEST(string_override_source_only)
+{
+    tv_reset();
+    tv->s.seg[S_FS].base = 0x100000;
+    tv->s.seg[S_ES].base = 0x108000;
+    cpu_seg_recompute(tv, S_FS);
+    cpu_seg_recompute(tv, S_ES);
+    tv_ram[0x100010] = 0x42;
+    tv_ram[0x10] = 0x99;
+    tv_r()[R_ESI] = 0x10;
+    tv_r()[R_EDI] = 0x20;
+    CHECK_EQ(TV_RUN(1, 0x64, 0xa4), 0); /* fs movsb */
+    CHECK_EQ(tv_ram[0x108020], 0x42);
+    tv_r()[R_EDI] = 0x20;
+    tv_r()[R_EAX] = 0x42;
+    CHECK_EQ(TV_RUN(1, 0x64, 0xae), 0); /* fs scasb: ES:EDI regardless */
+    CHECK(tv_flags() & FL_ZF);
+}
+
 int main(void)
 {
     RUN(div_by_zero_is_precise_de);
@@ -155,5 +175,6 @@ int main(void)
     RUN(bswap16_clears_low_word);
     RUN(bsf_zero_source_keeps_destination);
     RUN(cond_fast_matches_eflags);
+    RUN(string_override_source_only);
     return test_summary();
 }
