@@ -1,6 +1,7 @@
 ; PAE paging: 4 KiB and 2 MiB pages, A/D bits in 64-bit entries, reserved
 ; bits, NX with EFER.NXE (execute-disable faults with the I/D error bit).
 ; Same results under QEMU TCG with NX advertised (-cpu qemu32,+nx).
+; qemu-args: -cpu qemu32,+mtrr,+nx (for the oracle run; vdebug advertises both)
 %include "pm.inc"
 
 PDPT equ 0x180000

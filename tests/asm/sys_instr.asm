@@ -2,6 +2,7 @@
 ; MSRs, RDTSC/TSD, control-register checks, LMSW/SMSW, 16-bit LGDT/SGDT,
 ; DR4/DR5 aliasing, RSM, and #GP(0) for every privileged instruction at
 ; CPL 3. Same results under QEMU TCG with -cpu qemu32,+mtrr.
+; qemu-args: -cpu qemu32,+mtrr,+nx (for the oracle run; vdebug advertises both)
 %include "pm.inc"
 
 %macro CHECK_BITS 4

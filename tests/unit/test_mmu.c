@@ -351,6 +351,46 @@ TEST(cr_writes)
     cpu_free(c);
 }
 
+static bool wp_page(void *o, u32 page) { return page == 0x6000; }
+static bool wp_hit(void *o, u32 lin, unsigned size, bool write) { return write && lin <= 0x6010 && lin + size > 0x6010; }
+
+TEST(debugger_watch_hooks_and_io_breakpoints)
+{
+    struct cpu *c = mk();
+    int v;
+    u32 err;
+    c->watch_page = wp_page;
+    c->watch_hit = wp_hit;
+    CHECK_EQ(rd(c, 0x6010, ACC_READ, &v, &err), 0);
+    CHECK(c->tlb[0].r[6].tag != 0x6000);       /* watched: never in the fast TLB */
+    CHECK_EQ(c->tlb[0].r[6].tag & ~0xfffu, 0x6000); /* ... but the translation is recorded */
+    CHECK(!c->wp_pending);
+    c->icount = 41;
+    CHECK_EQ(wr(c, 0x600e, 0x11223344, &err), -1);
+    CHECK(c->wp_pending);
+    CHECK_EQ(c->wp_hit_addr, 0x600e);
+    CHECK_EQ(c->wp_hit_kind, 1);
+    c->icount = 42; /* the instruction retired */
+    CHECK_EQ(cpu_dr_before_insn(c), CPU_EXIT_WATCHPOINT);
+    CHECK(!c->wp_pending);
+    CHECK_EQ(cpu_dr_before_insn(c), -1);
+    /* I/O breakpoints need CR4.DE */
+    c->jb = &jb;
+    if (!setjmp(jb)) {
+        cpu_dr_mov_to(c, 3, 0x80);
+        cpu_dr_mov_to(c, 7, 0xe0000040); /* L3, I/O, 4 bytes: ports 0x80-0x83 */
+    }
+    cpu_dr_io_check(c, 0x80, 1);
+    CHECK_EQ(c->dr_pending, 0);
+    c->s.cr4 |= CR4_DE;
+    cpu_dr_io_check(c, 0x84, 1);
+    CHECK_EQ(c->dr_pending, 0);
+    cpu_dr_io_check(c, 0x7f, 2);
+    CHECK_EQ(c->dr_pending, 8);
+    CHECK_EQ(c->dr_pending_at, 42);
+    cpu_free(c);
+}
+
 int main(void)
 {
     RUN(pg32_4k_ad_bits);
@@ -363,5 +403,6 @@ int main(void)
     RUN(dr_data_breakpoints);
     RUN(cpuid_and_msrs);
     RUN(cr_writes);
+    RUN(debugger_watch_hooks_and_io_breakpoints);
     return test_summary();
 }
