@@ -373,6 +373,14 @@ int x86_decode(const u8 *bytes, size_t avail, enum x86_mode mode, struct x86_ins
         if (a->imm2) out->imm2 = bytes[i++]; /* only ENTER's Ib */
     }
 
+    /* AMD SSE4a EXTRQ/INSERTQ (66/F2 0F 78 with a register operand) carry two
+     * imm8 bytes; the only UD whose length depends on a prefix */
+    if (unlikely(form == X86_OP_UD) && map == 1 && gopc == 0x78 && out->mod == 3 &&
+        (pfx & (X86_PFX_OPSIZE | X86_PFX_REPNE))) {
+        NEED(i + 2);
+        i += 2;
+    }
+
     out->seg = (u8)(pfx & X86_PFX_SEG ? ovr : seg);
 
     /* validity that depends on the whole instruction */

@@ -312,6 +312,28 @@ TEST(trunc_at_every_length)
     }
 }
 
+TEST(trunc_after_each_prefix_count)
+{
+    /* n prefixes and nothing else: more bytes are needed, until 15 prefixes
+     * leave no room for an opcode */
+    static const u8 pfx[] = {0x26, 0x66, 0x67, 0xF0, 0xF2, 0xF3, 0x2E, 0x36, 0x3E, 0x64, 0x65};
+    u8 b[16];
+    struct x86_insn in;
+    for (size_t n = 0; n <= 15; n++) {
+        for (size_t k = 0; k < n; k++) b[k] = pfx[k % ARRAY_SIZE(pfx)];
+        int r = x86_decode(b, n, M32, &in);
+        if (r != (n < 15 ? X86_DEC_TRUNC : X86_DEC_TOOLONG)) FAILF("%zu prefixes: %d", n, r);
+        if (n < 15) {
+            b[n] = 0x0F; /* and a 0F escape without its second byte */
+            r = x86_decode(b, n + 1, M32, &in);
+            if (r != (n + 1 < 15 ? X86_DEC_TRUNC : X86_DEC_TOOLONG)) FAILF("%zu prefixes + 0F: %d", n, r);
+        }
+    }
+    /* the SSE4a UD form with two immediates: its length is known */
+    CHECK_EQ(dec(M32, "66 0f 78 c0 01 02", &in), 6);
+    CHECK_EQ(in.op, X86_OP_UD);
+}
+
 TEST(toolong)
 {
     u8 b[32];
@@ -407,6 +429,7 @@ int main(void)
     RUN(immediates_and_branches);
     RUN(moffs);
     RUN(trunc_at_every_length);
+    RUN(trunc_after_each_prefix_count);
     RUN(toolong);
     RUN(undefined_opcodes);
     RUN(x87);
