@@ -146,6 +146,24 @@ start:
     mov eax, [0x409100]
     CHECK_EQ eax, 0xBBBB, "tlb: clearing CR4.PGE flushes global entries"
 
+    ; ---- a cached translation keeps its write permission only if D was set ----
+    mov eax, cr0
+    or eax, 0x10000                ; WP
+    mov cr0, eax
+    SETPTE 11, FA | P | RW | 0x40  ; already dirty
+    SETPTE 12, FA | P | RW         ; clean
+    mov eax, [0x40B000]
+    mov eax, [0x40C000]
+    SETPTE 11, FA | P              ; both read-only now, no INVLPG
+    SETPTE 12, FA | P
+    NOFAULT "tlb: cached dirty entry still allows a write", mov dword [0x40B020], 1
+    FAULTS 14, 3, "tlb: clean entry walks on the first write and sees R/O", mov dword [0x40C020], 1
+    invlpg [0x40B000]
+    FAULTS 14, 3, "tlb: after INVLPG the dirty page is read-only too", mov dword [0x40B020], 1
+    mov eax, cr0
+    and eax, ~0x10000
+    mov cr0, eax
+
     ; ---- 4 MiB pages ----
     mov eax, cr4
     or eax, 0x10                   ; PSE
