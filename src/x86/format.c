@@ -6,6 +6,7 @@
  * Far transfers print as "ljmp"/"lcall" as Capstone does.
  */
 #include "x86/insn.h"
+#include <stdarg.h>
 #include <stdio.h>
 
 static const char *const reg8[8] = {"al", "cl", "dl", "bl", "ah", "ch", "dh", "bh"};
@@ -32,7 +33,6 @@ static void put(struct out *o, const char *s)
 }
 
 static void putf(struct out *o, const char *fmt, ...) VD_PRINTF(2, 3);
-#include <stdarg.h>
 static void putf(struct out *o, const char *fmt, ...)
 {
     char tmp[64];
@@ -301,6 +301,44 @@ static void format_x87(struct out *o, const struct x86_insn *in)
     }
 }
 
+/* Forms whose operands print differently from their table tokens, following
+ * Capstone/objdump and the SDM's r32/m16 notation. Returns true if done. */
+static bool special_operands(struct out *o, const struct x86_insn *in)
+{
+    if (in->op == X86_OP_XCHG_ZveAX) { /* SDM's primary form: XCHG eAX, r */
+        putf(o, " %s, %s", reg_name(in->osize, 0), reg_name(in->osize, in->opcode & 7));
+        return true;
+    }
+    if ((in->op == X86_OP_AAM_Ib || in->op == X86_OP_AAD_Ib) && in->imm == 10) return true;
+    /* r32/m16 operands (SDM: "MOV Sreg, r32/m16", "LAR r32, r32/m16", "MOV r/m16, Sreg"):
+     * a register shows at operand size, memory is always a word */
+    if (in->op == X86_OP_MOV_SwEw && in->mod == 3) {
+        putf(o, " %s, %s", sreg[in->reg], reg_name(in->osize, in->rm));
+        return true;
+    }
+    if ((in->op == X86_OP_LAR_GvEw || in->op == X86_OP_LSL_GvEw) && in->mod == 3) {
+        putf(o, " %s, %s", reg_name(in->osize, in->reg), reg_name(in->osize, in->rm));
+        return true;
+    }
+    if ((in->op == X86_OP_SLDT_Ev || in->op == X86_OP_STR_Ev || in->op == X86_OP_SMSW_Ev) && in->mod != 3) {
+        put(o, " ");
+        mem(o, in, 2);
+        return true;
+    }
+    if (in->op == X86_OP_INVLPG_M) {
+        put(o, " ");
+        mem(o, in, 1);
+        return true;
+    }
+    if (in->op == X86_OP_MOV_EvSw && in->mod != 3) {
+        put(o, " ");
+        mem(o, in, 2);
+        putf(o, ", %s", sreg[in->reg]);
+        return true;
+    }
+    return false;
+}
+
 int x86_format(const struct x86_insn *in, u32 addr, char *buf, size_t size)
 {
     struct out o = {buf, size, 0};
@@ -343,38 +381,7 @@ int x86_format(const struct x86_insn *in, u32 addr, char *buf, size_t size)
         break;
     }
 
-    /* operand-order and default-operand conventions of Capstone/objdump */
-    if (in->op == X86_OP_XCHG_ZveAX) { /* SDM's primary form: XCHG eAX, r */
-        putf(&o, " %s, %s", reg_name(in->osize, 0), reg_name(in->osize, in->opcode & 7));
-        return (int)o.len;
-    }
-    if ((in->op == X86_OP_AAM_Ib || in->op == X86_OP_AAD_Ib) && in->imm == 10) return (int)o.len;
-    /* r32/m16 operands (SDM: "MOV Sreg, r32/m16", "LAR r32, r32/m16", "MOV r/m16, Sreg"):
-     * a register shows at operand size, memory is always a word */
-    if (in->op == X86_OP_MOV_SwEw && in->mod == 3) {
-        putf(&o, " %s, %s", sreg[in->reg], reg_name(in->osize, in->rm));
-        return (int)o.len;
-    }
-    if ((in->op == X86_OP_LAR_GvEw || in->op == X86_OP_LSL_GvEw) && in->mod == 3) {
-        putf(&o, " %s, %s", reg_name(in->osize, in->reg), reg_name(in->osize, in->rm));
-        return (int)o.len;
-    }
-    if ((in->op == X86_OP_SLDT_Ev || in->op == X86_OP_STR_Ev || in->op == X86_OP_SMSW_Ev) && in->mod != 3) {
-        put(&o, " ");
-        mem(&o, in, 2);
-        return (int)o.len;
-    }
-    if (in->op == X86_OP_INVLPG_M) {
-        put(&o, " ");
-        mem(&o, in, 1);
-        return (int)o.len;
-    }
-    if (in->op == X86_OP_MOV_EvSw && in->mod != 3) {
-        put(&o, " ");
-        mem(&o, in, 2);
-        putf(&o, ", %s", sreg[in->reg]);
-        return (int)o.len;
-    }
+    if (special_operands(&o, in)) return (int)o.len;
     for (unsigned k = 0; k < 3 && f->opnd[k] != O_NONE; k++) {
         put(&o, k ? ", " : " ");
         if (k == 1 && f->opnd[0] == O_Iw && f->opnd[1] == O_Ib) num(&o, in->imm2 & 0xff); /* ENTER */
