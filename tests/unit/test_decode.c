@@ -409,6 +409,29 @@ TEST(names_by_size)
     CHECK_STR(dis(M32, "83 f0 ff"), "xor eax, 0xffffffff");
 }
 
+TEST(kernel_boot_code)
+{
+    /* typical real-mode -> protected-mode switch and kernel entry code */
+    CHECK_STR(dis(M16, "fa"), "cli");
+    CHECK_STR(dis(M16, "0f 01 16 00 7c"), "lgdt [0x7c00]");
+    CHECK_STR(dis(M16, "0f 20 c0"), "mov eax, cr0");
+    CHECK_STR(dis(M16, "66 83 c8 01"), "or eax, 1");
+    CHECK_STR(dis(M16, "0f 22 c0"), "mov cr0, eax");
+    CHECK_STR(dis(M16, "66 ea 00 10 00 00 08 00"), "ljmp 8:0x1000");
+    CHECK_STR(dis(M32, "66 b8 10 00"), "mov ax, 0x10");
+    CHECK_STR(dis(M32, "8e d0"), "mov ss, eax");
+    CHECK_STR(dis(M32, "f3 ab"), "rep stosd dword ptr es:[edi], eax");
+    CHECK_STR(dis(M32, "0f 01 5c 24 02"), "lidt [esp + 2]");
+    CHECK_STR(dis(M32, "cf"), "iretd");
+    CHECK_STR(dis(M32, "ec"), "in al, dx");
+    CHECK_STR(dis(M32, "e6 e9"), "out 0xe9, al");
+    CHECK_STR(dis(M32, "f4"), "hlt");
+    CHECK_STR(dis(M32, "0f 32"), "rdmsr");
+    CHECK_STR(dis(M32, "0f 01 38"), "invlpg byte ptr [eax]");
+    CHECK_STR(dis(M32, "0f 00 d8"), "ltr ax");
+    CHECK_STR(dis(M32, "cd 80"), "int 0x80");
+}
+
 TEST(format_truncates_safely)
 {
     struct x86_insn in;
@@ -434,6 +457,7 @@ int main(void)
     RUN(undefined_opcodes);
     RUN(x87);
     RUN(names_by_size);
+    RUN(kernel_boot_code);
     RUN(format_truncates_safely);
     return test_summary();
 }
