@@ -22,3 +22,14 @@ $(BUILD)/tests/diff/decode_oracle: tests/diff/decode_oracle.c $(LIB)
 	$(CC) $(ALL_CFLAGS) $(DECODE_ORACLE_ZYDIS) $< $(LIB) $(LDFLAGS) -o $@ $(LDLIBS) -lcapstone \
 		$(if $(DECODE_ORACLE_ZYDIS),-lZydis)
 endif
+
+# ---- hostcmp: integer instruction handlers against the host CPU ----
+# Runs each user-level integer form natively and in the interpreter and
+# compares registers, memory and the defined flags. Native code runs in
+# 64-bit mode (this kernel runs no IA-32 code; see the file's header), so
+# the program is an ordinary 64-bit build linked with the library.
+# VD_HOSTCMP_N sets cases per variant (default 1500).
+DIFF_BINS += $(BUILD)/tests/diff/hostcmp
+$(BUILD)/tests/diff/hostcmp: tests/diff/hostcmp.c $(LIB) tests/unit/test.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit $< $(LIB) $(LDFLAGS) -o $@ $(LDLIBS)
