@@ -215,9 +215,12 @@ static const char *allowed(const struct shape *s, const char *what, const struct
         x86_format(in, 0, t, sizeof(t));
         if (!strcmp(t, "(bad)")) return "x87 reserved encoding (ESC decoded, FPU #UD)";
     }
-    /* Capstone names the x87 aliases its own way (fstpnce, feni8087_nop, ...) and
-     * shows extra ST operands; we print the documented instruction they alias. */
-    if (in && in->op == X86_OP_ESC && in->mod == 3 && !strcmp(what, "mnemonic")) return "x87 alias names";
+    /* Capstone names two x87 encodings its own way: D9 D8+i (an undocumented
+     * alias of FSTP ST(i)) "fstpnce", and DB E0/E1 (8087 FENI/FDISI, NOPs since
+     * the 287) "feni8087_nop"/"fdisi8087_nop"; we print fstp and fneni/fndisi. */
+    if (in && in->op == X86_OP_ESC && in->mod == 3 && !strcmp(what, "mnemonic") &&
+        ((in->opcode == 0xD9 && in->reg == 3) || (in->opcode == 0xDB && (in->modrm == 0xE0 || in->modrm == 0xE1))))
+        return "x87 alias names (fstpnce, feni8087_nop)";
     /* SDM CBW/CWDE and CWD/CDQ: the name follows the operand size; Capstone 4
      * says cwde/cdq for 98/99 without 66 in 16-bit mode. */
     if (in && (in->op == X86_OP_CBW || in->op == X86_OP_CWD) && !strcmp(what, "mnemonic") && in->osize == 2 &&
