@@ -27,6 +27,28 @@ for sig in TERM INT; do
     else fail "sig${sig}_stops_cleanly" "line '$line' status $st: $err"; fi
 done
 
+# -no-shutdown: a shutdown pauses the guest; vdebug stays until a signal
+asm triple <<'ASM'
+%include "mb.inc"
+start:
+    lidt [idt0]
+    int3
+idt0: dw 0
+      dd 0
+ASM
+rm -f "$T/errfifo"; mkfifo "$T/errfifo"
+"$VDEBUG" -kernel "$T/triple.bin" -serial none -no-reboot -no-shutdown 2>"$T/errfifo" </dev/null &
+pid=$!
+exec 5<"$T/errfifo"
+read -r line <&5
+kill -0 "$pid" 2>/dev/null; alive=$?
+kill -TERM "$pid"
+wait "$pid"; st=$?
+exec 5<&-
+if [[ "$line" == *"guest stopped (-no-shutdown)"* ]] && [ "$alive" = 0 ] && [ "$st" = 0 ]; then
+    pass no_shutdown_pauses
+else fail no_shutdown_pauses "line '$line' alive $alive status $st"; fi
+
 # serial over TCP: the guest waits for a byte and answers on the same port
 asm tcp_echo <<'ASM'
 %include "mb.inc"
