@@ -137,13 +137,20 @@ why() {
 }
 
 secs() { [ -n "$1" ] && awk -v u="$1" 'BEGIN { printf "%.3f", u / 1e6 }' || printf -- '-'; }
+mips() { # insns us [startup_insns startup_us]: guest MIPS of the work alone
+    awk -v i="$1" -v u="$2" -v si="${3:-0}" -v su="${4:-0}" 'BEGIN {
+        if (i == "" || u == "" || u - su <= 0 || i - si <= 0) { printf "-"; exit }
+        printf "%.0f", (i - si) / (u - su) }'
+}
 ratio() { # a b [sa sb]: (a - sa) / (b - sb)
     awk -v a="$1" -v b="$2" -v sa="${3:-0}" -v sb="${4:-0}" 'BEGIN {
         if (a == "" || b == "" || b - sb <= 0) { printf "-"; exit }
+        if (a - sa <= 0) { printf "~0"; exit }   # within startup noise
         printf "%.2f", (a - sa) / (b - sb) }'
 }
 
 # command lines (arrays, so that `timeout` can run them): set_cmds IMG
+# shellcheck disable=SC2054  # the commas are inside QEMU option values
 set_cmds() {
     vd_cmd=("$VDEBUG" -kernel "$1" -nographic -serial none -debugcon stdio
         -device isa-debug-exit,iobase=0xf4,iosize=4)
@@ -175,22 +182,23 @@ done
 
 echo "bench: best of $RUNS runs per emulator; ratio = vdebug/qemu (lower is better for vdebug);"
 echo "bench: net = the same after subtracting each emulator's startup row"
-fmt='%-14s %9s %9s %7s %7s %12s %12s  %s\n'
+fmt='%-14s %9s %9s %7s %7s %12s %7s %7s %12s  %s\n'
 rows=()
-rows+=("$(printf "$fmt" workload vdebug_s qemu_s ratio net qemu_insns vdebug_insns status)")
+rows+=("$(printf "$fmt" workload vdebug_s qemu_s ratio net qemu_insns q_mips vd_mips vdebug_insns status)")
 printf '%s\n' "${rows[0]}"
-st_vd= st_q=
+st_vd="" st_q="" st_insns=""
+no_mean=" startup "
 nfail=0
 for g in "${guests[@]}"; do
     [ -z "${BENCH:-}" ] || [[ "$g" == *"$BENCH"* ]] || [ "$g" = startup ] || continue
     img=$BDIR/$g.bin
     if [ ! -f "$img" ]; then
-        rows+=("$(printf "$fmt" "$g" - - - - - - "not built ($img)")"); printf '%s\n' "${rows[-1]}"
+        rows+=("$(printf "$fmt" "$g" - - - - - - - - "not built ($img)")"); printf '%s\n' "${rows[-1]}"
         continue
     fi
     set_cmds "$img"
     # QEMU: the oracle first
-    q_us= q_sum= q_status="no qemu" q_insns=
+    q_us="" q_sum="" q_status="no qemu" q_insns=""
     if [ "$have_qemu" = 1 ]; then
         bench_emu q "${qemu_cmd[@]}"
         q_us=$best_us q_sum=$cksum q_status=$status
@@ -200,13 +208,13 @@ for g in "${guests[@]}"; do
         fi
     fi
     # vdebug
-    v_us= v_sum= v_status="no vdebug" v_insns=
+    v_us="" v_sum="" v_status="no vdebug" v_insns=""
     if [ "$have_vd" = 1 ]; then
         bench_emu vd "${vd_cmd[@]}"
         v_us=$best_us v_sum=$cksum v_status=$status
         v_insns=$(vd_insns)
     fi
-    if [ "$g" = startup ]; then st_vd=$v_us st_q=$q_us; fi
+    if [ "$g" = startup ]; then st_vd=$v_us st_q=$q_us st_insns=$q_insns; fi
     # status
     if [ "$have_qemu" = 1 ] && [ "$q_status" != ok ]; then
         note="QEMU FAILED ($q_status: $(why q)) - guest bug?"
@@ -225,7 +233,9 @@ for g in "${guests[@]}"; do
     net=-
     [ "$g" = startup ] || net=$(ratio "$v_us" "$q_us" "$st_vd" "$st_q")
     rows+=("$(printf "$fmt" "$g" "$(secs "$v_us")" "$(secs "$q_us")" "$(ratio "$v_us" "$q_us")" \
-        "$net" "${q_insns:--}" "${v_insns:--}" "$note")")
+        "$net" "${q_insns:--}" "$(mips "$q_insns" "$q_us" "$st_insns" "$st_q")" \
+        "$(mips "$q_insns" "$v_us" "$st_insns" "$st_vd")" "${v_insns:--}" "$note")")
+    grep -q '^; *bench-not-in-mean' "bench/guests/$g.asm" && no_mean+="$g "
     printf '%s\n' "${rows[-1]}"
 
     # QEMU variants declared in the guest source: "; bench-qemu-variant: NAME ARGS..."
@@ -242,14 +252,19 @@ for g in "${guests[@]}"; do
         fi
         vnet=$(ratio "$v_us" "$best_us" "$st_vd" "$st_q")
         rows+=("$(printf "$fmt" "$g@$vname" "$(secs "$v_us")" "$(secs "$best_us")" \
-            "$(ratio "$v_us" "$best_us")" "$vnet" - - "$vnote")")
+            "$(ratio "$v_us" "$best_us")" "$vnet" - - - - "$vnote")")
         printf '%s\n' "${rows[-1]}"
     done < <(sed -n 's/^; *bench-qemu-variant: *//p' "bench/guests/$g.asm")
 done
 
-# geometric mean of the workload ratios that vdebug completed (not startup)
-gm=$(printf '%s\n' "${rows[@]:1}" | awk '$1 != "startup" && $1 !~ /@/ && $4 ~ /^[0-9.]+$/ && $4 > 0 {
-        s += log($4); n++ } END { if (n) printf "%.2f over %d workloads", exp(s / n), n; else printf "none" }')
-echo "bench: geometric mean of ratio (vdebug/qemu): $gm"
+# geometric means of the workload ratios that vdebug completed (not startup,
+# not the QEMU variant rows, not guests marked "; bench-not-in-mean: why")
+gmean() { # column
+    printf '%s\n' "${rows[@]:1}" | awk -v c="$1" -v skip="$no_mean" '
+        index(skip, " " $1 " ") == 0 && $1 !~ /@/ && $c ~ /^[0-9.]+$/ && $c > 0 {
+        s += log($c); n++ } END { if (n) printf "%.2f over %d workloads", exp(s / n), n; else printf "none" }'
+}
+echo "bench: geometric mean of ratio (vdebug/qemu): $(gmean 4); of net: $(gmean 5) (not in the mean:${no_mean% })"
+echo "bench: q_mips/vd_mips: million guest instructions per second of the work alone, both from QEMU's count less the startup row's"
 [ "$nfail" = 0 ] || echo "bench: $nfail guest(s) failed under QEMU: fix the guest"
 exit 0

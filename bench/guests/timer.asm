@@ -11,6 +11,9 @@
 ; The runner therefore also times QEMU with a virtual, instruction-driven
 ; clock that skips idle time, like vdebug's (the "timer@icount" row):
 ; bench-qemu-variant: icount -icount shift=0,sleep=off
+; Its ratio measures different clocks more than speed, so it is left out of
+; the runner's geometric mean:
+; bench-not-in-mean: QEMU's time is bound by its host-time PIT
 %include "mb.inc"
 %include "bench/lib/bench.inc"
 
