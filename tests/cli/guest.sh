@@ -85,6 +85,45 @@ run -kernel "$BUILD/tests/asm/smoke.bin" "${GUEST[@]}" -d in_asm,int -D "$T/log.
 if [ "$st" = 1 ] && grep -qi "out" "$T/log.txt" && [ -z "$err" ]; then pass log_to_file
 else fail log_to_file "status $st, stderr '$err', log $(head -c 200 "$T/log.txt")"; fi
 
+# -- -append and -initrd reach the kernel through the multiboot info block
+asm mbinfo <<'ASM'
+%include "mb.inc"
+start:
+    mov esi, [ebx + 16]          ; cmdline
+    call mb_print
+    puts 10
+    CHECK_EQ dword [ebx + 20], 1, "one module"
+    mov eax, [ebx + 24]
+    mov eax, [eax]               ; mod_start
+    CHECK_EQ dword [eax], 'MODD', "module contents"
+    mov eax, [ebx + 24]
+    mov esi, [eax + 8]           ; module string
+    call mb_print
+    puts 10
+    EXIT
+section .rodata_strs
+ASM
+printf 'MODDATA' >"$T/mod.bin"
+run -kernel "$T/mbinfo.bin" "${GUEST[@]}" -append "console=ttyS0 quiet" -initrd "$T/mod.bin arg1"
+want="$T/mbinfo.bin console=ttyS0 quiet
+PASS one module
+PASS module contents
+$T/mod.bin arg1"
+[ "$st" = 1 ] && [ "$out" = "$want" ] && pass append_and_initrd_reach_kernel \
+    || fail append_and_initrd_reach_kernel "status $st: $out $err"
+
+# -- -d unimp logs unmapped port accesses
+asm unmapped <<'ASM'
+%include "mb.inc"
+start:
+    mov dx, 0x5555
+    in al, dx
+    EXIT
+ASM
+run -kernel "$T/unmapped.bin" "${GUEST[@]}" -d unimp -D "$T/unimp.log"
+[ "$st" = 1 ] && grep -q "unmapped port read 0x5555" "$T/unimp.log" && pass d_unimp_logs_unmapped_port \
+    || fail d_unimp_logs_unmapped_port "status $st: $(cat "$T/unimp.log" 2>&1)"
+
 # -- -icount-limit stops a spinning guest
 asm spin <<'ASM'
 %include "mb.inc"
