@@ -158,7 +158,8 @@ enum machine_stop machine_run(struct machine *m, u64 max_insns)
         vclock_run_expired(&m->clock);
         u64 budget = max_insns - used;
         u64 dl = vclock_next_deadline(&m->clock);
-        if (dl != VCLOCK_NEVER && dl - m->clock.now < budget) budget = dl > m->clock.now ? dl - m->clock.now : 1;
+        if (dl <= m->clock.now) budget = 1; /* a timer re-armed itself in the past: one step, fire again */
+        else if (dl != VCLOCK_NEVER && dl - m->clock.now < budget) budget = dl - m->clock.now;
         if (budget > SLICE_MAX) budget = SLICE_MAX;
         if (m->cfg.icount_limit) {
             u64 left = m->cfg.icount_limit - vcpu_icount(m->cpu);
