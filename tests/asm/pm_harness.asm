@@ -3,7 +3,7 @@
 section .text
 start:
     PM_INIT
-    str ax
+    str eax
     CHECK_EQ eax, SEL_TSS, "TR loaded"
     FAULTS 6, NOERR, "ud2 -> #UD", ud2
     mov ax, 0x48
