@@ -4,6 +4,7 @@
  * or a stop by signal (as QEMU); 1 for a bad image or host error; 2 for a bad
  * command line; 124 when -icount-limit stops the guest.
  */
+#define _GNU_SOURCE /* strptime, timegm, tm_gmtoff */
 #include "machine/config.h"
 #include "machine/machine.h"
 #include "machine/chardev.h"
@@ -15,6 +16,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #define VDEBUG_VERSION "0.1"
@@ -46,6 +48,9 @@ static const char usage[] =
     "  -no-reboot          exit (status 0) on triple fault or guest reset instead of resetting\n"
     "  -no-shutdown        on shutdown, stop the guest (state kept for GDB) instead of exiting\n"
     "  -icount-limit N     stop after N guest instructions with status 124 (deterministic watchdog)\n"
+    "  -rtc base=utc|localtime|YYYY-MM-DD[THH:MM:SS][,clock=vm]\n"
+    "                      RTC start time (default: fixed 2026-01-01T00:00:00, for deterministic runs);\n"
+    "                      the RTC always advances with virtual time\n"
     "\n"
     "Debugging:\n"
     "  -s                  shorthand for -gdb tcp::1234\n"
@@ -119,6 +124,35 @@ static int parse_u64(const char *s, u64 *out)
     if (errno || *end) return -1;
     *out = v;
     return 0;
+}
+
+/* -rtc base=...,clock=vm: QEMU's spelling; only virtual-time clocks exist here. */
+static void parse_rtc(const char *spec, struct machine_config *c)
+{
+    char buf[128];
+    if (strlen(spec) >= sizeof(buf)) usage_error("-rtc %s: malformed", spec);
+    strcpy(buf, spec);
+    for (char *save, *opt = strtok_r(buf, ",", &save); opt; opt = strtok_r(NULL, ",", &save)) {
+        if (!strcmp(opt, "clock=vm")) continue;
+        if (!strncmp(opt, "clock=", 6))
+            usage_error("-rtc %s: vdebug's RTC runs on virtual time (only clock=vm)", spec);
+        if (strncmp(opt, "base=", 5)) usage_error("-rtc %s: unknown option '%s'", spec, opt);
+        const char *v = opt + 5;
+        time_t now = time(NULL);
+        if (!strcmp(v, "utc")) c->rtc_start = (long long)now;
+        else if (!strcmp(v, "localtime")) {
+            struct tm tm;
+            localtime_r(&now, &tm);
+            c->rtc_start = (long long)now + tm.tm_gmtoff;
+        } else {
+            struct tm tm;
+            memset(&tm, 0, sizeof(tm));
+            const char *end = strptime(v, "%Y-%m-%d", &tm);
+            if (end && *end == 'T') end = strptime(end + 1, "%H:%M:%S", &tm);
+            if (!end || *end) usage_error("-rtc %s: base must be utc, localtime or YYYY-MM-DD[THH:MM:SS]", spec);
+            c->rtc_start = (long long)timegm(&tm);
+        }
+    }
 }
 
 static void parse_device(const char *spec, struct machine_config *c)
@@ -206,7 +240,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
             const char *v = ARG();
             if (parse_u64(v, &o->cfg.icount_limit) < 0 || !o->cfg.icount_limit)
                 usage_error("-icount-limit %s: expected a positive instruction count", v);
-        } else if (FLAG("d")) {
+        } else if (FLAG("rtc")) parse_rtc(ARG(), &o->cfg);
+        else if (FLAG("d")) {
             const char *v = ARG();
             const char *bad;
             size_t badlen;

@@ -26,6 +26,7 @@ struct machine_config {
     bool no_shutdown;             /* on guest shutdown, stop instead of exiting */
     bool gdb;                     /* a GDB stub drives the machine: never exit on a dead halt */
     u64 icount_limit;             /* 0 = none; else stop after this many instructions */
+    long long rtc_start;          /* RTC time at power-on, unix seconds (default: fixed, deterministic) */
 };
 
 void machine_config_init(struct machine_config *c);

@@ -27,6 +27,7 @@ void machine_config_init(struct machine_config *c)
     c->ram_size = MACHINE_DEFAULT_RAM;
     c->exit_iobase = 0x501;
     c->exit_iosize = 2;
+    c->rtc_start = CMOS_DEFAULT_START;
 }
 
 /* ---- wiring callbacks ---- */
@@ -162,7 +163,7 @@ struct machine *machine_create(const struct machine_config *c)
     pic_init(&m->pic, &m->ports, (struct irq_line){intr_line, m, 0});
     pit_init(&m->pit, &m->ports, &m->clock, pic_irq_line(&m->pic, 0));
     i8042_init(&m->kbc, &m->ports, pic_irq_line(&m->pic, 1), pic_irq_line(&m->pic, 12), &m->hooks);
-    cmos_init(&m->cmos, &m->ports, &m->clock, pic_irq_line(&m->pic, 8), CMOS_DEFAULT_START);
+    cmos_init(&m->cmos, &m->ports, &m->clock, pic_irq_line(&m->pic, 8), c->rtc_start);
     cmos_set_memory(&m->cmos, c->ram_size);
     post_init(&m->post, &m->ports);
     port92_init(&m->port92, &m->ports, &m->hooks);

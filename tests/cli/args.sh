@@ -22,6 +22,8 @@ run -device isa-debug-exit,iobase=zz;   expect device_bad_option 2 "iobase=zz"
 run -device isa-debug-exit,iosize=9;    expect device_bad_iosize 2 "iosize"
 run -display sdl;                       expect display_not_none 2 "-display sdl"
 run -d int,bogus;                       expect d_unknown_item 2 "'bogus'"
+run -rtc base=yesterday;                expect rtc_bad_base 2 "-rtc base=yesterday"
+run -rtc clock=host;                    expect rtc_host_clock 2 "clock=vm"
 run -icount-limit ten;                  expect icount_malformed 2 "-icount-limit ten"
 run -icount-limit 0;                    expect icount_zero 2 "-icount-limit 0"
 

@@ -124,6 +124,32 @@ run -kernel "$T/unmapped.bin" "${GUEST[@]}" -d unimp -D "$T/unimp.log"
 [ "$st" = 1 ] && grep -q "unmapped port read 0x5555" "$T/unimp.log" && pass d_unimp_logs_unmapped_port \
     || fail d_unimp_logs_unmapped_port "status $st: $(cat "$T/unimp.log" 2>&1)"
 
+# -- the RTC starts at a fixed date (deterministic) or at -rtc base=...
+asm rtc <<'ASM'
+%include "mb.inc"
+%macro CMOS 1
+    mov al, %1
+    out 0x70, al
+    in al, 0x71
+%endmacro
+start:
+    CMOS 0x09                    ; year (BCD)
+    shl eax, 8
+    CMOS 0x08                    ; month
+    shl eax, 8
+    CMOS 0x07                    ; day
+    shl eax, 8
+    CMOS 0x04                    ; hours
+    call mb_print_hex
+    puts 10
+    EXIT
+section .rodata_strs
+ASM
+run -kernel "$T/rtc.bin" "${GUEST[@]}"
+[ "$st" = 1 ] && [ "$out" = 26010100 ] && pass rtc_fixed_default_date || fail rtc_fixed_default_date "status $st: $out"
+run -kernel "$T/rtc.bin" "${GUEST[@]}" -rtc base=2020-02-03T04:05:06,clock=vm
+[ "$st" = 1 ] && [ "$out" = 20020304 ] && pass rtc_base_date || fail rtc_base_date "status $st: $out"
+
 # -- -icount-limit stops a spinning guest
 asm spin <<'ASM'
 %include "mb.inc"
