@@ -9,6 +9,7 @@
 #include "machine/machine.h"
 #include "machine/chardev.h"
 #include "debug/gdbstub.h"
+#include "debug/monitor.h"
 #include "base/log.h"
 #include <errno.h>
 #include <poll.h>
@@ -56,6 +57,7 @@ static const char usage[] =
     "  -s                  shorthand for -gdb tcp::1234\n"
     "  -S                  hold the CPU at its first instruction until GDB continues\n"
     "  -gdb tcp::PORT      GDB remote stub on 127.0.0.1:PORT (tcp:HOST:PORT to choose the address)\n"
+    "  -monitor stdio|none monitor console on the terminal (\"help\" lists its commands)\n"
     "  -d ITEM[,ITEM...]   log items (-d help lists them)\n"
     "  -D FILE             write the log to FILE instead of stderr\n"
     "\n"
@@ -188,6 +190,7 @@ struct opts {
     bool nodefaults;
     int nserial;
     const char *log_file;
+    bool monitor;
 };
 
 static void parse_args(int argc, char **argv, struct opts *o)
@@ -241,6 +244,12 @@ static void parse_args(int argc, char **argv, struct opts *o)
             if (parse_u64(v, &o->cfg.icount_limit) < 0 || !o->cfg.icount_limit)
                 usage_error("-icount-limit %s: expected a positive instruction count", v);
         } else if (FLAG("rtc")) parse_rtc(ARG(), &o->cfg);
+        else if (FLAG("monitor")) {
+            const char *v = ARG();
+            if (!strcmp(v, "stdio")) o->monitor = true;
+            else if (!strcmp(v, "none")) o->monitor = false;
+            else usage_error("-monitor %s: vdebug's monitor console is -monitor stdio (or GDB's 'monitor')", v);
+        }
         else if (FLAG("d")) {
             const char *v = ARG();
             const char *bad;
@@ -261,12 +270,52 @@ static void parse_args(int argc, char **argv, struct opts *o)
     }
 }
 
+/* The machine runs in slices of this many virtual ns between looks at the
+ * monitor console; slicing does not change what the guest does. */
+#define CONSOLE_SLICE (1ull << 24)
+
+struct console { struct monitor mon; char line[1024]; size_t len; bool eof; };
+
+/* Runs every complete line typed on stdin; returns true after "quit". */
+static bool console_poll(struct console *c, int timeout_ms, struct machine *m)
+{
+    struct pollfd p[5];
+    int fds[4], n = 0;
+    if (!c->eof) p[n++] = (struct pollfd){STDIN_FILENO, POLLIN, 0};
+    if (timeout_ms) { /* idle guest: serial input may wake it too */
+        int k = machine_poll_fds(m, fds, 4);
+        for (int i = 0; i < k; i++) p[n++] = (struct pollfd){fds[i], POLLIN, 0};
+    }
+    if (poll(p, (nfds_t)n, timeout_ms) <= 0 || c->eof || !(p[0].revents & (POLLIN | POLLHUP)))
+        return false;
+    ssize_t r = read(STDIN_FILENO, c->line + c->len, sizeof(c->line) - 1 - c->len);
+    if (r <= 0) {
+        c->eof = true; /* no more commands; the guest runs on */
+        return false;
+    }
+    c->len += (size_t)r;
+    char *nl;
+    while ((nl = memchr(c->line, '\n', c->len))) {
+        *nl = 0;
+        if (c->line[0]) monitor_exec(&c->mon, c->line);
+        size_t used = (size_t)(nl + 1 - c->line);
+        memmove(c->line, nl + 1, c->len - used);
+        c->len -= used;
+        if (c->mon.quit) return true;
+        printf("(vdebug) ");
+        fflush(stdout);
+    }
+    if (c->len == sizeof(c->line) - 1) c->len = 0; /* an overlong line is dropped */
+    return false;
+}
+
 int main(int argc, char **argv)
 {
     struct opts o = {0};
     machine_config_init(&o.cfg);
     parse_args(argc, argv, &o);
-    if (!o.nserial && !o.nodefaults) o.cfg.serial[0] = "stdio"; /* no display: the serial console is the terminal */
+    /* no display: the serial console is the terminal, unless the monitor has it */
+    if (!o.nserial && !o.nodefaults) o.cfg.serial[0] = o.monitor ? "null" : "stdio";
     for (int i = 0; i < 2; i++)
         if (o.cfg.serial[i] && !strcmp(o.cfg.serial[i], "none")) o.cfg.serial[i] = NULL;
     if (o.cfg.debugcon && !strcmp(o.cfg.debugcon, "none")) o.cfg.debugcon = NULL;
@@ -275,7 +324,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "vdebug: -S without -s/-gdb: the GDB stub listens on tcp::1234\n");
         o.gdb = "tcp::1234";
     }
-    o.cfg.gdb = o.gdb != NULL;
+    o.cfg.gdb = o.gdb != NULL || o.monitor; /* a front end holds a halted guest instead of exiting */
+    if (o.monitor && o.gdb)
+        usage_error("-monitor stdio cannot be combined with -s/-gdb yet: use GDB's 'monitor' command");
+    for (int i = 0; i < 2; i++)
+        if (o.monitor && o.cfg.serial[i] && !strcmp(o.cfg.serial[i], "stdio"))
+            usage_error("-monitor stdio and -serial stdio both want the terminal: give -serial a file:, tcp: or none");
     if (o.log_file && vd_log_open(o.log_file) < 0) {
         fprintf(stderr, "vdebug: -D %s: cannot open: %s\n", o.log_file, strerror(errno));
         return 1;
@@ -312,16 +366,29 @@ int main(int argc, char **argv)
         status = gdbstub_run(g, o.start_stopped);
         gdbstub_close(g);
     } else {
+        struct console con = {0};
+        if (o.monitor) {
+            monitor_init(&con.mon, m, machine_vcpu(m));
+            printf("vdebug monitor: type 'help' for commands\n(vdebug) ");
+            fflush(stdout);
+        }
         for (;;) {
             if (got_signal) {
                 fprintf(stderr, "vdebug: terminating on signal %d\n", (int)got_signal);
                 status = 0;
                 break;
             }
-            enum machine_stop st = machine_run(m, UINT64_MAX);
+            enum machine_stop st = machine_run(m, o.monitor ? CONSOLE_SLICE : UINT64_MAX);
             if (st == MACHINE_EXIT) {
                 status = machine_exit_status(m);
                 break;
+            }
+            if (o.monitor) {
+                if (console_poll(&con, st == MACHINE_BUDGET && machine_idle(m) ? -1 : 0, m)) {
+                    status = 0;
+                    break;
+                }
+                continue;
             }
             if (st == MACHINE_BUDGET && machine_idle(m)) {
                 /* stopped under -no-shutdown: wait for Ctrl-C (no lost wake-up) */
