@@ -286,7 +286,16 @@ static bool console_poll(struct console *c, int timeout_ms, struct machine *m)
         int k = machine_poll_fds(m, fds, 4);
         for (int i = 0; i < k; i++) p[n++] = (struct pollfd){fds[i], POLLIN, 0};
     }
-    if (poll(p, (nfds_t)n, timeout_ms) <= 0 || c->eof || !(p[0].revents & (POLLIN | POLLHUP)))
+    /* signals are blocked until ppoll waits, so a Ctrl-C cannot slip in before it */
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigprocmask(SIG_BLOCK, &block, &old);
+    struct timespec zero = {0, 0};
+    int r0 = got_signal ? 0 : ppoll(p, (nfds_t)n, timeout_ms < 0 ? NULL : &zero, &old);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    if (r0 <= 0 || c->eof || !(p[0].revents & (POLLIN | POLLHUP)))
         return false;
     ssize_t r = read(STDIN_FILENO, c->line + c->len, sizeof(c->line) - 1 - c->len);
     if (r <= 0) {
