@@ -160,6 +160,7 @@ struct cpu {
     /* ---- owned by the protection model (events.c, except.c) ---- */
     u64 trace_at;           /* icount of the instruction that began with TF=1 ... */
     bool trace_pending;     /* ... whose single-step #DB is due when it retires */
+    u64 shadow_at;          /* icount of the STI / MOV SS that set EV_SHADOW */
 
     struct tlb_set tlb[2];  /* [0] supervisor (CPL 0-2), [1] user (CPL 3) */
     struct dcache_entry dcache[DCACHE_SIZE];

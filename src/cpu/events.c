@@ -52,12 +52,18 @@ int cpu_events(struct cpu *c)
         __atomic_and_fetch(&c->events, ~(u32)EV_STOP, __ATOMIC_RELAXED);
         return CPU_EXIT_STOP;
     }
-    bool shadow = c->events & EV_SHADOW;
-    bool shadow_ss = shadow && c->s.intr_shadow == 2;
-    if (shadow) {
-        c->events &= ~EV_SHADOW;
-        c->s.intr_shadow = 0;
+    /* The shadow covers the one boundary after the STI / MOV SS (which may be
+     * seen twice when a run ends there); it is dropped at a later boundary. */
+    bool shadow = false;
+    if (c->events & EV_SHADOW) {
+        if (c->icount == c->shadow_at + 1) {
+            shadow = true;
+        } else {
+            c->events &= ~EV_SHADOW;
+            c->s.intr_shadow = 0;
+        }
     }
+    bool shadow_ss = shadow && c->s.intr_shadow == 2;
 
     if (c->events & EV_TRACE || c->dr_pending) debug_traps(c, shadow_ss);
 

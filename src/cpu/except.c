@@ -193,6 +193,7 @@ void cpu_deliver(struct cpu *c, int vec, enum intr_kind kind, bool has_err, u32 
     /* delivered: the interrupted instruction's single-step trap is void, HLT ends */
     c->trace_pending = false;
     c->s.halted = 0;
-    c->events &= ~EV_HALT;
+    c->s.intr_shadow = 0;
+    c->events &= ~(EV_HALT | EV_SHADOW);
     if (exception) c->exc_pending_vec = -1;
 }

@@ -14,6 +14,7 @@ static inline int iopl_of(struct cpu *c) { return (cpu_get_eflags(c) >> 12) & 3;
 static void set_shadow(struct cpu *c, int kind)
 {
     c->s.intr_shadow = (u8)kind;   /* 1: STI, 2: MOV SS / POP SS (also holds debug traps) */
+    c->shadow_at = c->icount;
     c->events |= EV_SHADOW;
 }
 
