@@ -8,6 +8,7 @@
 #include "cpu/flags.h"
 #include "base/log.h"
 #include "cpu/debugreg.h"
+#include "cpu/sys.h"
 
 struct tss_image {
     u32 cr3, eip, eflags, gpr[8], ldt, trap;
@@ -123,10 +124,9 @@ void task_switch(struct cpu *c, u16 sel, struct desc *nd, enum task_src src, u32
     seg_from_desc(&c->s.tr, sel, nd);
     c->s.tr.attr |= 2; /* busy */
     c->s.cr0 |= CR0_TS;
-    if (new32 && (c->s.cr0 & CR0_PG) && t.cr3 != c->s.cr3) {
-        c->s.cr3 = t.cr3;
-        cpu_tlb_flush(c, false);
-    }
+    /* CR3 only with paging on (as QEMU; the SDM leaves PG=0 open); through
+     * cpu_write_cr3 for the TLB flush and the PAE PDPTE reload */
+    if (new32 && (c->s.cr0 & CR0_PG) && t.cr3 != c->s.cr3) cpu_write_cr3(c, t.cr3);
     for (int r = 0; r < 8; r++) c->s.gpr[r] = t.gpr[r];
     cpu_set_eflags(c, t.eflags, 0xffffffffu);
     c->s.eip = c->next_eip = t.eip;
