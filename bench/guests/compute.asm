@@ -7,6 +7,7 @@
 ;     sortedness check
 ;   - a mul/div chain: MUL, DIV, IMUL, IDIV, shifts and rotates
 ; Prints one line with the partial results and the combined checksum.
+; bench-expect: BENCH compute checksum 0d000280
 %include "mb.inc"
 %include "bench/lib/bench.inc"
 

@@ -1,4 +1,5 @@
 ; Benchmark 2 (cr3): memory access with paging on. See bench/lib/paging.inc.
+; bench-expect: BENCH paging-cr3 checksum 83fc998d
 %include "mb.inc"
 %include "bench/lib/bench.inc"
 %ifndef PG_CR3

@@ -1,4 +1,5 @@
 ; Benchmark 2 (walk): memory access with paging on. See bench/lib/paging.inc.
+; bench-expect: BENCH paging-walk checksum ccc6f0b2
 %include "mb.inc"
 %include "bench/lib/bench.inc"
 %ifndef PG_WALK

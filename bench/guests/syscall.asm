@@ -4,6 +4,7 @@
 ; a typical kernel entry (save segments and registers, load kernel data
 ; segments, do a little work, restore, IRET back to ring 3). `int 0x81` ends
 ; the run in ring 0. Paging is off, so this measures the transitions alone.
+; bench-expect: BENCH syscall checksum 679b781c
 %include "mb.inc"
 %include "bench/lib/bench.inc"
 

@@ -14,6 +14,7 @@
 ; Its ratio measures different clocks more than speed, so it is left out of
 ; the runner's geometric mean:
 ; bench-not-in-mean: QEMU's time is bound by its host-time PIT
+; bench-expect: BENCH timer checksum 3e440272
 %include "mb.inc"
 %include "bench/lib/bench.inc"
 
