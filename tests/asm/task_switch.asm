@@ -95,6 +95,43 @@ gp_resume:
     call 0x60:0
     mov eax, [0x7100]
     CHECK_EQ eax, 0x1616, "16-bit task ran and returned"
+
+    ; ---- a task in v86 mode (EFLAGS.VM in its TSS), back through a task gate ----
+    mov byte [0x9000], 0xB8                             ; mov ax, 0x4242
+    mov word [0x9001], 0x4242
+    mov word [0x9003], 0x61CD                           ; int 0x61
+    mov byte [0x9005], 0xF4                             ; hlt
+    SET_DESC 0x68, tss_v86, 0x67, 0x89, 0x0
+    mov dword [tss_v86 + 0x20], 0                       ; IP
+    mov dword [tss_v86 + 0x24], 0x23002                 ; VM, IOPL 3
+    mov dword [tss_v86 + 0x38], 0xFFF0                  ; SP
+%assign k 0x48
+%rep 6
+    mov dword [tss_v86 + k], 0x900
+%assign k k + 4
+%endrep
+    mov dword [tss_v86 + 4], 0x5E000                    ; ESP0/SS0 for the way out
+    mov dword [tss_v86 + 8], SEL_DATA0
+    mov word [tss_v86 + 0x66], 0x68
+    SET_GATE 0x61, 0, SEL_TSS, 0xE5                     ; DPL 3 task gate back to us
+    jmp 0x68:0
+    ; back here through INT 0x61 in the v86 task
+    pushfd
+    mov eax, [esp]
+    and dword [esp], ~0x4000                            ; clear NT (we were "called")
+    popfd
+    and eax, 0x4000
+    CHECK_EQ eax, 0x4000, "v86 task: INT through a task gate nests (NT)"
+    movzx eax, word [pm_tss]
+    CHECK_EQ eax, 0x68, "v86 task: back link"
+    mov eax, [tss_v86 + 0x28]
+    and eax, 0xFFFF
+    CHECK_EQ eax, 0x4242, "v86 task: ran its code (saved AX)"
+    mov eax, [tss_v86 + 0x24]
+    and eax, 0x20000
+    CHECK_EQ eax, 0x20000, "v86 task: saved EFLAGS has VM"
+    mov eax, [tss_v86 + 0x20]
+    CHECK_EQ eax, 5, "v86 task: saved IP after the INT"
     EXIT
 
 ; EAX = entry, EBX = stack top, EDI = TSS
@@ -160,4 +197,6 @@ tss2: times 0x68 db 0
 tss_gp: times 0x68 db 0
 tss_short: times 0x68 db 0
 tss16: times 0x2C db 0
+align 16
+tss_v86: times 0x68 db 0
 section .rodata_strs
