@@ -89,8 +89,27 @@ start:
     PM_CHECK_RECORD 13, 0, OFS(v_popftf.p), "VME: popf setting TF -> #GP(0)"
     ENTER_V86 VSEG, OFS(v_cli), 0x100000, 0xFFF0
     PM_CHECK_RECORD 13, 0, OFS(v_cli.s), "VME: sti with VIP set -> #GP(0)"
+    ; PVI: CLI/STI at CPL 3 with IOPL 0 work on VIF
     mov eax, cr4
-    and eax, ~1
+    or eax, 2
+    mov cr4, eax
+    pushfd
+    and dword [esp], ~0x180000                          ; VIP (kept from the last v86 run), VIF
+    popfd
+    ENTER_RING3
+    NOFAULT "PVI: ring 3 cli", cli
+    pushfd
+    pop ebx
+    NOFAULT "PVI: ring 3 sti", sti
+    pushfd
+    pop ecx
+    and ebx, 0x80000
+    and ecx, 0x80000
+    CHECK_EQ ebx, 0, "PVI: cli clears VIF"
+    CHECK_EQ ecx, 0x80000, "PVI: sti sets VIF"
+    LEAVE_RING3
+    mov eax, cr4
+    and eax, ~3
     mov cr4, eax
     END_QEMU_DIFFERS
     EXIT
