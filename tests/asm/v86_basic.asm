@@ -93,9 +93,12 @@ start:
     mov eax, cr4
     or eax, 2
     mov cr4, eax
-    pushfd
-    and dword [esp], ~0x180000                          ; VIP (kept from the last v86 run), VIF
-    popfd
+    pushfd                                              ; VIP and VIF (kept from the last v86
+    and dword [esp], ~0x180000                          ; run) can only be cleared by IRET
+    push dword SEL_CODE0
+    push dword .novip
+    iretd
+.novip:
     ENTER_RING3
     NOFAULT "PVI: ring 3 cli", cli
     pushfd
