@@ -204,8 +204,11 @@ static void set_gate(struct pit *p, int ch, bool gate)
     switch (eff_mode(c)) {
     case 0: case 4:
         if (!gate && c->running) {
+            /* Past the terminal count the one-shot is over: OUT keeps its level and
+             * the (wrapping) counter is simply frozen, nothing resumes on gate high. */
+            bool over = ticks_since(c->load_ns, now) >= c->n;
             stop(c, now);
-            c->paused = true;
+            c->paused = !over;
         } else if (gate && c->paused) {
             start(c, now, count_ticks(c, c->held));
         }

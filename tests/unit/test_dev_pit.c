@@ -142,6 +142,11 @@ TEST(channel2_gate_and_port61)
     CHECK_EQ(in(0x61) & 0x20, 0);
     clk.now = tick_ns(t1, 60);
     CHECK_EQ(in(0x61) & 0x20, 0x20);
+    /* after the terminal count, gate low/high does not restart the one-shot */
+    clk.now += 1000000;
+    out(0x61, 0x00); out(0x61, 0x01);
+    clk.now += 1000000;
+    CHECK_EQ(in(0x61) & 0x20, 0x20);
 }
 
 TEST(refresh_toggle)
