@@ -36,7 +36,8 @@ struct pic {
 };
 
 void pic_init(struct pic *p, struct iomap *ports, struct irq_line intr_out);
-/* Power-on state: all masked off (IMR 0), no requests, must be re-initialized by ICWs. */
+/* Power-on state: IMR 0 (nothing masked), vector base 0, no requests, ELCR all
+ * edge, IR7 lowest priority. A guest (or BIOS) programs it with ICW1-ICW4. */
 void pic_reset(struct pic *p);
 /* irq_line callback: opaque = struct pic *, irq = 0..15, level 0/1. */
 void pic_set_irq(void *pic, int irq, int level);
