@@ -9,8 +9,10 @@
  * uart_can_receive(); the receive-timeout interrupt (FIFO mode, data below
  * the trigger level, no FIFO activity for 4 character times) runs on a
  * vtimer whose length follows the divisor latch and LCR word format.
- * In loopback mode (MCR bit 4) output returns to the receiver and
- * OUT1/OUT2/RTS/DTR feed RI/DCD/CTS/DSR.
+ * In loopback mode (MCR bit 4) output returns to the receiver,
+ * OUT1/OUT2/RTS/DTR feed RI/DCD/CTS/DSR, and host input is refused
+ * (uart_can_receive returns 0). As in QEMU, the IRQ output is not gated by
+ * MCR OUT2 (many small kernels never set it).
  */
 #ifndef VD_DEV_UART_H
 #define VD_DEV_UART_H
