@@ -74,7 +74,7 @@ int cpu_events(struct cpu *c)
             c->s.nmi_blocked = 1;
             cpu_deliver(c, EXC_NMI, INTK_HW, false, 0);
         }
-        if ((c->events & EV_IRQ) && (cpu_get_eflags(c) & FL_IF)) {
+        if ((c->events & EV_IRQ) && (c->s.eflags & FL_IF)) {   /* IF is never lazy */
             int vec = c->bus.intr_ack(c->bus.opaque);
             if (vec >= 0) {
                 c->next_eip = c->s.eip;

@@ -10,7 +10,7 @@
 void cpu_io_check(struct cpu *c, u16 port, unsigned size)
 {
     if (!cpu_pm(c)) return;
-    if (!cpu_v86(c) && c->s.cpl <= ((cpu_get_eflags(c) >> 12) & 3)) return;
+    if (!cpu_v86(c) && c->s.cpl <= ((c->s.eflags >> 12) & 3)) return;   /* IOPL is never lazy */
     const struct seg *tr = &c->s.tr;
     if (!(SEG_ATTR_TYPE(tr->attr) & 8) || tr->limit < 0x67 || (tr->attr & SEG_ATTR_UNUSABLE))
         cpu_raise(c, EXC_GP, 0);

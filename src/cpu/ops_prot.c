@@ -9,7 +9,7 @@
 
 #define FL_SETTABLE 0x003F7FD5u
 
-static inline int iopl_of(struct cpu *c) { return (cpu_get_eflags(c) >> 12) & 3; }
+static inline int iopl_of(struct cpu *c) { return (c->s.eflags >> 12) & 3; }   /* not a lazy flag */
 
 static void set_shadow(struct cpu *c, int kind)
 {
