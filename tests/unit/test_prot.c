@@ -270,6 +270,41 @@ TEST(call_gate_stack_fault_is_precise_to_shutdown)
     cpu_free(c);
 }
 
+TEST(call_gate16_copies_word_params_and_retf16_returns)
+{
+    struct cpu *c = pm_cpu();
+    /* 16-bit call gate 0x40 (DPL 3, 2 word params) to 0x08:0x0400 */
+    st32(ram + 0x1040, 0x0400 | (0x08u << 16));
+    st32(ram + 0x1044, (0xe4u << 8) | 2);
+    put(0x4000, (const u8[]){0x66, 0x68, 0xaa, 0xaa,          /* push word 0xaaaa */
+                             0x66, 0x68, 0xbb, 0xbb,          /* push word 0xbbbb */
+                             0x9a, 0, 0, 0, 0, 0x43, 0x00},   /* call 0x43:0 */
+        15);
+    put(0x0400, (const u8[]){0x66, 0xca, 0x04, 0x00}, 4);     /* o16 retf 4 */
+    c->s.seg[S_CS] = flat(0x1b, true, 3);
+    c->s.seg[S_SS] = flat(0x23, false, 3);
+    cpu_set_cpl(c, 3);
+    cpu_seg_recompute_all(c);
+    c->s.eip = 0x4000;
+    c->s.gpr[R_ESP] = 0x7000;
+    CHECK_EQ(cpu_run(c, 3), CPU_EXIT_BUDGET);
+    CHECK_EQ(c->s.cpl, 0);
+    CHECK_EQ(c->s.eip, 0x400);
+    CHECK_EQ(c->s.gpr[R_ESP], 0x9000 - 12);
+    CHECK_EQ(rd16(0x9000 - 12), 0x400f);                      /* IP */
+    CHECK_EQ(rd16(0x9000 - 10), 0x1b);                        /* CS */
+    CHECK_EQ(rd16(0x9000 - 8), 0xbbbb);
+    CHECK_EQ(rd16(0x9000 - 6), 0xaaaa);
+    CHECK_EQ(rd16(0x9000 - 4), 0x6ffc);                       /* SP */
+    CHECK_EQ(rd16(0x9000 - 2), 0x23);                         /* SS */
+    CHECK_EQ(cpu_run(c, 1), CPU_EXIT_BUDGET);
+    CHECK_EQ(c->s.cpl, 3);
+    CHECK_EQ(c->s.eip, 0x400f);
+    CHECK_EQ(c->s.gpr[R_ESP], 0x7000);
+    CHECK_EQ(c->s.seg[S_SS].sel, 0x23);
+    cpu_free(c);
+}
+
 int main(void)
 {
     RUN(triple_fault_when_nothing_can_be_delivered);
@@ -282,5 +317,6 @@ int main(void)
     RUN(sysenter_sysexit);
     RUN(real_mode_int_and_iret);
     RUN(call_gate_stack_fault_is_precise_to_shutdown);
+    RUN(call_gate16_copies_word_params_and_retf16_returns);
     return test_summary();
 }
