@@ -305,6 +305,35 @@ TEST(call_gate16_copies_word_params_and_retf16_returns)
     cpu_free(c);
 }
 
+TEST(single_step_held_by_mov_ss)
+{
+    struct cpu *c = pm_cpu();
+    put(0x10000, (const u8[]){0x8e, 0xd0, 0x90, 0x90, 0xf4}, 5); /* mov ss, ax; nop; nop; hlt */
+    put(0x10100, (const u8[]){0xf4}, 1);
+    set_gate(1, 0x10100, 0x08, 0x8e);
+    c->s.gpr[R_EAX] = 0x10;
+    cpu_set_eflags(c, FL_TF, FL_TF);
+    CHECK_EQ(cpu_run(c, 100), CPU_EXIT_HLT);
+    CHECK_EQ(c->s.eip, 0x10101);
+    CHECK_EQ(rd32(0x8000 - 12), 0x10003);                   /* after the NOP that followed MOV SS */
+    CHECK(c->s.dr[6] & (1u << 14));
+    CHECK(rd32(0x8000 - 4) & FL_TF);                        /* TF in the pushed EFLAGS */
+    CHECK(!(cpu_get_eflags(c) & FL_TF));
+    cpu_free(c);
+}
+
+TEST(single_step_after_sti_not_held)
+{
+    struct cpu *c = pm_cpu();
+    put(0x10000, (const u8[]){0xfb, 0x90, 0xf4}, 3);          /* sti; nop; hlt */
+    put(0x10100, (const u8[]){0xf4}, 1);
+    set_gate(1, 0x10100, 0x08, 0x8e);
+    cpu_set_eflags(c, FL_TF, FL_TF);
+    CHECK_EQ(cpu_run(c, 100), CPU_EXIT_HLT);
+    CHECK_EQ(rd32(0x8000 - 12), 0x10001);                   /* right after STI */
+    cpu_free(c);
+}
+
 int main(void)
 {
     RUN(triple_fault_when_nothing_can_be_delivered);
@@ -318,5 +347,7 @@ int main(void)
     RUN(real_mode_int_and_iret);
     RUN(call_gate_stack_fault_is_precise_to_shutdown);
     RUN(call_gate16_copies_word_params_and_retf16_returns);
+    RUN(single_step_held_by_mov_ss);
+    RUN(single_step_after_sti_not_held);
     return test_summary();
 }
