@@ -15,10 +15,12 @@
  * shut it down (exit status 0, as QEMU), and under -no-shutdown a shutdown
  * pauses the machine with its state intact for inspection.
  */
+#define _GNU_SOURCE /* ppoll */
 #include "machine/pc.h"
 #include "base/log.h"
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 
 /* Longest slice: bounds the latency of host input and of the icount limit check. */
@@ -101,14 +103,21 @@ static bool pending(struct machine *m, enum machine_stop *st)
     return false;
 }
 
-/* Blocks until host input is readable or a signal arrives. */
+/* Blocks until host input is readable or a signal arrives. Signals are
+ * blocked until ppoll waits, so one that lands just before cannot be lost. */
 static void wait_input(struct machine *m)
 {
     int fds[4];
     int n = machine_poll_fds(m, fds, 4);
     struct pollfd p[4];
     for (int i = 0; i < n; i++) p[i] = (struct pollfd){fds[i], POLLIN, 0};
-    poll(p, (nfds_t)n, -1);
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigprocmask(SIG_BLOCK, &block, &old);
+    if (!m->interrupt_req) ppoll(p, (nfds_t)n, NULL, &old);
+    sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
 /* The CPU is in HLT. Returns false when the machine is idle or exiting. */

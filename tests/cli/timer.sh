@@ -72,4 +72,78 @@ if [ "$st" = 1 ] && [ -s "$T/log1" ] && cmp -s "$T/log1" "$T/log2"; then pass de
 else fail deterministic_interrupt_log "status $st; logs differ or are empty"; fi
 n=$(grep -c "0x20\|vector 32\|v=20" "$T/log1")
 [ "$n" -ge 100 ] && pass interrupt_log_has_ticks || fail interrupt_log_has_ticks "$n tick lines: $(head -3 "$T/log1")"
+
+# HLT with no timer armed waits for host input: a byte on stdin raises the
+# UART's receive interrupt (IRQ 4), which wakes the guest
+asm rx_irq <<'ASM'
+%include "mb.inc"
+start:
+    mov eax, rx
+    mov [idt + 0x24 * 8], ax
+    mov word [idt + 0x24 * 8 + 2], 0x10
+    mov word [idt + 0x24 * 8 + 4], 0x8e00
+    shr eax, 16
+    mov [idt + 0x24 * 8 + 6], ax
+    lidt [idtr]
+    mov al, 0x11
+    out 0x20, al
+    mov al, 0x20
+    out 0x21, al
+    mov al, 4
+    out 0x21, al
+    mov al, 1
+    out 0x21, al
+    mov al, 0xef                 ; only IRQ 4
+    out 0x21, al
+    mov dx, 0x3fc                ; MCR: OUT2 gates the UART's IRQ onto the bus
+    mov al, 0x08
+    out dx, al
+    mov dx, 0x3f9                ; IER: received data available
+    mov al, 1
+    out dx, al
+    puts "ready", 10
+    sti
+.idle:
+    hlt
+    cmp byte [got], 0
+    je .idle
+    cli
+    puts "PASS woke on serial input "
+    mov al, [got]
+    out 0xe9, al
+    puts 10
+    EXIT
+rx:
+    push eax
+    push edx
+    mov dx, 0x3f8
+    in al, dx
+    mov [got], al
+    mov al, 0x20
+    out 0x20, al
+    pop edx
+    pop eax
+    iret
+got: db 0
+idtr: dw 256 * 8 - 1
+      dd idt
+align 8
+idt: times 256 dq 0
+section .rodata_strs
+ASM
+# stdin and the debug console are FIFOs: the byte is sent only after the
+# guest said "ready" (it is then about to halt, or halted waiting)
+mkfifo "$T/in" "$T/dcon"
+exec 6<>"$T/in"
+"$VDEBUG" -kernel "$T/rx_irq.bin" -serial stdio -debugcon "file:$T/dcon" \
+    -device isa-debug-exit,iobase=0xf4,iosize=4 -icount-limit 1000000 <"$T/in" >"$T/rx.out" 2>&1 &
+pid=$!
+exec 7<"$T/dcon"
+read -r line <&7
+printf 'z' >&6
+read -r line2 <&7
+wait "$pid"; st=$?
+exec 6>&- 7<&-
+[ "$st" = 1 ] && [ "$line" = ready ] && [ "$line2" = "PASS woke on serial input z" ] && pass hlt_waits_for_serial_input \
+    || fail hlt_waits_for_serial_input "status $st: '$line' '$line2' $(cat "$T/rx.out")"
 finish
