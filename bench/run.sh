@@ -172,7 +172,7 @@ if [ ! -x "$VDEBUG" ]; then
 fi
 
 guests=()
-for g in startup compute paging-walk paging-copy paging-cr3 syscall timer; do
+for g in startup compute paging-walk paging-copy paging-cr3 syscall syscall-paged timer; do
     [ -f "bench/guests/$g.asm" ] && guests+=("$g")
 done
 for src in bench/guests/*.asm; do    # any others, in name order

@@ -4,6 +4,10 @@
 ; a typical kernel entry (save segments and registers, load kernel data
 ; segments, do a little work, restore, IRET back to ring 3). `int 0x81` ends
 ; the run in ring 0. Paging is off, so this measures the transitions alone.
+; With SC_PAGED defined (bench/guests/syscall-paged.asm) paging is on: 4 KiB
+; user pages, except the kernel's data and stack pages, which are supervisor
+; only; at the end ring 3 tries to write the kernel's data once and the #PF
+; (error code, CR2) goes into the checksum.
 ; bench-expect: BENCH syscall checksum 679b781c
 %include "mb.inc"
 %include "bench/lib/bench.inc"
@@ -11,6 +15,11 @@
 %ifndef N
 %define N 3000000
 %endif
+%ifndef SC_NAME
+%define SC_NAME "syscall"
+%endif
+PD      equ 0x400000
+PT      equ 0x401000                ; 2 tables: identity 0 .. 8 MiB
 KSTACK0 equ 0x70000                 ; TSS.ESP0
 USTACK  equ 0x60000
 
@@ -37,6 +46,33 @@ start:
     ltr ax
     SET_GATE 0x80, sys_call, 0xEE
     SET_GATE 0x81, sys_exit, 0xEE
+%ifdef SC_PAGED
+    SET_GATE 14, page_fault, 0x8E
+    xor ecx, ecx
+.pte:
+    mov eax, ecx
+    shl eax, 12
+    or eax, 7                        ; present, writable, user
+    mov [PT + ecx * 4], eax
+    inc ecx
+    cmp ecx, 2048
+    jb .pte
+    mov eax, kdata                   ; kernel data page: supervisor only
+    shr eax, 12
+    and dword [PT + eax * 4], ~4
+    and dword [PT + ((KSTACK0 - 4096) >> 12) * 4], ~4   ; kernel stack page
+    mov edi, PD
+    mov ecx, 1024
+    xor eax, eax
+    rep stosd
+    mov dword [PD], PT + 7
+    mov dword [PD + 4], PT + 0x1000 + 7
+    mov eax, PD
+    mov cr3, eax
+    mov eax, cr0
+    or eax, 0x80010000               ; PG | WP
+    mov cr0, eax
+%endif
 
     ; to ring 3
     push dword SEL_UDATA
@@ -61,6 +97,10 @@ user_main:
     rol esi, 3
     dec ecx
     jnz .loop
+%ifdef SC_PAGED
+    mov [sys_count], eax             ; supervisor page: #PF, skipped by the handler
+user_after_probe:
+%endif
     mov eax, esi
     int 0x81                         ; does not return
 
@@ -91,12 +131,25 @@ sys_call:
     pop ds
     iretd
 
+%ifdef SC_PAGED
+page_fault:                          ; only the probe above is expected here
+    push eax
+    mov eax, [esp + 4]               ; error code
+    mov [pf_err], eax
+    mov eax, cr2
+    mov [pf_cr2], eax
+    pop eax
+    add esp, 4
+    mov dword [esp], user_after_probe
+    iretd
+%endif
+
 sys_exit:
     mov dx, SEL_KDATA
     mov ds, dx
     mov es, dx
     mov ebp, eax                     ; user's result
-    puts "syscall:"
+    puts SC_NAME, ":"
     KV "user", ebp
     KV "calls", [sys_count]
     KV "ring3", [ring3_seen]
@@ -104,19 +157,29 @@ sys_exit:
     KV "badframe", [bad_frame]
     mov eax, [esp + 4]               ; CS of the int 0x81 frame
     KV "exitcs", eax
+%ifdef SC_PAGED
+    KV "pf_err", [pf_err]
+    KV "pf_cr2", [pf_cr2]
+    rol ebp, 9
+    xor ebp, [pf_err]
+    add ebp, [pf_cr2]
+%endif
     puts 10
     add ebp, [sys_count]
     xor ebp, [ring3_seen]
     add ebp, [sys_acc]
     xor ebp, [bad_frame]
-    BENCH_RESULT "syscall", ebp
+    BENCH_RESULT SC_NAME, ebp
     EXIT
 
 section .data align=4096            ; mutable data: its own page, not the code's
+kdata:
 sys_count:  dd 0
 ring3_seen: dd 0
 sys_acc:    dd 0
 bad_frame:  dd 0
+pf_err:     dd 0
+pf_cr2:     dd 0
 align 16
 tss:        times 104 db 0
 tss_end:
