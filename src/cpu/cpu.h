@@ -218,6 +218,9 @@ bool cpu_debug_walk(struct cpu *c, u32 lin, struct cpu_walk *w);
 /* ---- caches ---- */
 void cpu_tlb_flush(struct cpu *c, bool include_global);
 void cpu_tlb_flush_page(struct cpu *c, u32 linear);
+/* Send every fast-path TLB entry through the slow path again while keeping
+ * the cached translations (no guest-visible change; for new watchpoints). */
+void cpu_tlb_demote(struct cpu *c);
 /* The architectural state was replaced wholesale (vcpu set_state, engine
  * switch): flush the TLB, reload PAE PDPTEs from CR3, re-arm DR7 (EV_DEBUG). */
 void cpu_sys_state_loaded(struct cpu *c);

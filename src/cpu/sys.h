@@ -56,9 +56,7 @@ static inline bool cpu_pg_writable(const struct cpu *c, u32 flags, bool user)
 }
 
 /* ---- mmu.c ---- */
-/* Make every fast-path entry take the slow path again, keeping the cached
- * translations (used when breakpoints change which pages must be slow). */
-void cpu_tlb_demote(struct cpu *c);
+/* (cpu_tlb_demote is in cpu.h: the debugger uses it too) */
 /* INVLPG: drop the translation of lin (and any large page holding it) from
  * both sets, global or not. */
 void cpu_tlb_invlpg(struct cpu *c, u32 lin);
