@@ -1,6 +1,7 @@
 /*
  * The GDB stub's transport and run loop: a TCP listener (127.0.0.1 unless an
- * address is given), one client at a time, reconnects after a close.
+ * address is given), one client at a time (a new connection replaces the
+ * old one), reconnects after a close.
  *
  * While the guest runs, the machine executes in bounded slices and the
  * sockets are polled between slices, so a Ctrl-C (0x03) or a new connection
@@ -156,10 +157,9 @@ static void accept_client(struct gdbstub *g)
 {
     int fd = accept4(g->lfd, NULL, NULL, SOCK_CLOEXEC);
     if (fd < 0) return;
-    if (g->cfd >= 0) { /* one debugger at a time */
-        close(fd);
-        return;
-    }
+    /* One debugger at a time: a new connection replaces the old one (its
+     * close may not have been read yet, or that GDB is gone for good). */
+    if (g->cfd >= 0) drop_client(g);
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     g->cfd = fd;
@@ -255,13 +255,11 @@ static int service(struct gdbstub *g, int timeout_ms, bool with_input)
     int nin = with_input ? machine_poll_fds(g->m, in, 6) : 0;
     for (int i = 0; i < nin; i++) p[n++] = (struct pollfd){.fd = in[i], .events = POLLIN};
     if (poll(p, (nfds_t)n, timeout_ms) <= 0) return -1;
-    if (p[0].revents & POLLIN) accept_client(g);
+    /* the old client's close first, so that a reconnect in the same poll is accepted */
     if (n > 1 && g->cfd >= 0 && p[1].fd == g->cfd && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
-        if (!read_client(g)) {
-            drop_client(g);
-            return -1;
-        }
+        if (!read_client(g)) drop_client(g);
     }
+    if (p[0].revents & POLLIN) accept_client(g);
     return pump(g);
 }
 
