@@ -27,7 +27,9 @@ void cpu_write_cr0(struct cpu *c, u32 v)
     v = (v & CR0_VALID) | CR0_ET;
     if (((v & CR0_PG) && !(v & CR0_PE)) || ((v & CR0_NW) && !(v & CR0_CD))) cpu_raise(c, EXC_GP, 0);
     u32 old = c->s.cr0;
-    if ((v & CR0_PG) && !(old & CR0_PG) && (c->s.cr4 & CR4_PAE) && !cpu_pg_load_pdptes(c, c->s.cr3))
+    /* PAE paging in use afterwards: PG, CD or NW changes reload the PDPTEs (SDM 4.4.1) */
+    if ((v & CR0_PG) && (c->s.cr4 & CR4_PAE) && ((old ^ v) & (CR0_PG | CR0_CD | CR0_NW)) &&
+        !cpu_pg_load_pdptes(c, c->s.cr3))
         cpu_raise(c, EXC_GP, 0);
     c->s.cr0 = v;
     if ((old ^ v) & (CR0_PG | CR0_WP | CR0_PE)) cpu_tlb_flush(c, true);
@@ -46,12 +48,10 @@ void cpu_write_cr4(struct cpu *c, u32 v)
 {
     if (v & ~CR4_VALID) cpu_raise(c, EXC_GP, 0);
     u32 old = c->s.cr4;
-    if ((c->s.cr0 & CR0_PG) && (v & CR4_PAE) && !(old & CR4_PAE)) {
-        c->s.cr4 = v; /* the PDPTE load reads through the new mode's CR3 layout */
-        bool ok = cpu_pg_load_pdptes(c, c->s.cr3);
-        c->s.cr4 = old;
-        if (!ok) cpu_raise(c, EXC_GP, 0);
-    }
+    /* PAE paging in use afterwards: PAE, PGE or PSE changes reload the PDPTEs */
+    if ((c->s.cr0 & CR0_PG) && (v & CR4_PAE) && ((old ^ v) & (CR4_PAE | CR4_PGE | CR4_PSE)) &&
+        !cpu_pg_load_pdptes(c, c->s.cr3))
+        cpu_raise(c, EXC_GP, 0);
     c->s.cr4 = v;
     if ((old ^ v) & (CR4_PGE | CR4_PAE | CR4_PSE)) cpu_tlb_flush(c, true);
 }

@@ -351,6 +351,32 @@ TEST(cr_writes)
     cpu_free(c);
 }
 
+TEST(pae_pdpte_reload_points)
+{
+    struct cpu *c = mk();
+    st64(ram + PDPT, PD2 | PG_P);
+    st64(ram + PD2, 0 | PG_P | PG_RW | PG_PS);
+    st32(ram + 0x1000, 77);
+    c->s.cr4 = CR4_PAE;
+    paging_on(c, PDPT);
+    int v;
+    u32 err;
+    CHECK_EQ(rd(c, 0x1000, ACC_READ, &v, &err), 77);
+    st64(ram + PDPT, 0);
+    cpu_tlb_flush(c, true);
+    CHECK_EQ(rd(c, 0x1000, ACC_READ, &v, &err), 77); /* cached PDPTE */
+    c->jb = &jb;
+    if (!setjmp(jb)) cpu_write_cr4(c, CR4_PAE | CR4_PGE); /* reloads */
+    rd(c, 0x1000, ACC_READ, &v, &err);
+    CHECK_EQ(v, EXC_PF);
+    /* turning paging on with a bad PDPTE: #GP(0), CR0 unchanged */
+    if (!setjmp(jb)) cpu_write_cr0(c, c->s.cr0 & ~CR0_PG);
+    st64(ram + PDPT, PD2 | PG_P | (1ull << 40));
+    CHECK_EQ(TRY(c, &err, cpu_write_cr0(c, c->s.cr0 | CR0_PG)), EXC_GP);
+    CHECK_EQ(c->s.cr0 & CR0_PG, 0);
+    cpu_free(c);
+}
+
 static bool wp_page(void *o, u32 page) { return page == 0x6000; }
 static bool wp_hit(void *o, u32 lin, unsigned size, bool write) { return write && lin <= 0x6010 && lin + size > 0x6010; }
 
@@ -399,6 +425,7 @@ int main(void)
     RUN(tlb_stale_until_invlpg);
     RUN(tlb_global_pages);
     RUN(pae_walks_nx_reserved);
+    RUN(pae_pdpte_reload_points);
     RUN(alignment_check);
     RUN(dr_data_breakpoints);
     RUN(cpuid_and_msrs);
