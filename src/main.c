@@ -46,6 +46,7 @@ static const char usage[] =
     "  -nodefaults         accepted; with it, no serial port unless -serial is given\n"
     "\n"
     "Machine:\n"
+    "  -machine pc, -smp 1 accepted (the only board and CPU count)\n"
     "  -no-reboot          exit (status 0) on triple fault or guest reset instead of resetting\n"
     "  -no-shutdown        on shutdown, stop the guest (state kept for GDB) instead of exiting\n"
     "  -icount-limit N     stop after N guest instructions with status 124 (deterministic watchdog)\n"
@@ -244,7 +245,14 @@ static void parse_args(int argc, char **argv, struct opts *o)
             if (parse_u64(v, &o->cfg.icount_limit) < 0 || !o->cfg.icount_limit)
                 usage_error("-icount-limit %s: expected a positive instruction count", v);
         } else if (FLAG("rtc")) parse_rtc(ARG(), &o->cfg);
-        else if (FLAG("monitor")) {
+        else if (FLAG("smp")) {
+            const char *v = ARG();
+            if (strcmp(v, "1") && strcmp(v, "cpus=1")) usage_error("-smp %s: vdebug emulates one CPU (-smp 1)", v);
+        } else if (FLAG("M") || FLAG("machine")) {
+            const char *v = ARG();
+            if (strcmp(v, "pc") && strcmp(v, "type=pc"))
+                usage_error("-%s %s: vdebug emulates one board, 'pc'", name, v);
+        } else if (FLAG("monitor")) {
             const char *v = ARG();
             if (!strcmp(v, "stdio")) o->monitor = true;
             else if (!strcmp(v, "none")) o->monitor = false;

@@ -24,6 +24,8 @@ run -display sdl;                       expect display_not_none 2 "-display sdl"
 run -d int,bogus;                       expect d_unknown_item 2 "'bogus'"
 run -rtc base=yesterday;                expect rtc_bad_base 2 "-rtc base=yesterday"
 run -rtc clock=host;                    expect rtc_host_clock 2 "clock=vm"
+run -smp 2;                             expect smp_two 2 "-smp 2"
+run -machine q35;                       expect machine_q35 2 "-machine q35"
 run -icount-limit ten;                  expect icount_malformed 2 "-icount-limit ten"
 run -icount-limit 0;                    expect icount_zero 2 "-icount-limit 0"
 

@@ -9,6 +9,10 @@ if [ "$st" = 1 ] && [[ "$out" == *"PASS loop sum 1..10"* ]] && ! grep -q FAIL "$
     pass smoke_multiboot_exit_status
 else fail smoke_multiboot_exit_status "status $st: $out $err"; fi
 
+# -- QEMU flags with the same meaning are accepted
+run -kernel "$BUILD/tests/asm/smoke.bin" "${GUEST[@]}" -machine pc -smp 1 -display none -nodefaults
+[ "$st" = 1 ] && [[ "$out" == *"PASS loop sum"* ]] && pass qemu_flags_accepted || fail qemu_flags_accepted "status $st: $err"
+
 # -- ELF32 kernel (program headers) reports through debugcon and exits with 0x21 -> 0x43
 asm elf <<'ASM'
 bits 32
