@@ -307,13 +307,10 @@ static int emu_wp_insert(struct vcpu *v, u32 lin, u32 len, enum vcpu_wp_kind k)
     }
     e->wp[e->nwp++] = (struct emu_wp){lin, last, k};
     wp_bounds(e);
-    /* pages already in the fast TLB must be refilled through the hooks */
-    if ((last >> 12) - (lin >> 12) >= 64) cpu_tlb_flush(e->c, true);
-    else
-        for (u32 p = lin & ~0xfffu;; p += 0x1000) {
-            cpu_tlb_flush_page(e->c, p);
-            if (p >= (last & ~0xfffu)) break;
-        }
+    /* pages already in the fast TLB must go through the hooks again; demote
+     * rather than flush, so that the guest-visible TLB contents (stale
+     * entries included) stay as they are */
+    cpu_tlb_demote(e->c);
     return 0;
 }
 
