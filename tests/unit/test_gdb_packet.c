@@ -1,8 +1,9 @@
 /* GDB remote protocol framing and parsing: packets, checksums, acks, escapes,
  * truncated and oversized packets, and the command layer's replies through
- * a session whose transport is a buffer. */
+ * a session whose transport is a buffer (on a real interpreter vcpu). */
 #include "test.h"
 #include "debug/gdb_packet.h"
+#include "debug/gdb_int.h"
 
 static enum gdb_rx_event feed(struct gdb_rx *rx, const char *s, size_t n, int *npackets)
 {
@@ -154,6 +155,216 @@ TEST(hex)
     CHECK(!gdb_parse_hex(&p, &v)); /* more than 64 bits */
 }
 
+
+/* ---- the command layer, through a session on a real vcpu ---- */
+
+static char sent[65536];
+static size_t nsent;
+static void capture(void *o, const char *d, size_t n)
+{
+    if (nsent + n < sizeof(sent)) {
+        memcpy(sent + nsent, d, n);
+        nsent += n;
+        sent[nsent] = 0;
+    }
+}
+
+static struct physmem pm;
+static struct iomap io;
+static struct vclock ck;
+static struct vcpu *vc;
+static struct gdb_sess sess;
+
+static void sess_setup(void)
+{
+    if (!vc) {
+        physmem_init(&pm, 4 << 20);
+        vclock_init(&ck);
+        struct vcpu_board b = {.mem = &pm, .ports = &io, .clock = &ck};
+        vc = vcpu_emu_create(&b);
+    }
+    gdb_sess_free(&sess);
+    gdb_sess_init(&sess, NULL, vc);
+    sess.send = capture;
+    nsent = 0;
+}
+
+/* Send one framed packet; returns the payload of the last reply packet
+ * (acks and earlier packets are in `sent`). */
+static const char *req(const char *payload)
+{
+    char buf[GDB_PACKET_MAX + 8];
+    size_t n = gdb_frame(payload, strlen(payload), buf, sizeof(buf));
+    nsent = 0;
+    sent[0] = 0;
+    bool intr = false;
+    gdb_sess_input(&sess, (const u8 *)buf, n, &intr);
+    static char last[GDB_PACKET_MAX + 1];
+    last[0] = 0;
+    const char *d = strrchr(sent, '$');
+    if (d) {
+        const char *h = strrchr(d, '#');
+        size_t l = h ? (size_t)(h - d - 1) : 0;
+        memcpy(last, d + 1, l);
+        last[l] = 0;
+    }
+    return last;
+}
+
+TEST(cmd_queries)
+{
+    sess_setup();
+    CHECK(strstr(req("qSupported:multiprocess+;swbreak+"), "PacketSize=4000") != NULL);
+    CHECK_EQ(sent[0], '+'); /* acked before the reply */
+    CHECK_STR(req("qAttached"), "1");
+    CHECK_STR(req("qC"), "QC01");
+    CHECK_STR(req("qfThreadInfo"), "m01");
+    CHECK_STR(req("qsThreadInfo"), "l");
+    CHECK_STR(req("vCont?"), "vCont;c;C;s;S;t");
+    CHECK_STR(req("qOffsets"), "Text=0;Data=0;Bss=0");
+    CHECK_STR(req("?"), "T05thread:01;");
+    CHECK_STR(req("Hg0"), "OK");
+    CHECK_STR(req("T1"), "OK");
+    CHECK_STR(req("T2"), "E01");
+    CHECK_STR(req("qNoSuchThing"), "");       /* unknown: empty reply */
+    CHECK_STR(req("qqemu.PhyMemMode"), "0");
+    CHECK_STR(req("Qqemu.PhyMemMode:1"), "OK");
+    CHECK_STR(req("qqemu.PhyMemMode"), "1");
+    CHECK_STR(req("Qqemu.PhyMemMode:2"), "E16");
+    CHECK_STR(req("Qqemu.PhyMemMode:0"), "OK");
+}
+
+TEST(cmd_registers)
+{
+    sess_setup();
+    struct cpu_state st;
+    vcpu_get_state(vc, &st);
+    st.gpr[R_EAX] = 0x11223344;
+    vcpu_set_state(vc, &st);
+    const char *g = req("g");
+    size_t want = 0;
+    for (int r = 0; r < gdb_reg_count(); r++) want += 2 * (size_t)gdb_reg_size(r);
+    CHECK_EQ(strlen(g), want);
+    CHECK(!strncmp(g, "44332211", 8));
+    /* the pc is linear: CS.base + EIP (reset: ffff0000 + fff0) */
+    CHECK_STR(req("p8"), "f0ffffff");
+    CHECK_STR(req("P0=78563412"), "OK");
+    vcpu_get_state(vc, &st);
+    CHECK_EQ(st.gpr[R_EAX], 0x12345678);
+    CHECK_STR(req("P0=7856"), "E16");       /* wrong size */
+    CHECK_STR(req("p999"), "E16");          /* no such register */
+    CHECK_STR(req("P0=zz563412"), "E16");
+    CHECK_STR(req("p"), "E16");             /* missing argument */
+}
+
+TEST(cmd_memory)
+{
+    sess_setup();
+    CHECK_STR(req("M2000,4:deadbeef"), "OK");
+    CHECK_STR(req("m2000,4"), "deadbeef");
+    /* X: binary with '}' escapes: bytes 23 24 7d 2a */
+    CHECK_STR(req("X2000,4:}\x03}\x04}]}\x0a"), "OK");
+    CHECK_STR(req("m2000,4"), "23247d2a");
+    CHECK_STR(req("X2000,0:"), "OK");       /* GDB's probe for X support */
+    CHECK_STR(req("m2000,0"), "");
+    CHECK_STR(req("mfe000000,4"), "E0e");   /* not RAM: an error, never a fault */
+    CHECK_STR(req("M2000,4:dead"), "E16");  /* length mismatch */
+    CHECK_STR(req("m2000"), "E16");
+    CHECK_STR(req("mzz,4"), "E16");
+    CHECK_STR(req("m2000,4,5"), "E16");     /* trailing junk */
+}
+
+TEST(cmd_points_and_resume)
+{
+    sess_setup();
+    CHECK_STR(req("Z0,100000,1"), "OK");
+    CHECK_STR(req("z0,100000,1"), "OK");
+    CHECK_STR(req("z0,100000,1"), "E16");   /* not inserted */
+    CHECK_STR(req("Z2,2000,4"), "OK");
+    CHECK_STR(req("Z3,2000,4"), "OK");
+    CHECK_STR(req("Z4,3000,100"), "OK");
+    CHECK_STR(req("z2,2000,4"), "OK");
+    CHECK_STR(req("Z2,2000,0"), "E16");
+    CHECK_STR(req("Z7,2000,4"), "");        /* unsupported kind */
+    CHECK_EQ(sess.npts, 2);
+    gdb_remove_all_points(&sess);
+    CHECK_EQ(sess.npts, 0);
+    req("c");
+    CHECK_EQ(sess.resume, GDB_RESUME_CONT);
+    CHECK(!sess.resume_has_addr);
+    req("s1234");
+    CHECK_EQ(sess.resume, GDB_RESUME_STEP);
+    CHECK(sess.resume_has_addr);
+    CHECK_EQ(sess.resume_addr, 0x1234);
+    req("vCont;s:1;c");
+    CHECK_EQ(sess.resume, GDB_RESUME_STEP);
+    req("vCont;c");
+    CHECK_EQ(sess.resume, GDB_RESUME_CONT);
+    CHECK_STR(req("vCont;x"), "E16");
+    req("D");
+    CHECK_EQ(sess.resume, GDB_RESUME_DETACH);
+}
+
+TEST(cmd_target_xml)
+{
+    sess_setup();
+    char doc[16384];
+    size_t len = 0;
+    for (;;) { /* read in small chunks, as GDB may */
+        char q[96];
+        snprintf(q, sizeof(q), "qXfer:features:read:target.xml:%zx,40", len);
+        const char *r = req(q);
+        CHECK(r[0] == 'm' || r[0] == 'l');
+        size_t n = gdb_unescape((char *)r + 1, strlen(r + 1));
+        memcpy(doc + len, r + 1, n);
+        len += n;
+        if (r[0] == 'l' || !n || len > sizeof(doc) - 64) break;
+    }
+    doc[len] = 0;
+    CHECK(!strncmp(doc, "<?xml", 5));
+    CHECK(strstr(doc, "i386-core.xml") != NULL);
+    CHECK(strstr(doc, "<architecture>") == NULL); /* so that `set architecture i8086` works */
+    const char *core = req("qXfer:features:read:i386-core.xml:0,3000");
+    CHECK(strstr(core, "org.gnu.gdb.i386.core") != NULL);
+    CHECK(strstr(core, "<reg name=\"eflags\" bitsize=\"32\" type=\"i386_eflags\" regnum=\"9\"") != NULL);
+    CHECK(strstr(req("qXfer:features:read:vdebug-sys.xml:0,3000"), "name=\"cr3\"") != NULL);
+    CHECK_STR(req("qXfer:features:read:nosuch.xml:0,10"), "E00");
+    CHECK_STR(req("qXfer:features:read:target.xml:ffff,10"), "l");
+}
+
+TEST(cmd_acks_and_monitor)
+{
+    sess_setup();
+    req("qC");
+    /* '-' from GDB: the last packet again */
+    nsent = 0;
+    gdb_sess_input(&sess, (const u8 *)"-", 1, NULL);
+    CHECK_STR(sent, "$QC01#f5");
+    /* a bad checksum is answered with '-' and nothing else */
+    nsent = 0;
+    gdb_sess_input(&sess, (const u8 *)"$qC#00", 6, NULL);
+    CHECK_STR(sent, "-");
+    /* monitor output comes as O packets (hex), then OK */
+    char hex[64];
+    gdb_hex_encode((const u8 *)"phys", 4, hex);
+    char q[80];
+    snprintf(q, sizeof(q), "qRcmd,%s", hex);
+    CHECK_STR(req(q), "OK");
+    char want[64];
+    gdb_hex_encode((const u8 *)"phys is off\n", 12, want);
+    CHECK(strstr(sent, want) != NULL);
+    CHECK(strstr(sent, "$O") != NULL);
+    CHECK_STR(req("qRcmd,zz"), "E16");
+    /* no-ack mode: no more '+' */
+    CHECK_STR(req("QStartNoAckMode"), "OK");
+    req("qC");
+    CHECK_STR(sent, "$QC01#f5");
+    /* interrupt byte */
+    bool intr = false;
+    gdb_sess_input(&sess, (const u8 *)"\x03", 1, &intr);
+    CHECK(intr);
+}
+
 int main(void)
 {
     RUN(good_packet);
@@ -164,5 +375,11 @@ int main(void)
     RUN(frame);
     RUN(escapes);
     RUN(hex);
+    RUN(cmd_queries);
+    RUN(cmd_registers);
+    RUN(cmd_memory);
+    RUN(cmd_points_and_resume);
+    RUN(cmd_target_xml);
+    RUN(cmd_acks_and_monitor);
     return test_summary();
 }
