@@ -13,6 +13,7 @@
 #include "cpu/ops.h"
 
 #define STR_BATCH 1024u
+#define STR_FAST_PAGES 16u /* page runs per call of the fast path */
 
 enum { ST_MOVS, ST_CMPS, ST_STOS, ST_LODS, ST_SCAS };
 enum { REP_NONE, REP_E, REP_NE }; /* MOVS/STOS/LODS treat REP_NE as REP */
@@ -23,6 +24,53 @@ OPS_INLINE void idx_put(struct cpu *c, int r, u32 v, bool a32)
     else cpu_set_reg16(c, r, (u16)v);
 }
 
+/* Fast path of REP MOVS/STOS with DF = 0 and 32-bit addressing: one run of
+ * elements that stays inside one page of the destination (and source),
+ * done through the host pointers of present fast TLB entries (never code
+ * pages, MMIO or watched pages). Returns the number of elements done; 0
+ * when it cannot, and the element loop then does the next iteration, which
+ * fills the TLB or raises the fault. Overlapping forward moves are copied
+ * element by element, as the hardware's iterations would. */
+OPS_INLINE u32 str_fast(struct cpu *c, const struct x86_insn *i, int op, unsigned sz, u32 cnt)
+{
+    u32 di = c->s.gpr[R_EDI], ld = c->s.seg[S_ES].base + di;
+    u32 n = (0x1000 - (ld & 0xfff)) / sz;
+    const struct segcheck *k = &c->segchk[S_ES];
+    const struct tlb_entry *ew = &c->tlbc->w[TLB_IDX(ld)];
+    if (n > cnt) n = cnt;
+    if (n == 0 || ew->tag != (ld & 0xfffff000u)) return 0;
+    if (!(k->ok & SEGCHK_W) || di < k->lo || (u64)di + n * sz - 1 > k->hi) return 0;
+    u8 *d = TLB_HOST(ew, ld);
+    if (op == ST_STOS) {
+        u32 v = c->s.gpr[R_EAX];
+        if (sz == 1) memset(d, (int)(v & 0xff), n);
+        else if (sz == 2) for (u32 j = 0; j < n; j++) st16(d + 2 * j, (u16)v);
+        else for (u32 j = 0; j < n; j++) st32(d + 4 * j, v);
+    } else {
+        u32 si = c->s.gpr[R_ESI], ls = c->s.seg[i->seg].base + si;
+        u32 ns = (0x1000 - (ls & 0xfff)) / sz;
+        const struct segcheck *ks = &c->segchk[i->seg];
+        const struct tlb_entry *er = &c->tlbc->r[TLB_IDX(ls)];
+        if (n > ns) n = ns;
+        if (n == 0 || er->tag != (ls & 0xfffff000u)) return 0;
+        if (!(ks->ok & SEGCHK_R) || si < ks->lo || (u64)si + n * sz - 1 > ks->hi) return 0;
+        const u8 *s = TLB_HOST(er, ls);
+        if (d > s && d < s + n * sz) {
+            for (u32 j = 0; j < n; j++) {
+                if (sz == 1) d[j] = s[j];
+                else if (sz == 2) st16(d + 2 * j, ld16(s + 2 * j));
+                else st32(d + 4 * j, ld32(s + 4 * j));
+            }
+        } else {
+            memmove(d, s, n * sz);
+        }
+        c->s.gpr[R_ESI] = si + n * sz;
+    }
+    c->s.gpr[R_EDI] = di + n * sz;
+    c->s.gpr[R_ECX] = cnt - n;
+    return n;
+}
+
 OPS_INLINE void str_op(struct cpu *c, const struct x86_insn *i, int op, unsigned sz, bool a32, int rep)
 {
     u32 am = a32 ? 0xffffffffu : 0xffffu;
@@ -30,7 +78,21 @@ OPS_INLINE void str_op(struct cpu *c, const struct x86_insn *i, int op, unsigned
     u32 cnt = c->s.gpr[R_ECX] & am;
     unsigned n = STR_BATCH;
     if (rep && cnt == 0) return;
+    bool fast = rep && a32 && (op == ST_MOVS || op == ST_STOS) && !(c->s.eflags & FL_DF);
+    unsigned pages = 0;
     for (;;) {
+        if (fast) {
+            u32 done = str_fast(c, i, op, sz, cnt);
+            if (done) {
+                cnt -= done;
+                if (cnt == 0) return;
+                if (++pages == STR_FAST_PAGES) {
+                    c->next_eip = c->s.eip;
+                    return;
+                }
+                continue;
+            }
+        }
         u32 si = c->s.gpr[R_ESI] & am, di = c->s.gpr[R_EDI] & am, a = 0, b = 0;
         switch (op) {
         case ST_MOVS:

@@ -93,17 +93,46 @@ TEST(rep_stos_fault_midway_commits_done_iterations)
 
 TEST(rep_movsd_long_runs_in_batches)
 {
+    /* forward: the page-run fast path, 16 pages per execution */
     tv_reset();
-    for (u32 k = 0; k < 5000; k++) st32(tv_ram + 0x100000 + 4 * k, k * 2654435761u);
+    for (u32 k = 0; k < 30000; k++) st32(tv_ram + 0x100000 + 4 * k, k * 2654435761u);
     tv_r()[R_ESI] = 0x100000;
-    tv_r()[R_EDI] = 0x105000;
-    tv_r()[R_ECX] = 5000;
+    tv_r()[R_EDI] = 0x140000;
+    tv_r()[R_ECX] = 30000;
     u64 before = tv->icount;
     CHECK_EQ(TV_RUN(100, 0xf3, 0xa5), 0);
     CHECK_EQ(tv_r()[R_ECX], 0);
     CHECK(tv->icount - before > 1); /* re-executed: interrupts could come in between */
-    CHECK(!memcmp(tv_ram + 0x100000, tv_ram + 0x105000, 20000));
-    CHECK_EQ(tv_r()[R_ESI], 0x100000 + 20000);
+    CHECK(!memcmp(tv_ram + 0x100000, tv_ram + 0x140000, 120000));
+    CHECK_EQ(tv_r()[R_ESI], 0x100000 + 120000);
+    /* backward: the element loop, 1024 iterations per execution */
+    tv_reset();
+    for (u32 k = 0; k < 5000; k++) st32(tv_ram + 0x100000 + 4 * k, ~k);
+    tv->s.eflags |= FL_DF;
+    tv_r()[R_ESI] = 0x100000 + 4 * 4999;
+    tv_r()[R_EDI] = 0x108000 + 4 * 4999;
+    tv_r()[R_ECX] = 5000;
+    before = tv->icount;
+    CHECK_EQ(TV_RUN(100, 0xf3, 0xa5), 0);
+    CHECK_EQ(tv_r()[R_ECX], 0);
+    CHECK_EQ(tv->icount - before, 5);
+    CHECK(!memcmp(tv_ram + 0x100000, tv_ram + 0x108000, 20000));
+    CHECK_EQ(tv_r()[R_EDI], 0x108000 - 4);
+}
+
+/* Overlapping forward move: byte iterations replicate the pattern (what
+ * memmove would not do). The TLB is warm, so the fast path runs it. */
+TEST(rep_movsb_overlap_replicates)
+{
+    tv_reset();
+    memcpy(tv_ram + 0x100000, "xyz", 3);
+    tv_r()[R_ESI] = 0x100000;
+    tv_r()[R_EDI] = 0x100003;
+    tv_r()[R_ECX] = 1;
+    CHECK_EQ(TV_RUN(5, 0xf3, 0xa4), 0); /* warm the TLB */
+    tv_r()[R_ECX] = 20;
+    CHECK_EQ(TV_RUN(5, 0xf3, 0xa4), 0);
+    CHECK(!memcmp(tv_ram + 0x100000, "xyzxyzxyzxyzxyzxyzxyzxyz", 24));
 }
 
 TEST(string_a16_wraps_si_di)
@@ -150,6 +179,7 @@ int main(void)
     RUN(loop_and_jcxz_address_size);
     RUN(rep_stos_fault_midway_commits_done_iterations);
     RUN(rep_movsd_long_runs_in_batches);
+    RUN(rep_movsb_overlap_replicates);
     RUN(string_a16_wraps_si_di);
     RUN(repe_cmps_stops_at_difference);
     return test_summary();
