@@ -151,15 +151,6 @@ struct machine *machine_create(const struct machine_config *c)
     m->mem.remap_opaque = m;
     m->hooks = (struct board_hooks){m, hook_a20, hook_reset, hook_exit};
 
-    /* host backends last: they create files and sockets and change the terminal */
-    if ((c->serial[0] && !(m->serial_hc[0] = hostchar_open(c->serial[0], "serial", true, err, sizeof(err)))) ||
-        (c->serial[1] && !(m->serial_hc[1] = hostchar_open(c->serial[1], "serial", true, err, sizeof(err)))) ||
-        (c->debugcon && !(m->debugcon_hc = hostchar_open(c->debugcon, "debugcon", false, err, sizeof(err))))) {
-        fprintf(stderr, "vdebug: %s\n", err);
-        machine_destroy(m);
-        return NULL;
-    }
-
     pic_init(&m->pic, &m->ports, (struct irq_line){intr_line, m, 0});
     pit_init(&m->pit, &m->ports, &m->clock, pic_irq_line(&m->pic, 0));
     i8042_init(&m->kbc, &m->ports, pic_irq_line(&m->pic, 1), pic_irq_line(&m->pic, 12), &m->hooks);
@@ -174,17 +165,30 @@ struct machine *machine_create(const struct machine_config *c)
     for (int i = 0; i < 2; i++) {
         if (!c->serial[i]) continue;
         uart_init(&m->uart[i], com_name[i], &m->ports, com_base[i], pic_irq_line(&m->pic, com_irq[i]),
-                  &m->clock, hostchar_dev(m->serial_hc[i]));
+                  &m->clock, (struct chardev){NULL, NULL});
         m->nuart = i + 1;
     }
-    if (c->debugcon) debugcon_init(&m->debugcon, &m->ports, 0xe9, hostchar_dev(m->debugcon_hc));
-    if (c->exit_device && iomap_find(&m->ports, c->exit_iobase)) {
-        fprintf(stderr, "vdebug: -device isa-debug-exit: iobase 0x%x is taken by %s\n", c->exit_iobase,
-                iomap_find(&m->ports, c->exit_iobase)->name);
+    if (c->debugcon) debugcon_init(&m->debugcon, &m->ports, 0xe9, (struct chardev){NULL, NULL});
+    for (u32 p = c->exit_iobase; c->exit_device && p < (u32)c->exit_iobase + c->exit_iosize; p++) {
+        const struct io_region *r = iomap_find(&m->ports, p);
+        if (!r) continue;
+        fprintf(stderr, "vdebug: -device isa-debug-exit: port 0x%x is taken by %s\n", p, r->name);
         machine_destroy(m);
         return NULL;
     }
     if (c->exit_device) debug_exit_init(&m->debug_exit, &m->ports, c->exit_iobase, c->exit_iosize, &m->hooks);
+
+    /* host backends last: they create files and sockets and change the terminal */
+    if ((c->serial[0] && !(m->serial_hc[0] = hostchar_open(c->serial[0], "serial", true, err, sizeof(err)))) ||
+        (c->serial[1] && !(m->serial_hc[1] = hostchar_open(c->serial[1], "serial", true, err, sizeof(err)))) ||
+        (c->debugcon && !(m->debugcon_hc = hostchar_open(c->debugcon, "debugcon", false, err, sizeof(err))))) {
+        fprintf(stderr, "vdebug: %s\n", err);
+        machine_destroy(m);
+        return NULL;
+    }
+    /* devices were wired with no output; connect them now */
+    for (int i = 0; i < m->nuart; i++) m->uart[i].out = hostchar_dev(m->serial_hc[i]);
+    m->debugcon.out = hostchar_dev(m->debugcon_hc);
 
     for (int i = 0; i < 2; i++) hostchar_wait_client(m->serial_hc[i]);
     machine_reset(m);

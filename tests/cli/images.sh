@@ -64,6 +64,7 @@ run -bios "$T/nope.rom";                         expect bios_missing 1 "cannot o
 head -c 65536 /dev/zero >"$T/rom"
 run -bios "$T/rom" -initrd "$T/good.bin";        expect initrd_without_kernel 1 "need -kernel"
 
+run -kernel "$T/good.bin" -device isa-debug-exit,iobase=0x3f6,iosize=4; expect exit_device_port_taken 1 "taken by"
 run -kernel "$T/good.bin" -serial file:/nonexistent/dir/out; expect serial_file_unwritable 1 "cannot open"
 run -kernel "$T/good.bin" -D /nonexistent/dir/log; expect log_file_unwritable 1 "-D"
 
