@@ -23,6 +23,16 @@
  * 0x800, exception handlers at 0x3000 + 16 * vector. The host stub lives at
  * 0x300000, its in/out records at 0x200000.
  *
+ * Flags compared: the six arithmetic flags and DF, minus those the SDM
+ * calls undefined for the instruction (and, for shifts/rotates/SHxD, for
+ * that count); see undef_of() and the table. What vdebug produces for
+ * them (documented at each handler file): logic ops AF=0; shifts AF=0 and
+ * OF by the count-1 formula; MUL/IMUL SF/ZF/PF from the low result, AF=0;
+ * DIV/IDIV all flags unchanged; BT* and BSF/BSR change only CF resp. ZF;
+ * BCD: DAA/DAS OF=0, AAA/AAS SZP from AL and OF=0, AAM/AAD CF=AF=OF=0.
+ * 16-bit SHLD/SHRD with count > 16 (result undefined) is not compared:
+ * vdebug follows the P6 (dest:src:dest), AMD hosts use dest:src:src.
+ *
  * VD_HOSTCMP_N sets the cases per variant (default 1500); VD_HOSTCMP_SEED
  * the random seed.
  */
