@@ -73,6 +73,15 @@ static u64 translate(struct cpu *c, u32 lin, int acc)
         }
         return e->paddr | (lin & 0xfff);
     }
+    /* Hardware has one TLB whose entries carry U/S: a translation cached by
+     * the other privilege set is used if it grants this access. */
+    const struct tlb_entry *o = slot(&c->tlb[set == &c->tlb[0]], kind, lin);
+    if (tlb_holds(o, page) && (!user || (o->pte_flags & CPU_PTE_U)) &&
+        (kind != ACC_WRITE || cpu_pg_writable(c, o->pte_flags, user))) {
+        u32 pa = o->paddr, fl = o->pte_flags;
+        fill(c, set, kind, page, pa, fl);
+        return pa | (lin & 0xfff);
+    }
     struct pg_xlat x;
     if (c->s.cr0 & CR0_PG) {
         cpu_pg_walk(c, lin, acc, user, &x);

@@ -377,6 +377,31 @@ TEST(pae_pdpte_reload_points)
     cpu_free(c);
 }
 
+TEST(tlb_one_model_for_both_privilege_sets)
+{
+    struct cpu *c = mk();
+    map32(0xa000, 0x340000, PG_P | PG_RW | PG_US, PG_P | PG_RW | PG_US);
+    map32(0xb000, 0x341000, PG_P | PG_RW, PG_P | PG_RW | PG_US);
+    st32(ram + 0x340000, 1);
+    st32(ram + 0x342000, 2);
+    paging_on(c, PD);
+    int v;
+    u32 err;
+    CHECK_EQ(rd(c, 0xa000, ACC_READ, &v, &err), 1);  /* cached by the supervisor */
+    map32(0xa000, 0x342000, PG_P | PG_RW | PG_US, PG_P | PG_RW | PG_US);
+    cpu_set_cpl(c, 3);
+    CHECK_EQ(rd(c, 0xa000, ACC_READ, &v, &err), 1);  /* user sees the same stale entry */
+    CHECK_EQ(rd(c, 0xb000, ACC_READ, &v, &err), 0);
+    CHECK_EQ(v, EXC_PF); CHECK_EQ(err, PFE_P | PFE_U);
+    cpu_set_cpl(c, 0);
+    CHECK_EQ(rd(c, 0xb000, ACC_READ, &v, &err), 0);
+    CHECK_EQ(v, -1);
+    cpu_set_cpl(c, 3);
+    rd(c, 0xb000, ACC_READ, &v, &err);             /* a supervisor entry grants no user access */
+    CHECK_EQ(v, EXC_PF); CHECK_EQ(err, PFE_P | PFE_U);
+    cpu_free(c);
+}
+
 static bool wp_page(void *o, u32 page) { return page == 0x6000; }
 static bool wp_hit(void *o, u32 lin, unsigned size, bool write) { return write && lin <= 0x6010 && lin + size > 0x6010; }
 
@@ -424,6 +449,7 @@ int main(void)
     RUN(pg32_4m_pages_and_reserved);
     RUN(tlb_stale_until_invlpg);
     RUN(tlb_global_pages);
+    RUN(tlb_one_model_for_both_privilege_sets);
     RUN(pae_walks_nx_reserved);
     RUN(pae_pdpte_reload_points);
     RUN(alignment_check);
