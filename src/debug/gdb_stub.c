@@ -245,7 +245,8 @@ static int pump(struct gdbstub *g)
 }
 
 /* Wait for socket activity (timeout_ms: 0 polls, -1 blocks) and handle it.
- * An idle guest also wakes on the machine's host input descriptors. */
+ * An idle guest also wakes on the machine's host input descriptors.
+ * Returns an exit status, -1 to go on, or -2 when a signal interrupted the wait. */
 static int service(struct gdbstub *g, int timeout_ms, bool with_input)
 {
     struct pollfd p[8];
@@ -254,7 +255,9 @@ static int service(struct gdbstub *g, int timeout_ms, bool with_input)
     if (g->cfd >= 0) p[n++] = (struct pollfd){.fd = g->cfd, .events = POLLIN};
     int nin = with_input ? machine_poll_fds(g->m, in, 6) : 0;
     for (int i = 0; i < nin; i++) p[n++] = (struct pollfd){.fd = in[i], .events = POLLIN};
-    if (poll(p, (nfds_t)n, timeout_ms) <= 0) return -1;
+    int r = poll(p, (nfds_t)n, timeout_ms);
+    if (r < 0 && errno == EINTR) return -2; /* a signal: the caller asks the machine */
+    if (r <= 0) return -1;
     /* the old client's close first, so that a reconnect in the same poll is accepted */
     if (n > 1 && g->cfd >= 0 && p[1].fd == g->cfd && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
         if (!read_client(g)) drop_client(g);
@@ -273,6 +276,16 @@ int gdbstub_run(struct gdbstub *g, bool start_stopped)
         if (!g->running) {
             st = service(g, -1, false);
             if (st >= 0) return st;
+            /* SIGINT/SIGTERM at vdebug while GDB holds the guest: a zero budget
+             * only collects the machine's pending requests */
+            if (st == -2) {
+                enum machine_stop r = machine_run(g->m, 0);
+                if (r == MACHINE_EXIT) return exit_status(g);
+                if (r == MACHINE_INTERRUPTED) {
+                    if (g->cfd >= 0) gdb_send_str(&g->sess, "X02");
+                    return 0;
+                }
+            }
             continue;
         }
         enum machine_stop r = machine_run(g->m, SLICE_INSNS);
