@@ -6,13 +6,16 @@
  * (INVLPG, CR3 load, paging-mode changes, cpu_tlb_flush). A guest that
  * edits a PTE without INVLPG keeps the old translation while it is cached,
  * as on hardware. There are two sets (supervisor and user, c->tlb[cpl==3])
- * of three direct-mapped arrays (read, write, fetch); an entry records the
+ * of three direct-mapped arrays (read, write, fetch) that together model one
+ * TLB: a miss in one set first looks for the page in the other set and
+ * uses it if its U/S and R/W bits grant the access. An entry records the
  * linear page, the physical page, the effective PTE flags and the host
  * addend. Its tag is also what the inline fast paths in cpu_mem.h compare:
  * when a page must not be accessed inline (MMIO, decoded code in the write
- * array, debugger watchpoints, DR breakpoints, physical address >= 4 GiB),
- * the entry keeps its translation with TLB_SLOW in the tag, so only this
- * file uses it. A read fill also fills the write array when the page is
+ * array, debugger watchpoints, DR breakpoints), the entry keeps its
+ * translation with TLB_SLOW in the tag, so only this file uses it.
+ * Translations to physical addresses at or above 4 GiB (PAE) do not fit
+ * tlb_entry.paddr and are walked on every access instead. A read fill also fills the write array when the page is
  * writable and already dirty (one DTLB entry on hardware), and a write
  * fill the read array; the write array never holds a page whose D bit is
  * clear, so the first write through a cached read entry walks and sets D.
