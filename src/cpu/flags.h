@@ -107,6 +107,18 @@ static inline bool cpu_cond_fast(struct cpu *c, int cc)
         }
         return r ^ (cc & 1);
     }
+    if (k >= LF_ADD8 && k <= LF_ADD32) {
+        switch (cc >> 1) {
+        case 1: return (l->res < l->op1) ^ (cc & 1);
+        case 3: return (l->res < l->op1 || l->res == 0) ^ (cc & 1);
+        }
+    }
+    /* ZF and SF come from the sized result for every lazy kind (DEC/JNZ loops) */
+    if (k != LF_NONE && ((cc >> 1) == 2 || (cc >> 1) == 4)) {
+        if ((cc >> 1) == 2) r = l->res == 0;
+        else r = (l->res >> ((8u << ((k - 1) % 3)) - 1)) & 1;
+        return r ^ (cc & 1);
+    }
     return cpu_cond(c, cc);
 }
 
