@@ -35,9 +35,18 @@ static void debug_traps(struct cpu *c, bool shadow_ss)
     } else if (c->trace_pending && c->icount != c->trace_at) {
         c->trace_pending = false;
     }
-    if (c->dr_pending && !shadow_ss) {
-        if (c->icount == c->dr_pending_at + 1) bits |= c->dr_pending;
-        c->dr_pending = 0;
+    if (c->dr_pending) {
+        if (c->icount == c->dr_pending_at + 1) {
+            /* a data breakpoint hit by MOV SS / POP SS waits for the next instruction */
+            if (shadow_ss) {
+                c->dr_pending_at = c->icount;
+            } else {
+                bits |= c->dr_pending;
+                c->dr_pending = 0;
+            }
+        } else if (c->icount != c->dr_pending_at) {
+            c->dr_pending = 0;   /* its instruction faulted */
+        }
     }
     if (bits) {
         c->s.dr[6] |= bits;

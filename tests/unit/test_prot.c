@@ -10,6 +10,7 @@
 #include "cpu/cpu.h"
 #include "cpu/prot.h"
 #include "cpu/flags.h"
+#include "cpu/debugreg.h"
 
 #define RAM_SIZE 0x100000u
 static u8 ram[RAM_SIZE];
@@ -334,6 +335,23 @@ TEST(single_step_after_sti_not_held)
     cpu_free(c);
 }
 
+TEST(data_breakpoint_on_mov_ss_waits_one_instruction)
+{
+    struct cpu *c = pm_cpu();
+    put(0x10000, (const u8[]){0x8e, 0x15, 0x00, 0x50, 0x00, 0x00, 0x90, 0x90, 0xf4}, 9); /* mov ss,[0x5000]; nop; nop; hlt */
+    put(0x10100, (const u8[]){0xf4}, 1);
+    set_gate(1, 0x10100, 0x08, 0x8e);
+    st16(ram + 0x5000, 0x10);
+    c->s.dr[0] = 0x5000;
+    c->s.dr[7] = 0x400 | 1 | (3u << 16) | (1u << 18);       /* L0, read/write, 2 bytes */
+    cpu_dr_changed(c);
+    CHECK_EQ(cpu_run(c, 100), CPU_EXIT_HLT);
+    CHECK_EQ(c->s.eip, 0x10101);
+    CHECK_EQ(rd32(0x8000 - 12), 0x10007);                   /* after the NOP that followed MOV SS */
+    CHECK(c->s.dr[6] & 1);
+    cpu_free(c);
+}
+
 int main(void)
 {
     RUN(triple_fault_when_nothing_can_be_delivered);
@@ -349,5 +367,6 @@ int main(void)
     RUN(call_gate16_copies_word_params_and_retf16_returns);
     RUN(single_step_held_by_mov_ss);
     RUN(single_step_after_sti_not_held);
+    RUN(data_breakpoint_on_mov_ss_waits_one_instruction);
     return test_summary();
 }
