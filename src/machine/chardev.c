@@ -79,8 +79,8 @@ static int parse_tcp(const char *s, struct tcp_spec *t, char *err, size_t errlen
         if (n == 6 && !strncmp(opt, "server", 6)) server = true;
         else if (n == 6 && !strncmp(opt, "nowait", 6)) t->wait = false;
         else if (n == 4 && !strncmp(opt, "wait", 4)) t->wait = true;
-        else if (n == 8 && !strncmp(opt, "server=on", 8)) server = true;
-        else if (n == 9 && !strncmp(opt, "wait=off", 8)) t->wait = false;
+        else if (n == 9 && !strncmp(opt, "server=on", 9)) server = true;
+        else if (n == 8 && !strncmp(opt, "wait=off", 8)) t->wait = false;
         else goto bad;
         end = (char *)opt + n;
     }
