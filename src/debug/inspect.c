@@ -307,6 +307,45 @@ void inspect_pg(struct monitor *mon, u32 lin)
                w.flags & (1u << 31) ? " no-exec" : "");
 }
 
+static u64 rd_entry(struct monitor *mon, u64 pa, bool pae, bool *ok);
+
+/* info pg without an address: the top of the tree, one line per present
+ * directory entry (what each covers, and where it points). */
+void inspect_pg_dir(struct monitor *mon)
+{
+    struct cpu_state st = state(mon);
+    if (!(st.cr0 & CR0_PG)) {
+        mon_printf(mon, "paging off: linear = physical\n");
+        return;
+    }
+    bool pae = st.cr4 & CR4_PAE, ok;
+    mon_printf(mon, "CR3=%08x  %s\n", st.cr3, paging_name(&st));
+    unsigned shown = 0;
+    for (u32 p = 0; p < (pae ? 4u : 1u); p++) {
+        u64 dir = st.cr3 & ~0xfffu;
+        if (pae) {
+            u64 pdpte = rd_entry(mon, (st.cr3 & ~0x1fu) + p * 8, true, &ok);
+            mon_printf(mon, "PDPTE[%u] = %016llx  %s\n", p, (unsigned long long)pdpte, pdpte & 1 ? "" : "not present");
+            if (!ok || !(pdpte & 1)) continue;
+            dir = pdpte & 0xffffff000ull;
+        }
+        for (u32 i = 0; i < (pae ? 512u : 1024u); i++) {
+            u64 e = rd_entry(mon, dir + i * (pae ? 8 : 4), pae, &ok);
+            if (!ok || !(e & 1)) continue;
+            u64 lin = pae ? ((u64)p << 30 | (u64)i << 21) : (u64)i << 22;
+            u64 size = pae ? 1ull << 21 : 1ull << 22;
+            bool big = (e & 0x80) && (pae || (st.cr4 & CR4_PSE));
+            char fb[64];
+            pte_flags(e, big, fb);
+            u64 to = e & 0xffffff000ull & ~(big ? size - 1 : 0);
+            mon_printf(mon, "  PDE[%4u] %08llx-%08llx  %s %08llx  %s\n", i, (unsigned long long)lin,
+                       (unsigned long long)(lin + size - 1), big ? "page " : "table", (unsigned long long)to, fb);
+            shown++;
+        }
+    }
+    if (!shown) mon_printf(mon, "  (no present directory entries)\n");
+}
+
 void inspect_gva2gpa(struct monitor *mon, u32 lin)
 {
     struct vcpu_walk w;

@@ -15,6 +15,7 @@ void inspect_ldt(struct monitor *mon);
 void inspect_idt(struct monitor *mon);
 void inspect_tss(struct monitor *mon);
 void inspect_pg(struct monitor *mon, u32 lin);
+void inspect_pg_dir(struct monitor *mon);   /* info pg without an address */
 void inspect_mem(struct monitor *mon);
 void inspect_tlb(struct monitor *mon);
 void inspect_gva2gpa(struct monitor *mon, u32 lin);

@@ -98,7 +98,8 @@ static void help(struct monitor *mon)
         "info gdt | ldt      decoded descriptor tables",
         "info idt            decoded interrupt gates (IVT in real mode)",
         "info tss            the current task-state segment",
-        "info pg ADDR        page-table walk for a linear address, level by level",
+        "info pg [ADDR]      page-table walk for a linear address, level by level;",
+        "                    without ADDR the page directory's present entries",
         "info mem            mapped linear ranges with protections, merged",
         "info tlb            the emulated TLB's contents; stale entries marked",
         "info pic|pit|serial device state",
@@ -146,8 +147,12 @@ static int info(struct monitor *mon, int n, char **w)
     else if (!strcmp(what, "tlb")) inspect_tlb(mon);
     else if (!strcmp(what, "pg")) {
         u64 a;
-        if (n < 3 || !parse_num(w[2], &a) || a > 0xffffffffull) {
-            mon_printf(mon, "usage: info pg ADDR\n");
+        if (n == 2) {
+            inspect_pg_dir(mon);
+            return 0;
+        }
+        if (!parse_num(w[2], &a) || a > 0xffffffffull) {
+            mon_printf(mon, "usage: info pg [ADDR]\n");
             return -1;
         }
         inspect_pg(mon, (u32)a);

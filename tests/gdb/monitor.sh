@@ -13,6 +13,7 @@ gdb_run "$T/out" \
     'monitor info gdt' \
     'monitor info ldt' \
     'monitor info tss' \
+    'monitor info pg' \
     'monitor info pg 0x300000' \
     'monitor info pg 0xc0100000' \
     'monitor info pg 0x80000000' \
@@ -60,6 +61,7 @@ expect_line "info gdt: TSS" "$o" '^   5  0028  .*TSS32 busy +base 00100980 limit
 expect_line "info ldt: none" "$o" '^LDT: none'
 expect_line "info tss: ring-0 stack" "$o" '^link=0000  esp0=00080000 ss0=0010'
 expect_line "info tss: I/O map" "$o" '^T=0  I/O map base=0088'
+expect_line "info pg: the directory" "$o" '^  PDE\[ 768\] c0000000-c03fffff  table 00201000  P RW S A'
 expect_line "info pg: PDE" "$o" '^  PDE  \[  0\] @ 00200000 = 00201023  P RW S A'
 expect_line "info pg: read-only PTE" "$o" '^  PTE  \[768\] @ 00201c00 = 00300001  P R- S'
 expect_line "info pg: final mapping" "$o" '-> physical 00300000  \(4 KiB page, read-only supervisor\)'
