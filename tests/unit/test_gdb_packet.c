@@ -365,6 +365,77 @@ TEST(cmd_acks_and_monitor)
     CHECK(intr);
 }
 
+/* ---- monitor on PAE page tables (info mem merging, info pg levels) ---- */
+
+static char mon_text[16384];
+static size_t mon_len;
+static void mon_capture(void *o, const char *t, size_t n)
+{
+    if (mon_len + n < sizeof(mon_text)) {
+        memcpy(mon_text + mon_len, t, n);
+        mon_len += n;
+        mon_text[mon_len] = 0;
+    }
+}
+
+static const char *mon(struct monitor *m, const char *cmd)
+{
+    mon_len = 0;
+    mon_text[0] = 0;
+    monitor_exec(m, cmd);
+    return mon_text;
+}
+
+static void put64(u64 pa, u64 v)
+{
+    u8 b[8];
+    st64(b, v);
+    vcpu_write_phys(vc, pa, b, 8);
+}
+
+TEST(monitor_pae)
+{
+    sess_setup();
+    /* PDPT 0x10000; PD 0x11000 (0-1 GiB): PD[0] -> PT 0x12000, PD[1] 2 MiB user page;
+     * PD 0x13000 (3-4 GiB): PD[510] a 2 MiB no-exec page at 0x400000 */
+    for (u64 a = 0x10000; a < 0x14000; a += 8) put64(a, 0);
+    put64(0x10000, 0x11000 | 1);
+    put64(0x10018, 0x13000 | 1);
+    put64(0x11000, 0x12000 | 3);
+    put64(0x11008, 0x200000 | 0x80 | 7);
+    put64(0x13000 + 510 * 8, 0x400000 | 0x80 | 3 | (1ull << 63));
+    for (int i = 0; i < 16; i++) put64(0x12000 + i * 8, (u64)i << 12 | 3);
+    put64(0x12000 + 16 * 8, 0x10000 | 1);
+    struct cpu_state st;
+    vcpu_get_state(vc, &st);
+    struct cpu_state saved = st;
+    st.cr0 |= CR0_PE | CR0_PG;
+    st.cr4 |= CR4_PAE;
+    st.cr3 = 0x10000;
+    st.efer |= EFER_NXE;
+    vcpu_set_state(vc, &st);
+    struct monitor m;
+    monitor_init(&m, NULL, vc);
+    m.out = mon_capture;
+    const char *t = mon(&m, "info mem");
+    CHECK(strstr(t, "00000000-00010000 00010000 -rw\n") != NULL);
+    CHECK(strstr(t, "00010000-00011000 00001000 -r-\n") != NULL);
+    CHECK(strstr(t, "00200000-00400000 00200000 urw\n") != NULL);
+    CHECK(strstr(t, "ffc00000-ffe00000 00200000 -rw nx\n") != NULL);
+    t = mon(&m, "info pg 0xffc00123");
+    CHECK(strstr(t, "PDPTE[  3] @ 00010018 = 0000000000013001") != NULL);
+    CHECK(strstr(t, "-> physical 00400123  (2 MiB page, writable supervisor no-exec)") != NULL);
+    t = mon(&m, "info pg 0x10004");
+    CHECK(strstr(t, "PTE  [ 16] @ 00012080 = 0000000000010001  P R- S") != NULL);
+    CHECK(strstr(mon(&m, "gva2gpa 0x200010"), "gpa: 0x200010") != NULL);
+    CHECK(strstr(mon(&m, "gva2gpa 0x80000000"), "Unmapped") != NULL);
+    CHECK(strstr(mon(&m, "info pg"), "PDPTE[3] = 0000000000013001") != NULL);
+    CHECK(strstr(mon(&m, "xp /2xg 0x10000"), "00010000: 0x0000000000011001 0x0000000000000000") != NULL);
+    CHECK(strstr(mon(&m, "info bogus"), "unknown info topic") != NULL || strstr(mon_text, "no machine") != NULL);
+    if (test_case_failed) printf("%s", mon_text);
+    vcpu_set_state(vc, &saved);
+}
+
 int main(void)
 {
     RUN(good_packet);
@@ -381,5 +452,6 @@ int main(void)
     RUN(cmd_points_and_resume);
     RUN(cmd_target_xml);
     RUN(cmd_acks_and_monitor);
+    RUN(monitor_pae);
     return test_summary();
 }
