@@ -9,8 +9,10 @@ vd_start
 gdb_run "$T/out" \
     'echo MARK-eip\n' 'p/x $eip' \
     'echo MARK-eax\n' 'p/x $eax' \
+    'set breakpoint always-inserted on' \
     'break *$bp_before_paging' 'break *$bp_after_paging' \
     'echo MARK-bytes\n' 'p/x *(unsigned char *)$bp_before_paging' \
+    'eval "monitor xp /1xb %d", $bp_before_paging' \
     'continue' \
     'echo MARK-pc1\n' 'p/x $pc' \
     'echo MARK-cr0-1\n' 'p/x $cr0' \
@@ -39,6 +41,9 @@ cr0=$(val_after "$T/out" MARK-cr0-2)
 [ $((cr0 & 0x80000001)) = $((0x80000001)) ]; check "CR0.PG set at the second stop" test $? = 0
 [ "$(val_after "$T/out" MARK-cr3)" = "0x200000" ]; check "CR3 is the guest's page directory" test $? = 0
 [ "$(val_after "$T/out" MARK-high)" = "0x1badb002" ]; check "reads go through the guest's page tables" test $? = 0
+# the monitor reads guest memory behind GDB's back (GDB would hide its own
+# int3 bytes): the byte under an inserted breakpoint is the original
+expect_line "breakpoint leaves guest memory untouched (push ebp = 0x55)" "$T/out" "^00$(sym bp_before_paging | sed 's/^0x//'): 0x55\$"
 # GDB reads the original byte at a breakpoint: the guest never sees an int3
 b=$(val_after "$T/out" MARK-bytes)
 [ -n "$b" ] && [ "$b" != "0xcc" ]; check "breakpoint does not show as int3 in memory ($b)" test $? = 0
