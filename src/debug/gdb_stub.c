@@ -269,7 +269,7 @@ static int service(struct gdbstub *g, int timeout_ms, bool with_input)
 int gdbstub_run(struct gdbstub *g, bool start_stopped)
 {
     g->running = !start_stopped;
-    if (start_stopped) fprintf(stderr, "vdebug: CPU held at reset until gdb continues\n");
+    if (start_stopped) fprintf(stderr, "vdebug: guest held at its first instruction until gdb continues\n");
     for (;;) {
         int st = pump(g);
         if (st >= 0) return st;
