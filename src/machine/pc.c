@@ -20,6 +20,7 @@
 #include "base/log.h"
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 void machine_config_init(struct machine_config *c)
 {
@@ -84,12 +85,13 @@ static int read_images(const struct machine_config *c, struct boot_image *boot, 
     if (c->kernel) {
         u8 *img;
         size_t size;
-        if (load_file(c->kernel, "kernel", c->ram_size, &img, &size, err, errlen) < 0) {
-            if (!strncmp(err, "kernel '", 8) && strstr(err, "too large"))
-                snprintf(err, errlen, "kernel '%s' is larger than the machine's %llu MiB of RAM (try a larger -m)",
-                         c->kernel, (unsigned long long)(c->ram_size >> 20));
+        struct stat st;
+        if (stat(c->kernel, &st) == 0 && S_ISREG(st.st_mode) && (u64)st.st_size > c->ram_size) {
+            snprintf(err, errlen, "kernel '%s' is larger than the machine's %llu MiB of RAM (try a larger -m)",
+                     c->kernel, (unsigned long long)(c->ram_size >> 20));
             goto fail;
         }
+        if (load_file(c->kernel, "kernel", c->ram_size, &img, &size, err, errlen) < 0) goto fail;
         struct multiboot_args a = {
             .kernel_path = c->kernel, .kernel = img, .kernel_size = size, .append = c->append,
             .initrd = c->initrd, .ram_size = c->ram_size, .rom_mapped = *rom != NULL, .rom_size = *rom_size,
