@@ -165,43 +165,65 @@ static int handle_exception(struct cpu *c)
     return c->step_mode ? CPU_EXIT_BUDGET : -1;
 }
 
+static void log_state(struct cpu *c, const struct x86_insn *in)
+{
+    if (vd_log_mask & LOG_CPU)
+        vd_logf("EAX=%08x EBX=%08x ECX=%08x EDX=%08x ESI=%08x EDI=%08x EBP=%08x ESP=%08x EFL=%08x\n",
+                c->s.gpr[0], c->s.gpr[3], c->s.gpr[1], c->s.gpr[2], c->s.gpr[6], c->s.gpr[7],
+                c->s.gpr[5], c->s.gpr[4], cpu_get_eflags(c));
+    if (vd_log_mask & LOG_EXEC) log_insn(c, in);
+}
+
+/*
+ * The hot loop. Kept apart from cpu_run's setjmp so that the compiler can
+ * hold c in a register (a function that calls setjmp must keep its locals
+ * in memory). The common case per instruction: one events test, one budget
+ * test, the inline fetch-TLB probe, the decoded-cache probe, the CS limit
+ * test and the handler call.
+ */
+static __attribute__((noinline)) int run_loop(struct cpu *c)
+{
+    const bool trace = vd_log_enabled(LOG_EXEC | LOG_CPU);
+    struct dcache_entry tmp;
+    for (;;) {
+        if (unlikely(c->events)) {
+            int r = cpu_events(c);
+            if (r >= 0) return r;
+        }
+        if (unlikely(c->icount >= c->icount_limit)) return CPU_EXIT_BUDGET;
+        u32 lin = c->s.seg[S_CS].base + c->s.eip;
+        const struct tlb_entry *t = &c->tlbc->x[TLB_IDX(lin)];
+        const struct dcache_entry *e;
+        if (likely(t->tag == (lin & 0xfffff000u))) {
+            const u8 *p = TLB_HOST(t, lin);
+            e = dc_slot(c, p);
+            if (unlikely(e->key != p || e->mode != c->code_mode)) e = fetch_decode(c, &tmp);
+        } else {
+            e = fetch_decode(c, &tmp);
+        }
+        if (unlikely((u64)c->s.eip + e->in.len - 1 > c->s.seg[S_CS].limit)) cpu_raise(c, EXC_GP, 0);
+        c->next_eip = c->s.eip + e->in.len;
+        if (unlikely(trace)) log_state(c, &e->in);
+        e->fn(c, &e->in);
+        c->s.eip = c->next_eip;
+        c->icount++;
+    }
+}
+
 enum cpu_exit cpu_run(struct cpu *c, u64 max_insns)
 {
     jmp_buf jb;
     jmp_buf *volatile saved = c->jb;
     c->icount_limit = c->icount + max_insns;
     c->jb = &jb;
+    int r;
     if (setjmp(jb)) {
-        int r = handle_exception(c);
-        if (r >= 0) {
-            c->jb = saved;
-            return (enum cpu_exit)r;
-        }
+        /* an exception was raised: deliver it (a fault during delivery lands here again) */
+        r = handle_exception(c);
+        if (r >= 0) goto out;
     }
-    struct dcache_entry tmp;
-    for (;;) {
-        if (unlikely(c->events)) {
-            int r = cpu_events(c);
-            if (r >= 0) {
-                c->jb = saved;
-                return (enum cpu_exit)r;
-            }
-        }
-        if (unlikely(c->icount >= c->icount_limit)) break;
-        const struct dcache_entry *e = fetch_decode(c, &tmp);
-        if (unlikely((u64)c->s.eip + e->in.len - 1 > c->s.seg[S_CS].limit)) cpu_raise(c, EXC_GP, 0);
-        c->next_eip = c->s.eip + e->in.len;
-        if (vd_log_enabled(LOG_EXEC | LOG_CPU)) {
-            if (vd_log_mask & LOG_CPU)
-                vd_logf("EAX=%08x EBX=%08x ECX=%08x EDX=%08x ESI=%08x EDI=%08x EBP=%08x ESP=%08x EFL=%08x\n",
-                        c->s.gpr[0], c->s.gpr[3], c->s.gpr[1], c->s.gpr[2], c->s.gpr[6], c->s.gpr[7],
-                        c->s.gpr[5], c->s.gpr[4], cpu_get_eflags(c));
-            if (vd_log_mask & LOG_EXEC) log_insn(c, &e->in);
-        }
-        e->fn(c, &e->in);
-        c->s.eip = c->next_eip;
-        c->icount++;
-    }
+    r = run_loop(c);
+out:
     c->jb = saved;
-    return CPU_EXIT_BUDGET;
+    return (enum cpu_exit)r;
 }
