@@ -159,6 +159,10 @@ static int handle_exception(struct cpu *c)
         c->exc_nest = 0;
         return CPU_EXIT_TRIPLE_FAULT;
     }
+    /* A delivery retires no instruction, yet counts against the budget: a
+     * guest stuck delivering faults forever (a #UD handler that is UD2) must
+     * not keep cpu_run from returning to the machine loop and the debugger. */
+    if (c->icount_limit > c->icount) c->icount_limit--;
     c->exc_nest++;
     cpu_deliver(c, vec, INTK_HW, c->exc_has_err, c->exc_pending_err);
     c->exc_nest = 0;
