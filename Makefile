@@ -62,7 +62,7 @@ $(BUILD)/tests/asm/%.bin: tests/asm/%.asm $(wildcard tests/asm/lib/*.inc)
 	@mkdir -p $(dir $@)
 	$(NASM) -f bin -I tests/asm/lib/ -o $@ $<
 
-$(BUILD)/bench/%.bin: bench/guests/%.asm $(wildcard tests/asm/lib/*.inc)
+$(BUILD)/bench/%.bin: bench/guests/%.asm $(wildcard tests/asm/lib/*.inc bench/lib/*.inc bench/guests/*.asm)
 	@mkdir -p $(dir $@)
 	$(NASM) -f bin -I tests/asm/lib/ -o $@ $<
 

@@ -17,7 +17,7 @@ trap 'rm -f "$out"' EXIT
 tally() { # name status expected_status
     local name=$1 st=$2 want=$3 p f s
     p=$(grep -c '^PASS ' "$out"); f=$(grep -c '^FAIL ' "$out"); s=$(grep -c '^SKIP ' "$out")
-    sed -n -e "s|^\(PASS\|FAIL\|SKIP\) |\1 $name: |p" "$out"
+    sed -n -e "s#^\(PASS\|FAIL\|SKIP\) #\1 $name: #p" "$out"
     if [ "$st" != "$want" ] && [ "$f" = 0 ]; then
         echo "FAIL $name: exit status $st (expected $want)"
         tail -n 5 "$out" | sed 's/^/    | /'

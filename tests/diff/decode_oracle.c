@@ -553,7 +553,7 @@ struct result {
     const char *cat;     /* skip category, allowlist entry or failure kind */
     int len;             /* bytes to show */
     bool text_same;
-    char why[400];
+    char why[1024];
 };
 
 static void compare(struct ctx *c, const u8 *b, u32 addr, struct result *r)
