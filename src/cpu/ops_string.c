@@ -6,9 +6,10 @@
  *
  * A repeated instruction commits each iteration (registers and memory)
  * before the next one, so a fault leaves the completed iterations done and
- * EIP at the instruction. At most STR_BATCH iterations run per call; then
- * next_eip = eip and the run loop re-executes it, which lets interrupts in
- * between iterations as on hardware.
+ * EIP at the instruction. At most STR_BATCH iterations run per call (one
+ * while single-stepping or with breakpoints armed); then next_eip = eip and
+ * the run loop re-executes it, which lets interrupts and traps in between
+ * iterations as on hardware.
  */
 #include "cpu/ops.h"
 
@@ -79,6 +80,12 @@ OPS_INLINE void str_op(struct cpu *c, const struct x86_insn *i, int op, unsigned
     unsigned n = STR_BATCH;
     if (rep && cnt == 0) return;
     bool fast = rep && a32 && (op == ST_MOVS || op == ST_STOS) && !(c->s.eflags & FL_DF);
+    /* Single-step, debug-register and debugger traps come after every
+     * iteration on hardware: then run one iteration per call. */
+    if (unlikely(c->events & (EV_TF | EV_DEBUG))) {
+        n = 1;
+        fast = false;
+    }
     unsigned pages = 0;
     for (;;) {
         if (fast) {
