@@ -118,6 +118,7 @@ struct cpu {
     u64 icount;             /* instructions retired */
     u64 icount_limit;       /* cpu_run stops when icount reaches this */
     struct tlb_set *tlbc;   /* &tlb[CPL == 3] */
+    u32 tlb_gen;            /* bumped whenever TLB entries are dropped or tlbc changes */
     u8 code_mode;           /* X86_MODE_16/32: CS.D, kept in sync by segment loads */
 
     struct cpu_bus bus;

@@ -189,6 +189,10 @@ static __attribute__((noinline)) int run_loop(struct cpu *c)
 {
     const bool trace = vd_log_enabled(LOG_EXEC | LOG_CPU);
     struct dcache_entry tmp;
+    /* The code page in use: its linear page and host address, valid while
+     * c->tlb_gen is unchanged (a register-held copy of one fetch-TLB entry). */
+    u32 cpage = TLB_INVALID, cgen = 0;
+    uintptr_t caddend = 0;
     for (;;) {
         if (unlikely(c->events)) {
             int r = cpu_events(c);
@@ -196,10 +200,19 @@ static __attribute__((noinline)) int run_loop(struct cpu *c)
         }
         if (unlikely(c->icount >= c->icount_limit)) return CPU_EXIT_BUDGET;
         u32 lin = c->s.seg[S_CS].base + c->s.eip;
-        const struct tlb_entry *t = &c->tlbc->x[TLB_IDX(lin)];
         const struct dcache_entry *e;
-        if (likely(t->tag == (lin & 0xfffff000u))) {
-            const u8 *p = TLB_HOST(t, lin);
+        if (unlikely((lin & 0xfffff000u) != cpage || c->tlb_gen != cgen)) {
+            const struct tlb_entry *t = &c->tlbc->x[TLB_IDX(lin)];
+            if (t->tag == (lin & 0xfffff000u)) {
+                cpage = t->tag;
+                caddend = t->addend;
+                cgen = c->tlb_gen;
+            } else {
+                cpage = TLB_INVALID;
+            }
+        }
+        if (likely(cpage != TLB_INVALID)) {
+            const u8 *p = (const u8 *)((uintptr_t)lin + caddend);
             e = dc_slot(c, p);
             if (unlikely(e->key != p || e->mode != c->code_mode)) e = fetch_decode(c, &tmp);
         } else {

@@ -212,11 +212,13 @@ const u8 *cpu_fetch_ptr(struct cpu *c, u32 lin, size_t *avail)
 
 void cpu_tlb_flush(struct cpu *c, bool include_global)
 {
+    c->tlb_gen++;
     FOR_EACH_ENTRY(e, if (include_global || !(e->pte_flags & CPU_PTE_G)) e->tag = TLB_INVALID);
 }
 
 void cpu_tlb_invlpg(struct cpu *c, u32 lin)
 {
+    c->tlb_gen++;
     u32 page = lin & 0xfffff000u;
     u32 lmask = (c->s.cr4 & CR4_PAE) ? 0xffe00000u : 0xffc00000u;
     FOR_EACH_ENTRY(e, if (tlb_holds(e, page) || (e->tag != TLB_INVALID && (e->pte_flags & CPU_PTE_LARGE) &&
@@ -227,6 +229,7 @@ void cpu_tlb_flush_page(struct cpu *c, u32 lin) { cpu_tlb_invlpg(c, lin); }
 
 void cpu_tlb_demote(struct cpu *c)
 {
+    c->tlb_gen++;
     FOR_EACH_ENTRY(e, if (e->tag != TLB_INVALID) e->tag |= TLB_SLOW);
 }
 

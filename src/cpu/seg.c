@@ -32,6 +32,7 @@ void cpu_set_cpl(struct cpu *c, int cpl)
 {
     c->s.cpl = (u8)cpl;
     c->tlbc = &c->tlb[cpl == 3];
+    c->tlb_gen++;
 }
 
 void seg_load_real(struct cpu *c, int seg, u16 sel)
