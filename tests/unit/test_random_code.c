@@ -12,6 +12,7 @@
 #include "cpu/cpu.h"
 #include "cpu/flags.h"
 #include "cpu/prot.h"
+#include "ram_bus.h"
 
 #define RAM_SIZE (4u << 20)
 static u8 *ram;
@@ -25,12 +26,19 @@ static u64 next(void)
     return rng;
 }
 
-static u8 *bus_ptr(void *o, u64 pa, bool w) { return pa < RAM_SIZE ? ram + pa : NULL; }
+/* devices answer with noise */
 static u32 bus_mr(void *o, u64 pa, unsigned s) { return (u32)next(); }
-static void bus_mw(void *o, u64 pa, u32 v, unsigned s) {}
 static u32 bus_in(void *o, u16 p, unsigned s) { return (u32)next(); }
-static void bus_out(void *o, u16 p, u32 v, unsigned s) {}
 static int bus_ack(void *o) { return (int)(next() & 0xff); }
+
+static struct cpu *noisy_cpu(void)
+{
+    struct cpu_bus bus = ram_bus_default(ram, RAM_SIZE);
+    bus.mmio_read = bus_mr;
+    bus.io_in = bus_in;
+    bus.intr_ack = bus_ack;
+    return cpu_new(&bus);
+}
 
 static void fill_random(void)
 {
@@ -99,9 +107,7 @@ static void setup(struct cpu *c, enum mode m, bool refill)
 
 static void run_mode(enum mode m, u64 total)
 {
-    struct cpu_bus bus = {.ptr = bus_ptr, .mmio_read = bus_mr, .mmio_write = bus_mw, .io_in = bus_in,
-                          .io_out = bus_out, .intr_ack = bus_ack, .ram = ram, .ram_size = RAM_SIZE};
-    struct cpu *c = cpu_new(&bus);
+    struct cpu *c = noisy_cpu();
     u64 retired = 0, slices = 0, triples = 0, halts = 0;
     char name[64];
     snprintf(name, sizeof(name), "random_code_%s", mode_name[m]);
@@ -145,9 +151,7 @@ static void run_mode(enum mode m, u64 total)
  * signals or the debugger. */
 static void exception_loop_returns(void)
 {
-    struct cpu_bus bus = {.ptr = bus_ptr, .mmio_read = bus_mr, .mmio_write = bus_mw, .io_in = bus_in,
-                          .io_out = bus_out, .intr_ack = bus_ack, .ram = ram, .ram_size = RAM_SIZE};
-    struct cpu *c = cpu_new(&bus);
+    struct cpu *c = noisy_cpu();
     test_case_failed = 0;
     test_case_name = "exception_loop_returns";
     memset(ram, 0, RAM_SIZE);

@@ -8,21 +8,18 @@
 #include "cpu/flags.h"
 #include "cpu/prot.h"
 
+#include "ram_bus.h"
+
 #define RAM_SIZE 0x100000u
 static u8 ram[RAM_SIZE];
-static u8 *bus_ptr(void *o, u64 pa, bool w) { return pa < RAM_SIZE ? ram + pa : NULL; }
-static u32 bus_mr(void *o, u64 pa, unsigned s) { return 0xffffffffu; }
-static void bus_mw(void *o, u64 pa, u32 v, unsigned s) {}
 static u32 bus_in(void *o, u16 p, unsigned s) { return 0x5au; }
-static void bus_out(void *o, u16 p, u32 v, unsigned s) {}
-static int bus_ack(void *o) { return -1; }
 
 /* Real mode, CS=DS=ES=SS=0; IVT[1] -> 0000:2000 "inc byte [0x500]; iret". */
 static struct cpu *rm_cpu(const u8 *code, size_t n)
 {
     memset(ram, 0, sizeof(ram));
-    struct cpu_bus bus = {.ptr = bus_ptr, .mmio_read = bus_mr, .mmio_write = bus_mw, .io_in = bus_in,
-                          .io_out = bus_out, .intr_ack = bus_ack, .ram = ram, .ram_size = RAM_SIZE};
+    struct cpu_bus bus = ram_bus_default(ram, RAM_SIZE);
+    bus.io_in = bus_in;
     struct cpu *c = cpu_new(&bus);
     for (int s = 0; s < 6; s++) c->s.seg[s] = (struct seg){0, 0, 0xffff, s == S_CS ? 0x9bu : 0x93u};
     cpu_seg_recompute_all(c);
