@@ -39,3 +39,15 @@ void vclock_run_expired(struct vclock *c)
         if (!any) return;
     }
 }
+
+void vclock_run_until(struct vclock *c, u64 t)
+{
+    for (;;) {
+        u64 d = vclock_next_deadline(c);
+        if (d > t) break;
+        if (d > c->now) c->now = d;
+        vclock_run_expired(c);
+    }
+    c->now = t;
+    vclock_run_expired(c);
+}

@@ -35,5 +35,9 @@ static inline void vtimer_disarm(struct vtimer *t) { t->deadline = VCLOCK_NEVER;
 u64 vclock_next_deadline(const struct vclock *c);
 /* Fire every timer whose deadline <= now (a fired timer may re-arm itself). */
 void vclock_run_expired(struct vclock *c);
+/* Advance to t, firing each timer with now set to its own deadline, in
+ * deadline order (what the machine loop does between CPU slices; tests that
+ * drive devices without a CPU use it directly). */
+void vclock_run_until(struct vclock *c, u64 t);
 
 #endif

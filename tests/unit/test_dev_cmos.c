@@ -12,17 +12,7 @@ static int irq, rises;
 static void irq_cb(void *o, int n, int l) { (void)o; (void)n; if (l && !irq) rises++; irq = l; }
 static u8 rd(u8 i) { iomap_write(&ports, 0x70, i, 1); return (u8)iomap_read(&ports, 0x71, 1); }
 static void wr(u8 i, u8 v) { iomap_write(&ports, 0x70, i, 1); iomap_write(&ports, 0x71, v, 1); }
-static void run_to(u64 t)
-{
-    for (;;) {
-        u64 d = vclock_next_deadline(&clk);
-        if (d > t) break;
-        if (d > clk.now) clk.now = d;
-        vclock_run_expired(&clk);
-    }
-    clk.now = t;
-    vclock_run_expired(&clk);
-}
+static void run_to(u64 t) { vclock_run_until(&clk, t); }
 static void setup(void)
 {
     iomap_free(&ports);

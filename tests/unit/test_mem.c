@@ -181,6 +181,20 @@ TEST(vclock_deadlines_and_rearm)
     CHECK_EQ(vclock_next_deadline(&c), 400);
 }
 
+TEST(vclock_run_until_fires_at_each_deadline)
+{
+    struct vclock c;
+    struct tick a = {0};
+    vclock_init(&c);
+    vtimer_init(&c, &a.t, "a", tick_fire, &a);
+    a.period = 100;
+    vtimer_arm(&a.t, 100);
+    vclock_run_until(&c, 350);
+    CHECK_EQ(a.n, 3);
+    CHECK_EQ(c.now, 350);
+    CHECK_EQ(vclock_next_deadline(&c), 400);
+}
+
 int main(void)
 {
     RUN(iomap_unmapped_reads_all_ones);
@@ -193,5 +207,6 @@ int main(void)
     RUN(physmem_debug_rw_stops_at_hole);
     RUN(physmem_bad_sizes);
     RUN(vclock_deadlines_and_rearm);
+    RUN(vclock_run_until_fires_at_each_deadline);
     return test_summary();
 }
