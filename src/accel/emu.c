@@ -5,6 +5,7 @@
  *
  * Virtual time: 1 retired instruction = 1 virtual ns; time skipped over HLT
  * is added by the machine loop (clock->now moves ahead, time_base follows).
+ * The TSC is virtual time plus an offset: a 1 GHz constant-rate counter.
  */
 #include "accel/vcpu.h"
 #include "cpu/cpu.h"
@@ -37,8 +38,16 @@ static void sync_clock(struct emu *e)
 {
     struct vclock *ck = e->v.board.clock;
     u64 now = e->time_base + e->c->icount;
-    if (now > ck->now) ck->now = now;
-    else e->time_base = ck->now - e->c->icount; /* the machine skipped ahead (HLT) */
+    if (now > ck->now) {
+        ck->now = now;
+    } else if (now < ck->now) {
+        /* The machine skipped ahead (HLT). The TSC counts virtual time, so it
+         * moves on by the skipped nanoseconds too (it stays in step with the
+         * PIT and RTC, as a constant-rate TSC does with the chipset timers). */
+        u64 base = ck->now - e->c->icount;
+        e->c->s.tsc += base - e->time_base;
+        e->time_base = base;
+    }
 }
 
 static u8 *bus_ptr(void *o, u64 pa, bool write) { return physmem_ptr(emu_of(o)->v.board.mem, pa, write); }

@@ -3,7 +3,9 @@
  * identity). Unknown MSRs and reserved bits raise #GP(0) in the caller.
  *
  *   0x10        TSC: retired instructions + an offset (s.tsc holds the
- *               offset while the interpreter runs); all 64 bits writable
+ *               offset while the interpreter runs; the engine adds time
+ *               skipped over HLT to it, so the TSC counts virtual ns at
+ *               1 GHz); all 64 bits writable
  *               (a real Pentium II clears bits 63:32 on a write)
  *   0x17        PLATFORM_ID (read-only, platform 0)
  *   0x1B        APIC_BASE (stored; there is no local APIC behind it)

@@ -9,6 +9,17 @@
 #define HOLE_START 0x9FC00u
 #define HOLE_END 0x100000u
 
+int machine_memmap(u64 ram_size, bool rom_mapped, u32 rom_size, struct memmap_entry out[MEMMAP_MAX])
+{
+    int n = 0;
+    out[n++] = (struct memmap_entry){0, HOLE_START, MEMMAP_RAM};
+    out[n++] = (struct memmap_entry){HOLE_START, 0xA0000u - HOLE_START, MEMMAP_RESERVED};
+    out[n++] = (struct memmap_entry){0xF0000u, 0x10000u, MEMMAP_RESERVED};
+    if (ram_size > HOLE_END) out[n++] = (struct memmap_entry){HOLE_END, ram_size - HOLE_END, MEMMAP_RAM};
+    if (rom_mapped) out[n++] = (struct memmap_entry){(1ull << 32) - rom_size, rom_size, MEMMAP_RESERVED};
+    return n;
+}
+
 void boot_image_init(struct boot_image *b) { memset(b, 0, sizeof(*b)); }
 
 void boot_image_free(struct boot_image *b)

@@ -62,6 +62,14 @@ void boot_image_apply(const struct boot_image *b, struct physmem *pm);
  * switch to flat 32-bit protected mode as described above. */
 void boot_entry_state(const struct boot_entry *e, const struct cpu_state *reset, struct cpu_state *out);
 
+/* The physical memory map a firmware would report (multiboot mmap, e820):
+ * conventional memory below the EBDA, the EBDA and BIOS areas reserved, RAM
+ * above 1 MiB, and the -bios ROM at the top of 4 GiB when one is mapped. */
+enum { MEMMAP_RAM = 1, MEMMAP_RESERVED = 2 };
+struct memmap_entry { u64 base, len; u32 type; };
+#define MEMMAP_MAX 6
+int machine_memmap(u64 ram_size, bool rom_mapped, u32 rom_size, struct memmap_entry out[MEMMAP_MAX]);
+
 /* Read a whole file (at most max bytes; larger is an error). */
 int load_file(const char *path, const char *what, u64 max, u8 **data, size_t *size, char *err, size_t errlen);
 
@@ -81,6 +89,24 @@ struct multiboot_args {
 /* Is there a multiboot header in the first 8 KiB? */
 bool multiboot_detect(const u8 *img, size_t size);
 int multiboot_load(const struct multiboot_args *a, struct boot_image *out, char *err, size_t errlen);
+
+/* Linux/x86 boot protocol (32-bit entry) -------------------------------- */
+struct linux_args {
+    const char *kernel_path;
+    const u8 *kernel;
+    size_t kernel_size;
+    const char *append;       /* may be NULL */
+    const char *initrd;       /* path, may be NULL */
+    u64 ram_size;
+    bool rom_mapped;
+    u32 rom_size;
+};
+#define LINUX_BOOT_PARAMS 0x8000u   /* the zero page */
+#define LINUX_CMDLINE 0x9000u
+#define LINUX_KERNEL_ADDR 0x100000u /* the protected-mode kernel (bzImage) */
+/* Is this a Linux kernel image with a boot protocol header ("HdrS")? */
+bool linux_detect(const u8 *img, size_t size);
+int linux_load(const struct linux_args *a, struct boot_image *out, char *err, size_t errlen);
 
 /* Raw BIOS ROM (-bios) ---------------------------------------------------- */
 #define BIOS_MAX_SIZE (16u << 20)

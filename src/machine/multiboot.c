@@ -206,13 +206,8 @@ int multiboot_load(const struct multiboot_args *a, struct boot_image *out, char 
     long h = find_header(a->kernel, a->kernel_size);
     if (h < 0) {
         bool elf = a->kernel_size >= 4 && !memcmp(a->kernel, "\177ELF", 4);
-        bool bz = a->kernel_size >= 0x206 && !memcmp(a->kernel + 0x202, "HdrS", 4);
-        if (bz)
-            snprintf(err, errlen, "'%s' is a Linux bzImage, not a multiboot kernel "
-                     "(Linux boot protocol support is not implemented yet: see issue 5)", a->kernel_path);
-        else
-            snprintf(err, errlen, "'%s' is not a multiboot kernel (no multiboot header in its first 8 KiB%s)",
-                     a->kernel_path, elf ? "; it is an ELF file" : "");
+        snprintf(err, errlen, "'%s' is neither a multiboot kernel (no multiboot header in its first 8 KiB%s) "
+                 "nor a Linux bzImage", a->kernel_path, elf ? "; it is an ELF file" : "");
         return -1;
     }
     u32 flags = ld32(a->kernel + h + 4);
@@ -285,13 +280,8 @@ int multiboot_load(const struct multiboot_args *a, struct boot_image *out, char 
     }
 
     /* The memory map the kernel sees: the machine's RAM and holes. */
-    struct { u64 base, len; u32 type; } mm[6];
-    int nmm = 0;
-    mm[nmm++] = (typeof(mm[0])){0, 0x9fc00, 1};
-    mm[nmm++] = (typeof(mm[0])){0x9fc00, 0x400, 2};
-    mm[nmm++] = (typeof(mm[0])){0xf0000, 0x10000, 2};
-    if (a->ram_size > 0x100000) mm[nmm++] = (typeof(mm[0])){0x100000, a->ram_size - 0x100000, 1};
-    if (a->rom_mapped) mm[nmm++] = (typeof(mm[0])){(1ull << 32) - a->rom_size, a->rom_size, 2};
+    struct memmap_entry mm[MEMMAP_MAX];
+    int nmm = machine_memmap(a->ram_size, a->rom_mapped, a->rom_size, mm);
 
     u32 mmap_off = MBI_SIZE, mods_off = mmap_off + 24u * (u32)nmm, str_base = mods_off + 16u * (u32)nmod;
     u32 info_size = str_base + (u32)st.len;

@@ -77,7 +77,7 @@ static int read_images(const struct machine_config *c, struct boot_image *boot, 
     *rom_size = 0;
     boot_image_init(boot);
     if (!c->kernel && !c->bios) {
-        snprintf(err, errlen, "nothing to run: give -kernel FILE (a multiboot kernel) or -bios FILE (a raw ROM); "
+        snprintf(err, errlen, "nothing to run: give -kernel FILE (a multiboot kernel or Linux bzImage) or -bios FILE (a raw ROM); "
                  "see vdebug -h");
         return -1;
     }
@@ -92,11 +92,21 @@ static int read_images(const struct machine_config *c, struct boot_image *boot, 
             goto fail;
         }
         if (load_file(c->kernel, "kernel", c->ram_size, &img, &size, err, errlen) < 0) goto fail;
-        struct multiboot_args a = {
-            .kernel_path = c->kernel, .kernel = img, .kernel_size = size, .append = c->append,
-            .initrd = c->initrd, .ram_size = c->ram_size, .rom_mapped = *rom != NULL, .rom_size = *rom_size,
-        };
-        int r = multiboot_load(&a, boot, err, errlen);
+        int r;
+        /* A multiboot header wins over a Linux header, as in QEMU. */
+        if (!multiboot_detect(img, size) && linux_detect(img, size)) {
+            struct linux_args a = {
+                .kernel_path = c->kernel, .kernel = img, .kernel_size = size, .append = c->append,
+                .initrd = c->initrd, .ram_size = c->ram_size, .rom_mapped = *rom != NULL, .rom_size = *rom_size,
+            };
+            r = linux_load(&a, boot, err, errlen);
+        } else {
+            struct multiboot_args a = {
+                .kernel_path = c->kernel, .kernel = img, .kernel_size = size, .append = c->append,
+                .initrd = c->initrd, .ram_size = c->ram_size, .rom_mapped = *rom != NULL, .rom_size = *rom_size,
+            };
+            r = multiboot_load(&a, boot, err, errlen);
+        }
         free(img);
         if (r < 0) goto fail;
     } else if (c->initrd || c->append) {
@@ -160,7 +170,9 @@ struct machine *machine_create(const struct machine_config *c)
     cmos_set_memory(&m->cmos, c->ram_size);
     post_init(&m->post, &m->ports);
     port92_init(&m->port92, &m->ports, &m->hooks);
-    rcr_init(&m->rcr, &m->ports, &m->hooks);
+    rcr_init(&m->rcr, NULL, &m->hooks);           /* reached through the PCI host bridge */
+    pci_bus_init(&m->pci, &m->ports, &m->rcr);
+    i440fx_init(&m->chipset, &m->pci);
     static const u16 com_base[2] = {0x3f8, 0x2f8};
     static const int com_irq[2] = {4, 3};
     static const char *const com_name[2] = {"serial0", "serial1"};
@@ -221,6 +233,7 @@ void pc_reset_devices(struct machine *m)
     i8042_reset(&m->kbc);
     port92_reset(&m->port92);
     rcr_reset(&m->rcr);
+    pci_bus_reset(&m->pci);
     physmem_set_a20(&m->mem, true);
 }
 

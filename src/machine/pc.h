@@ -16,6 +16,7 @@
 #include "dev/cmos.h"
 #include "dev/i8042.h"
 #include "dev/misc.h"
+#include "dev/pci.h"
 #include <signal.h>
 
 struct machine {
@@ -38,6 +39,8 @@ struct machine {
     struct debug_exit debug_exit;
     struct port92 port92;
     struct rcr rcr;
+    struct pci_bus pci;
+    struct i440fx chipset;
 
     struct hostchar *serial_hc[2], *debugcon_hc;
 

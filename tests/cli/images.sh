@@ -38,9 +38,9 @@ ASM
 
 run -kernel "$T/nope.elf";                       expect kernel_missing 1 "cannot open kernel"
 echo "just some text, not a kernel" >"$T/text"
-run -kernel "$T/text";                           expect kernel_not_an_image 1 "not a multiboot kernel"
+run -kernel "$T/text";                           expect kernel_not_an_image 1 "neither a multiboot kernel"
 head -c 1024 /dev/zero >"$T/bz"; printf 'HdrS' | dd of="$T/bz" bs=1 seek=$((0x202)) conv=notrunc 2>/dev/null
-run -kernel "$T/bz";                             expect kernel_bzimage 1 "issue 5"
+run -kernel "$T/bz";                             expect kernel_bzimage_broken 1 "broken Linux kernel image"
 run -kernel "$T";                                expect kernel_is_directory 1 "not a regular file"
 
 elf good 0x1000

@@ -322,7 +322,7 @@ TEST(error_truncated_elf)
     a.kernel_size = 0x1800; /* cuts the text segment */
     expect_error(&a, "truncated");
     a.kernel_size = 40;     /* cuts the ELF header (no multiboot header either) */
-    expect_error(&a, "not a multiboot kernel");
+    expect_error(&a, "neither a multiboot kernel");
 }
 
 TEST(error_truncated_aout)
@@ -340,12 +340,10 @@ TEST(error_not_multiboot)
     memset(&im, 0x90, sizeof(im));
     im.size = 4096;
     struct multiboot_args a = args(&im);
-    expect_error(&a, "not a multiboot kernel");
+    expect_error(&a, "neither a multiboot kernel");
     mb_header(im.b + 8, 3);
     st32(im.b + 16, 0); /* bad checksum */
-    expect_error(&a, "not a multiboot kernel");
-    memcpy(im.b + 0x202, "HdrS", 4);
-    expect_error(&a, "bzImage");
+    expect_error(&a, "neither a multiboot kernel");
 }
 
 TEST(error_elf64_and_unknown_required_flag)
@@ -462,6 +460,132 @@ TEST(bios_sizes)
     CHECK(bios_load("/nonexistent/rom", &rom, &size, err, sizeof(err)) < 0 && strstr(err, "cannot open"));
 }
 
+/* ---- Linux boot protocol ---- */
+
+/* A bzImage-shaped file: 4 setup sectors + boot sector, then pm_size bytes
+ * of protected-mode kernel filled with a pattern. */
+static u8 *make_bz(size_t *size, u16 version, u32 pm_size, u32 init_size)
+{
+    size_t n = 5 * 512 + pm_size;
+    u8 *k = calloc(1, n);
+    k[0x1f1] = 4;
+    st16(k + 0x1fe, 0xAA55);
+    k[0x200] = 0xeb;
+    k[0x201] = 0x6a;                  /* header ends at 0x26c */
+    memcpy(k + 0x202, "HdrS", 4);
+    st16(k + 0x206, version);
+    k[0x211] = 0x01;                  /* LOADED_HIGH */
+    st32(k + 0x214, 0x100000);
+    st32(k + 0x22c, 0x7fffffff);      /* initrd_addr_max */
+    st32(k + 0x238, 2047);            /* cmdline_size */
+    st32(k + 0x260, init_size);
+    for (u32 i = 0; i < pm_size; i++) k[5 * 512 + i] = (u8)(i * 13 + 1);
+    *size = n;
+    return k;
+}
+
+TEST(linux_zero_page_and_entry)
+{
+    size_t n;
+    u8 *k = make_bz(&n, 0x020f, 0x3000, 0x10000);
+    char rd[] = "/tmp/vd-test-initrd-XXXXXX";
+    int fd = mkstemp(rd);
+    CHECK(fd >= 0);
+    CHECK(write(fd, "initrd-bytes", 12) == 12);
+    close(fd);
+    struct linux_args a = {.kernel_path = "bz", .kernel = k, .kernel_size = n, .append = "console=ttyS0 quiet",
+                           .initrd = rd, .ram_size = RAM};
+    struct boot_image b;
+    CHECK(linux_detect(k, n));
+    if (linux_load(&a, &b, err, sizeof(err)) < 0) {
+        FAILF("%s", err);
+        goto out;
+    }
+    const struct load_seg *ks = find_seg(&b, "kernel", 0), *bp = find_seg(&b, "boot_params", 0),
+                          *cl = find_seg(&b, "command line", 0), *ir = find_seg(&b, "initrd", 0);
+    CHECK(ks && bp && cl && ir);
+    if (!ks || !bp || !cl || !ir) goto free;
+    CHECK_EQ(ks->paddr, 0x100000);
+    CHECK_EQ(ks->filesz, 0x3000);
+    CHECK(!memcmp(ks->data, k + 5 * 512, 0x3000));
+    CHECK_EQ(bp->paddr, LINUX_BOOT_PARAMS);
+    const u8 *z = bp->data;
+    CHECK(!memcmp(z + 0x1f1, k + 0x1f1, 0x202 - 0x1f1)); /* setup header copied... */
+    CHECK(!memcmp(z + 0x202, "HdrS", 4));
+    CHECK_EQ(z[0x1ef], 0);                               /* ...sentinel stays 0 */
+    CHECK_EQ(z[0x210], 0xff);                            /* type_of_loader */
+    CHECK_EQ(ld32(z + 0x228), LINUX_CMDLINE);
+    CHECK_EQ(cl->paddr, LINUX_CMDLINE);
+    CHECK_STR((const char *)cl->data, "console=ttyS0 quiet");
+    CHECK_EQ(ld32(z + 0x218), ir->paddr);
+    CHECK_EQ(ld32(z + 0x21c), 12);
+    CHECK_EQ(ir->paddr, RAM - 4096);                     /* page-aligned at the top of RAM */
+    CHECK_EQ(ld32(z + 0x1e0), (RAM - 0x100000) / 1024);  /* alt_mem_k */
+    /* e820: the machine's map */
+    CHECK_EQ(z[0x1e8], 4);
+    CHECK_EQ(ld64(z + 0x2d0 + 8), 0x9fc00);
+    CHECK_EQ(ld32(z + 0x2d0 + 16), 1);
+    CHECK_EQ(ld64(z + 0x2d0 + 20 * 3), 0x100000);
+    CHECK_EQ(ld64(z + 0x2d0 + 20 * 3 + 8), RAM - 0x100000);
+    CHECK(b.has_entry);
+    CHECK_EQ(b.entry.eip, 0x100000);
+    CHECK_EQ(b.entry.gpr[R_ESI], LINUX_BOOT_PARAMS);
+    CHECK_EQ(b.entry.gpr[R_EBX] | b.entry.gpr[R_EBP] | b.entry.gpr[R_EDI], 0);
+    CHECK_EQ(b.entry.cs_sel, 0x10);
+    CHECK_EQ(b.entry.ds_sel, 0x18);
+free:
+    boot_image_free(&b);
+out:
+    unlink(rd);
+    free(k);
+}
+
+static void expect_linux_error(struct linux_args *a, const char *needle)
+{
+    struct boot_image b;
+    if (linux_load(a, &b, err, sizeof(err)) == 0) {
+        FAILF("loaded, expected an error containing '%s'", needle);
+        boot_image_free(&b);
+        return;
+    }
+    if (!strstr(err, needle)) FAILF("error '%s' lacks '%s'", err, needle);
+    if (strchr(err, '\n')) FAILF("error '%s' is not one line", err);
+}
+
+TEST(linux_errors)
+{
+    size_t n;
+    u8 *k = make_bz(&n, 0x020f, 0x3000, 0x10000);
+    struct linux_args a = {.kernel_path = "bz", .kernel = k, .kernel_size = n, .ram_size = RAM};
+    st16(k + 0x206, 0x0201);
+    expect_linux_error(&a, "too old");
+    st16(k + 0x206, 0x020f);
+    k[0x211] = 0;
+    expect_linux_error(&a, "zImage");
+    k[0x211] = 1;
+    st16(k + 0x1fe, 0);
+    expect_linux_error(&a, "broken");
+    st16(k + 0x1fe, 0xAA55);
+    k[0x1f1] = 200;                               /* setup longer than the file */
+    expect_linux_error(&a, "broken");
+    k[0x1f1] = 4;
+    st32(k + 0x260, 64u << 20);                   /* init_size beyond RAM */
+    expect_linux_error(&a, "larger -m");
+    st32(k + 0x260, 0x10000);
+    char big[3000];
+    memset(big, 'x', sizeof(big) - 1);
+    big[sizeof(big) - 1] = 0;
+    a.append = big;
+    expect_linux_error(&a, "at most 2047");
+    a.append = NULL;
+    a.initrd = "/nonexistent/initrd";
+    expect_linux_error(&a, "initrd");
+    a.kernel_size = 600;                          /* truncated file */
+    a.initrd = NULL;
+    expect_linux_error(&a, "broken");
+    free(k);
+}
+
 int main(void)
 {
     snprintf(tmpdir, sizeof(tmpdir), "/tmp/vdebug-test-loader.XXXXXX");
@@ -486,6 +610,8 @@ int main(void)
     RUN(entry_state_flat_protected_mode);
     RUN(boot_gdt_descriptors_match_entry_caches);
     RUN(bios_sizes);
+    RUN(linux_zero_page_and_entry);
+    RUN(linux_errors);
     physmem_free(&pm);
     char cmd[128];
     snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
