@@ -1,0 +1,121 @@
+/* PCI configuration mechanism #1 and the i440FX/PIIX3 functions (pci.h). */
+#include "dev/pci.h"
+#include <stdio.h>
+
+enum { PCI_COMMAND = 0x04, PCI_STATUS = 0x06, PCI_LATENCY = 0x0d, PCI_HEADER_TYPE = 0x0e,
+       PCI_INT_LINE = 0x3c, PCI_INT_PIN = 0x3d };
+
+void pci_func_init(struct pci_func *f, const char *name, u16 vendor, u16 device, u8 rev, u32 class_code,
+                   u8 header_type)
+{
+    memset(f, 0, sizeof(*f));
+    f->name = name;
+    st16(f->cfg + 0x00, vendor);
+    st16(f->cfg + 0x02, device);
+    f->cfg[0x08] = rev;
+    f->cfg[0x09] = (u8)class_code;          /* programming interface */
+    st16(f->cfg + 0x0a, (u16)(class_code >> 8));
+    f->cfg[PCI_HEADER_TYPE] = header_type;
+    st16(f->cfg + PCI_STATUS, 0x0280);      /* fast back-to-back capable, medium DEVSEL */
+    st16(f->wmask + PCI_COMMAND, 0x0147);   /* I/O, memory, bus master, parity, SERR */
+    st16(f->w1c + PCI_STATUS, 0xf900);      /* the error bits */
+    f->wmask[PCI_LATENCY] = 0xff;
+    f->wmask[PCI_INT_LINE] = 0xff;
+}
+
+void pci_bus_add(struct pci_bus *b, unsigned devfn, struct pci_func *f)
+{
+    memcpy(f->reset_cfg, f->cfg, sizeof(f->cfg));
+    b->fn[devfn & 0xff] = f;
+}
+
+void pci_bus_reset(struct pci_bus *b)
+{
+    b->addr = 0;
+    for (int i = 0; i < 256; i++)
+        if (b->fn[i]) memcpy(b->fn[i]->cfg, b->fn[i]->reset_cfg, sizeof(b->fn[i]->cfg));
+}
+
+u32 pci_config_read(struct pci_bus *b, unsigned devfn, unsigned reg, unsigned size)
+{
+    struct pci_func *f = b->fn[devfn & 0xff];
+    if (!f || reg + size > 256) return size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
+    u32 v = 0;
+    for (unsigned k = 0; k < size; k++) v |= (u32)f->cfg[reg + k] << (8 * k);
+    return v;
+}
+
+void pci_config_write(struct pci_bus *b, unsigned devfn, unsigned reg, u32 val, unsigned size)
+{
+    struct pci_func *f = b->fn[devfn & 0xff];
+    if (!f || reg + size > 256) return;
+    for (unsigned k = 0; k < size; k++) {
+        unsigned r = reg + k;
+        u8 v = (u8)(val >> (8 * k));
+        f->cfg[r] = (u8)((f->cfg[r] & ~f->wmask[r]) | (v & f->wmask[r]));
+        f->cfg[r] &= (u8)~(v & f->w1c[r]);
+    }
+}
+
+/* The function CONFIG_ADDRESS selects, or -1 (disabled, another bus). */
+static int selected(const struct pci_bus *b)
+{
+    if (!(b->addr & 0x80000000u) || ((b->addr >> 16) & 0xff) != 0) return -1;
+    return (int)((b->addr >> 8) & 0xff);
+}
+
+static u32 addr_read(void *opaque, u64 off, unsigned size)
+{
+    struct pci_bus *b = opaque;
+    if (off == 0 && size == 4) return b->addr;
+    if (off == 1 && size == 1 && b->rcr) return rcr_read(b->rcr);
+    return size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
+}
+
+static void addr_write(void *opaque, u64 off, u32 val, unsigned size)
+{
+    struct pci_bus *b = opaque;
+    if (off == 0 && size == 4) b->addr = val & 0x80fffffcu;
+    else if (off == 1 && size == 1 && b->rcr) rcr_write(b->rcr, (u8)val);
+}
+
+static u32 data_read(void *opaque, u64 off, unsigned size)
+{
+    struct pci_bus *b = opaque;
+    int devfn = selected(b);
+    if (devfn < 0) return size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
+    return pci_config_read(b, (unsigned)devfn, (b->addr & 0xfc) + (unsigned)off, size);
+}
+
+static void data_write(void *opaque, u64 off, u32 val, unsigned size)
+{
+    struct pci_bus *b = opaque;
+    int devfn = selected(b);
+    if (devfn >= 0) pci_config_write(b, (unsigned)devfn, (b->addr & 0xfc) + (unsigned)off, val, size);
+}
+
+void pci_bus_init(struct pci_bus *b, struct iomap *ports, struct rcr *rcr)
+{
+    memset(b, 0, sizeof(*b));
+    b->rcr = rcr;
+    if (iomap_add(ports, 0xcf8, 4, "pci-config-address", 4, addr_read, addr_write, b) < 0 ||
+        iomap_add(ports, 0xcfc, 4, "pci-config-data", 4, data_read, data_write, b) < 0)
+        fprintf(stderr, "vdebug: PCI configuration ports overlap another device; not mapped\n");
+}
+
+void i440fx_init(struct i440fx *c, struct pci_bus *b)
+{
+    pci_func_init(&c->host, "i440FX host bridge", 0x8086, 0x1237, 0x02, 0x060000, 0x00);
+    st16(c->host.cfg + PCI_COMMAND, 0x0006);  /* memory and bus master, as after firmware */
+    pci_bus_add(b, PCI_DEVFN(0, 0), &c->host);
+
+    pci_func_init(&c->isa, "PIIX3 PCI-to-ISA bridge", 0x8086, 0x7000, 0x00, 0x060100, 0x80);
+    st16(c->isa.cfg + PCI_COMMAND, 0x0007);
+    st16(c->isa.cfg + PCI_STATUS, 0x0200);    /* medium DEVSEL */
+    c->isa.wmask[PCI_LATENCY] = c->isa.wmask[PCI_INT_LINE] = 0; /* a bridge function without them */
+    for (int r = 0x60; r <= 0x63; r++) {      /* PIRQA-D route control: routing disabled */
+        c->isa.cfg[r] = 0x80;
+        c->isa.wmask[r] = 0x8f;
+    }
+    pci_bus_add(b, PCI_DEVFN(1, 0), &c->isa);
+}
