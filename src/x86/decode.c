@@ -9,6 +9,11 @@
  *   fattr[form]            what the form needs: ModRM?, immediates, flags
  *   ud_attr[map][byte]     the same for bytes outside the table (UD), so an
  *                          undefined opcode still gets its best-known length
+ *   sse[pc][byte][r]       0F mandatory-prefix space (S encodings): form+1 by
+ *                          prefix class pc (PC_*) and r = (mod == 3)
+ *   sgrp[pc][g][reg][r]    its ModRM.reg groups (SE encodings), g = SGRP(byte)
+ *   sse_space[byte]        1 + SGRP(byte) for a group, 1 for other bytes of
+ *                          that space, 0 outside it
  * map 0 is the one-byte map, map 1 the 0F map.
  *
  * The encoding macros N1/N2/E1/E2/R1/R2/C1/C2 are never defined as macros:
@@ -63,6 +68,37 @@ enum { K_NONE, K_B, K_BS, K_W, K_Z, K_JB, K_JZ, K_AP, K_MOFFS };
 #define DA_DS 0
 #define DA_FS 0
 #define DA_GS 0
+#define DA_Pq DA_MR
+#define DA_Pd DA_MR
+#define DA_Qq DA_MR
+#define DA_Qd DA_MR
+#define DA_Nq DA_MR
+#define DA_Vps DA_MR
+#define DA_Vpd DA_MR
+#define DA_Vss DA_MR
+#define DA_Vsd DA_MR
+#define DA_Vdq DA_MR
+#define DA_Vq DA_MR
+#define DA_Vd DA_MR
+#define DA_Wps DA_MR
+#define DA_Wpd DA_MR
+#define DA_Wss DA_MR
+#define DA_Wsd DA_MR
+#define DA_Wdq DA_MR
+#define DA_Wq DA_MR
+#define DA_Wd DA_MR
+#define DA_Ups DA_MR
+#define DA_Upd DA_MR
+#define DA_Udq DA_MR
+#define DA_Uq DA_MR
+#define DA_Mps DA_MR
+#define DA_Mpd DA_MR
+#define DA_Mdq DA_MR
+#define DA_Md DA_MR
+#define DA_Mb DA_MR
+#define DA_Ed DA_MR
+#define DA_Gd DA_MR
+#define DA_Edw DA_MR
 #define DA_Xb 0
 #define DA_Xv 0
 #define DA_Yb 0
@@ -118,6 +154,11 @@ static const struct dattr fattr[X86_OP_COUNT] = {
 #define P_C2(b) [1][(b) ... (b) + 15] = PLUS1
 #define P_E1(b, e) DROP
 #define P_E2(b, e) DROP
+#define P_S2(b, p) DROP
+#define P_SM2(b, p) DROP
+#define P_SR2(b, p) DROP
+#define P_SEM2(b, p, e) DROP
+#define P_SER2(b, p, e) DROP
 static const u16 prim[2][256] = {
 #define X(name, mn, o1, o2, o3, fl, ...) EACH(P_, X86_OP_##name, __VA_ARGS__)
 #include "x86/opcodes.def"
@@ -131,6 +172,11 @@ static const u16 prim[2][256] = {
 #define G_R2(b) DROP
 #define G_C1(b) DROP
 #define G_C2(b) DROP
+#define G_S2(b, p) DROP
+#define G_SM2(b, p) DROP
+#define G_SR2(b, p) DROP
+#define G_SEM2(b, p, e) DROP
+#define G_SER2(b, p, e) DROP
 #define G_E1(b, e) [0][b][e] = PLUS1
 #define G_E2(b, e) [1][b][e] = PLUS1
 static const u16 grp[2][256][8] = {
@@ -146,12 +192,84 @@ static const u16 grp[2][256][8] = {
 #define I_R2(b) DROP
 #define I_C1(b) DROP
 #define I_C2(b) DROP
+#define I_S2(b, p) DROP
+#define I_SM2(b, p) DROP
+#define I_SR2(b, p) DROP
+#define I_SEM2(b, p, e) DROP
+#define I_SER2(b, p, e) DROP
 #define I_E1(b, e) [0][b] = ONE
 #define I_E2(b, e) [1][b] = ONE
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Woverride-init"
 static const u8 is_group[2][256] = {
 #define X(name, mn, o1, o2, o3, fl, ...) EACH(I_, X86_OP_##name, __VA_ARGS__)
+#include "x86/opcodes.def"
+#undef X
+};
+#pragma GCC diagnostic pop
+
+/* The mandatory-prefix space of the 0F map (MMX/SSE/SSE2). */
+enum { PC_NP, PC_66, PC_F3, PC_F2 };
+/* groups of that space: 0F AE -> 0, 0F 71/72/73 -> 1/2/3 */
+#define SGRP(b) ((b) == 0xAE ? 0 : (b) - 0x70)
+#define S_N1(b) DROP
+#define S_N2(b) DROP
+#define S_R1(b) DROP
+#define S_R2(b) DROP
+#define S_C1(b) DROP
+#define S_C2(b) DROP
+#define S_E1(b, e) DROP
+#define S_E2(b, e) DROP
+#define S_S2(b, p) [PC_##p][b] = {PLUS2
+#define S_SM2(b, p) [PC_##p][b][0] = PLUS1
+#define S_SR2(b, p) [PC_##p][b][1] = PLUS1
+#define S_SEM2(b, p, e) DROP
+#define S_SER2(b, p, e) DROP
+#define PLUS2(op) (op) + 1, (op) + 1},
+static const u16 sse[4][256][2] = {
+#define X(name, mn, o1, o2, o3, fl, ...) EACH(S_, X86_OP_##name, __VA_ARGS__)
+#include "x86/opcodes.def"
+#undef X
+};
+
+#define SG_N1(b) DROP
+#define SG_N2(b) DROP
+#define SG_R1(b) DROP
+#define SG_R2(b) DROP
+#define SG_C1(b) DROP
+#define SG_C2(b) DROP
+#define SG_E1(b, e) DROP
+#define SG_E2(b, e) DROP
+#define SG_S2(b, p) DROP
+#define SG_SM2(b, p) DROP
+#define SG_SR2(b, p) DROP
+#define SG_SEM2(b, p, e) [PC_##p][SGRP(b)][e][0] = PLUS1
+#define SG_SER2(b, p, e) [PC_##p][SGRP(b)][e][1] = PLUS1
+static const u16 sgrp[4][4][8][2] = {
+#define X(name, mn, o1, o2, o3, fl, ...) EACH(SG_, X86_OP_##name, __VA_ARGS__)
+#include "x86/opcodes.def"
+#undef X
+};
+
+/* sse_space: like is_group, elements are set more than once. */
+#define SP_N1(b) DROP
+#define SP_N2(b) DROP
+#define SP_R1(b) DROP
+#define SP_R2(b) DROP
+#define SP_C1(b) DROP
+#define SP_C2(b) DROP
+#define SP_E1(b, e) DROP
+#define SP_E2(b, e) DROP
+#define SP_S2(b, p) [b] = ONE
+#define SP_SM2(b, p) [b] = ONE
+#define SP_SR2(b, p) [b] = ONE
+#define ZERO(op) 0,
+#define SP_SEM2(b, p, e) [b] = 2 + SGRP(b) + ZERO
+#define SP_SER2(b, p, e) [b] = 2 + SGRP(b) + ZERO
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Woverride-init"
+static const u8 sse_space[256] = {
+#define X(name, mn, o1, o2, o3, fl, ...) EACH(SP_, X86_OP_##name, __VA_ARGS__)
 #include "x86/opcodes.def"
 #undef X
 };
@@ -267,7 +385,15 @@ int x86_decode(const u8 *bytes, size_t avail, enum x86_mode mode, struct x86_ins
         opc = bytes[i++];
     }
     unsigned form = prim[map][opc], group = is_group[map][opc], gopc = opc;
+    unsigned pc = 0, space = 0; /* 0F mandatory-prefix space: prefix class, sse_space[opc] */
     const struct dattr *a;
+    if (unlikely(map == 1) && (space = sse_space[opc]) != 0) {
+        pc = pfx & X86_PFX_REP ? PC_F3 : pfx & X86_PFX_REPNE ? PC_F2 : pfx & X86_PFX_OPSIZE ? PC_66 : PC_NP;
+        osize = (unsigned)mode; /* 66 selects a form here; it is no operand-size override */
+        group = space > 1;
+        /* the form before ModRM is known: either slot (both have the same layout) */
+        form = group ? 0 : sse[pc][opc][0] ? sse[pc][opc][0] : sse[pc][opc][1];
+    }
     if (form) {
         form--;
         a = &fattr[form];
@@ -299,7 +425,13 @@ int x86_decode(const u8 *bytes, size_t avail, enum x86_mode mode, struct x86_ins
         NEED(i + 1);
         unsigned m = bytes[i++];
         unsigned mod = m >> 6, reg = (m >> 3) & 7, rm = m & 7;
-        if (group) {
+        if (unlikely(space)) {
+            /* the form by prefix class and register/memory ModRM; a missing one is #UD
+             * (with the other slot's length for non-groups, ud_attr's for groups) */
+            unsigned g = group ? sgrp[pc][space - 2][reg][mod == 3] : sse[pc][gopc][mod == 3];
+            form = g ? g - 1 : X86_OP_UD;
+            if (g) a = &fattr[form];
+        } else if (group) {
             unsigned g = grp[map][gopc][reg];
             if (g) {
                 form = g - 1;

@@ -75,6 +75,7 @@ static const char *size_ptr(unsigned size)
     case 6: return "fword ptr ";
     case 8: return "qword ptr ";
     case 10: return "tbyte ptr ";
+    case 16: return "xmmword ptr ";
     default: return "";
     }
 }
@@ -128,6 +129,22 @@ static void eop(struct out *o, const struct x86_insn *in, unsigned size)
     else mem(o, in, size);
 }
 
+/* MMX/SSE operand tokens: mm/xmm/r32 registers, or memory of the token's size. */
+static void simd_operand(struct out *o, const struct x86_insn *in, unsigned tok)
+{
+    unsigned msize;
+    switch (x86_simd_opnd(tok, &msize)) {
+    case XK_MM: putf(o, "mm%u", in->reg); break;
+    case XK_XMM: putf(o, "xmm%u", in->reg); break;
+    case XK_GPR: put(o, reg32[in->reg]); break;
+    case XK_MM_RM: if (in->mod == 3) putf(o, "mm%u", in->rm); else mem(o, in, msize); break;
+    case XK_XMM_RM: if (in->mod == 3) putf(o, "xmm%u", in->rm); else mem(o, in, msize); break;
+    case XK_GPR_RM: if (in->mod == 3) put(o, reg32[in->rm]); else mem(o, in, msize); break;
+    case XK_MEM: mem(o, in, msize); break;
+    case XK_NONE: break;
+    }
+}
+
 static void operand(struct out *o, const struct x86_insn *in, unsigned tok, u32 addr)
 {
     unsigned os = in->osize;
@@ -178,7 +195,7 @@ static void operand(struct out *o, const struct x86_insn *in, unsigned tok, u32 
     case O_Xv: strmem(o, in, os, false); break;
     case O_Yb: strmem(o, in, 1, true); break;
     case O_Yv: strmem(o, in, os, true); break;
-    default: break;
+    default: simd_operand(o, in, tok); break;
     }
 }
 
@@ -301,6 +318,15 @@ static void format_x87(struct out *o, const struct x86_insn *in)
     }
 }
 
+/* CMPPS, CMPPD, CMPSS, CMPSD with an imm8 predicate below 8: the predicate's name. */
+static const char *cmp_pred(const struct x86_insn *in)
+{
+    static const char *const pred[8] = {"eq", "lt", "le", "unord", "neq", "nlt", "nle", "ord"};
+    bool cmp = in->op == X86_OP_CMPPS_VpsWpsIb || in->op == X86_OP_CMPPD_VpdWpdIb ||
+               in->op == X86_OP_CMPSS_VssWssIb || in->op == X86_OP_CMPSD_VsdWsdIb;
+    return cmp && (in->imm & 0xff) < 8 ? pred[in->imm & 7] : NULL;
+}
+
 /* Forms whose operands print differently from their table tokens, following
  * Capstone/objdump and the SDM's r32/m16 notation. Returns true if done. */
 static bool special_operands(struct out *o, const struct x86_insn *in)
@@ -328,6 +354,15 @@ static bool special_operands(struct out *o, const struct x86_insn *in)
     if (in->op == X86_OP_INVLPG_M) {
         put(o, " ");
         mem(o, in, 1);
+        return true;
+    }
+    /* CMPPS/PD/SS/SD with predicate 0-7 print as cmp<pred>ps etc. (objdump, Capstone) */
+    if (cmp_pred(in)) {
+        const struct x86_form *f = x86_form_of(in);
+        put(o, " ");
+        simd_operand(o, in, f->opnd[0]);
+        put(o, ", ");
+        simd_operand(o, in, f->opnd[1]);
         return true;
     }
     if (in->op == X86_OP_MOV_EvSw && in->mod != 3) {
@@ -375,6 +410,15 @@ int x86_format(const struct x86_insn *in, u32 addr, char *buf, size_t size)
         put(&o, ccname[in->cc]);
         break;
     case X86_OP_CALLF_Ap: case X86_OP_CALLF_Mp: put(&o, "lcall"); break;
+    case X86_OP_NOP:
+        put(&o, (in->pfx & X86_PFX_REP) ? "pause" : "nop"); /* F3 90 */
+        break;
+    case X86_OP_CMPPS_VpsWpsIb: case X86_OP_CMPPD_VpdWpdIb: case X86_OP_CMPSS_VssWssIb:
+    case X86_OP_CMPSD_VsdWsdIb:
+        put(&o, "cmp");
+        if (cmp_pred(in)) put(&o, cmp_pred(in));
+        put(&o, f->mnem + 3); /* ps, pd, ss, sd */
+        break;
     case X86_OP_JMPF_Ap: case X86_OP_JMPF_Mp: put(&o, "ljmp"); break;
     default:
         mnemonic(&o, f->mnem, (f->flags & F_ASIZE_MNEM) ? in->asize : in->osize);

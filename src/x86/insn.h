@@ -54,7 +54,52 @@ enum x86_opnd {
     O_ES, O_CS, O_SS, O_DS, O_FS, O_GS,
     O_Xb, O_Xv, O_Yb, O_Yv, /* string operands DS:eSI / ES:eDI */
     O_EST,                  /* x87 escape operand (memory or ST(i)) */
+    /* MMX/SSE (opcodes.def): P/N mm register (reg/rm), Q mm or memory;
+     * V xmm register (reg), U xmm register (rm), W xmm or memory; the suffix
+     * is the memory size: ps/pd/dq 16, q/sd 8, d/ss 4 bytes */
+    O_Pq, O_Pd, O_Qq, O_Qd, O_Nq,
+    O_Vps, O_Vpd, O_Vss, O_Vsd, O_Vdq, O_Vq, O_Vd,
+    O_Wps, O_Wpd, O_Wss, O_Wsd, O_Wdq, O_Wq, O_Wd,
+    O_Ups, O_Upd, O_Udq, O_Uq,
+    O_Mps, O_Mpd, O_Mdq, O_Md, O_Mb,
+    O_Ed, O_Gd,             /* r/m32 and r32 whatever the operand size */
+    O_Edw,                  /* r32 or m16 (PINSRW) */
 };
+
+/* What an MMX/SSE-era operand token names, and its memory size in bytes. */
+enum x86_simd_kind {
+    XK_NONE,       /* not one of the tokens above */
+    XK_MM,         /* mm register from ModRM.reg (P) */
+    XK_MM_RM,      /* mm register from ModRM.rm or memory (Q, N) */
+    XK_XMM,        /* xmm register from ModRM.reg (V) */
+    XK_XMM_RM,     /* xmm register from ModRM.rm or memory (W, U) */
+    XK_GPR,        /* r32 from ModRM.reg (Gd) */
+    XK_GPR_RM,     /* r32 from ModRM.rm or memory (Ed, Edw) */
+    XK_MEM,        /* memory only (M*) */
+};
+static inline enum x86_simd_kind x86_simd_opnd(unsigned tok, unsigned *msize)
+{
+    unsigned sz = 0;
+    enum x86_simd_kind k = XK_NONE;
+    switch (tok) {
+    case O_Pq: case O_Pd: k = XK_MM; break;
+    case O_Qq: case O_Nq: k = XK_MM_RM; sz = 8; break;
+    case O_Qd: k = XK_MM_RM; sz = 4; break;
+    case O_Vps: case O_Vpd: case O_Vss: case O_Vsd: case O_Vdq: case O_Vq: case O_Vd: k = XK_XMM; break;
+    case O_Wps: case O_Wpd: case O_Wdq: case O_Ups: case O_Upd: case O_Udq: k = XK_XMM_RM; sz = 16; break;
+    case O_Wsd: case O_Wq: case O_Uq: k = XK_XMM_RM; sz = 8; break;
+    case O_Wss: case O_Wd: k = XK_XMM_RM; sz = 4; break;
+    case O_Mps: case O_Mpd: case O_Mdq: k = XK_MEM; sz = 16; break;
+    case O_Md: k = XK_MEM; sz = 4; break;
+    case O_Mb: k = XK_MEM; sz = 1; break;
+    case O_Gd: k = XK_GPR; break;
+    case O_Ed: k = XK_GPR_RM; sz = 4; break;
+    case O_Edw: k = XK_GPR_RM; sz = 2; break;
+    default: break;
+    }
+    if (msize) *msize = sz;
+    return k;
+}
 
 /* Form flags (opcodes.def). */
 enum {

@@ -362,9 +362,9 @@ TEST(undefined_opcodes)
     struct x86_insn in;
     CHECK_EQ(dec(M32, "0f 04", &in), 2);
     CHECK_EQ(in.op, X86_OP_UD);
-    CHECK_EQ(dec(M32, "0f 58 04 24", &in), 4); /* SSE addps: ModRM + SIB counted */
+    CHECK_EQ(dec(M32, "66 0f d0 04 24", &in), 5); /* SSE3 addsubpd: ModRM + SIB counted */
     CHECK_EQ(in.op, X86_OP_UD);
-    CHECK_EQ(dec(M32, "0f 70 c1 1b", &in), 4); /* pshufw: imm8 counted */
+    CHECK_EQ(dec(M32, "f3 0f 71 d1 1b", &in), 5); /* group 12 with F3: imm8 counted */
     CHECK_EQ(in.op, X86_OP_UD);
     CHECK_EQ(dec(M32, "0f 38 00 c1", &in), 4);
     CHECK_EQ(in.op, X86_OP_UD);
@@ -373,6 +373,86 @@ TEST(undefined_opcodes)
     CHECK_EQ(dec(M32, "62 c0", &in), 2); /* BOUND with a register */
     CHECK_EQ(in.op, X86_OP_UD);
     CHECK_STR(dis(M32, "0f 04"), "(bad)");
+}
+
+/* The 0F mandatory-prefix space (SDM Vol. 2 2.1.2 and Tables ). */
+TEST(simd)
+{
+    struct x86_insn in;
+    CHECK_EQ(dec(M32, "0f 58 04 24", &in), 4);
+    CHECK_EQ(in.op, X86_OP_ADDPS_VpsWps);
+    CHECK_EQ(dec(M32, "66 0f 58 c1", &in), 4);
+    CHECK_EQ(in.op, X86_OP_ADDPD_VpdWpd);
+    CHECK_EQ(in.osize, 4); /* 66 selected the form: no operand-size override */
+    CHECK_EQ(dec(M16, "66 0f 58 c1", &in), 4);
+    CHECK_EQ(in.op, X86_OP_ADDPD_VpdWpd);
+    CHECK_EQ(in.osize, 2);
+    CHECK_EQ(dec(M32, "f3 0f 58 c1", &in), 4);
+    CHECK_EQ(in.op, X86_OP_ADDSS_VssWss);
+    CHECK_EQ(dec(M32, "66 f2 0f 58 c1", &in), 5); /* F2/F3 win over 66 */
+    CHECK_EQ(in.op, X86_OP_ADDSD_VsdWsd);
+    CHECK_EQ(dec(M32, "f2 f3 0f 58 c1", &in), 5); /* the last of F2/F3 */
+    CHECK_EQ(in.op, X86_OP_ADDSS_VssWss);
+    CHECK_EQ(dec(M32, "f3 f2 0f 58 c1", &in), 5);
+    CHECK_EQ(in.op, X86_OP_ADDSD_VsdWsd);
+    CHECK_EQ(dec(M32, "f3 0f 60 c1", &in), 4); /* no F3 form: #UD */
+    CHECK_EQ(in.op, X86_OP_UD);
+    CHECK_EQ(dec(M32, "66 0f 77", &in), 3);
+    CHECK_EQ(in.op, X86_OP_UD);
+    CHECK_EQ(dec(M32, "0f 77", &in), 2);
+    CHECK_EQ(in.op, X86_OP_EMMS);
+    CHECK_EQ(dec(M32, "f0 0f 58 00", &in), 4); /* LOCK: #UD */
+    CHECK_EQ(in.op, X86_OP_UD);
+    /* register/memory splits */
+    CHECK_EQ(dec(M32, "0f 12 c1", &in), 3);
+    CHECK_EQ(in.op, X86_OP_MOVHLPS_VqUq);
+    CHECK_EQ(dec(M32, "0f 12 01", &in), 3);
+    CHECK_EQ(in.op, X86_OP_MOVLPS_VqMq);
+    CHECK_EQ(dec(M32, "66 0f 12 c1", &in), 4);
+    CHECK_EQ(in.op, X86_OP_UD);
+    CHECK_EQ(dec(M32, "0f 2b c1", &in), 3);
+    CHECK_EQ(in.op, X86_OP_UD);
+    CHECK_EQ(dec(M32, "0f 71 10 01", &in), 4);
+    CHECK_EQ(in.op, X86_OP_UD);
+    CHECK_EQ(dec(M32, "66 0f 73 f9 08", &in), 5);
+    CHECK_EQ(in.op, X86_OP_PSLLDQ_UdqIb);
+    CHECK_EQ(dec(M32, "0f 73 f9 08", &in), 4); /* no MMX PSLLDQ */
+    CHECK_EQ(in.op, X86_OP_UD);
+    /* group 15 */
+    CHECK_EQ(dec(M32, "0f ae 00", &in), 3);
+    CHECK_EQ(in.op, X86_OP_FXSAVE_M);
+    CHECK_EQ(dec(M32, "0f ae 0c 24", &in), 4);
+    CHECK_EQ(in.op, X86_OP_FXRSTOR_M);
+    CHECK_EQ(dec(M32, "0f ae 38", &in), 3);
+    CHECK_EQ(in.op, X86_OP_CLFLUSH_Mb);
+    CHECK_EQ(dec(M32, "0f ae f8", &in), 3);
+    CHECK_EQ(in.op, X86_OP_SFENCE);
+    CHECK_EQ(dec(M32, "0f ae ef", &in), 3);
+    CHECK_EQ(in.op, X86_OP_LFENCE);
+    CHECK_EQ(dec(M32, "0f ae 20", &in), 3); /* XSAVE */
+    CHECK_EQ(in.op, X86_OP_UD);
+    CHECK_EQ(dec(M32, "66 0f ae 38", &in), 4); /* CLFLUSHOPT */
+    CHECK_EQ(in.op, X86_OP_UD);
+    /* PAUSE is NOP with F3; 0F 18 stays a hint NOP with 66 as operand size */
+    CHECK_EQ(dec(M32, "f3 90", &in), 2);
+    CHECK_EQ(in.op, X86_OP_NOP);
+    CHECK_EQ(dec(M32, "66 0f 18 00", &in), 4);
+    CHECK_EQ(in.op, X86_OP_NOP_Ev);
+    CHECK_EQ(in.osize, 2);
+    /* disassembly (Capstone/objdump spelling) */
+    CHECK_STR(dis(M32, "f3 90"), "pause");
+    CHECK_STR(dis(M32, "0f c2 c1 01"), "cmpltps xmm0, xmm1");
+    CHECK_STR(dis(M32, "f2 0f c2 00 08"), "cmpsd xmm0, qword ptr [eax], 8");
+    CHECK_STR(dis(M32, "66 0f 6f 44 24 10"), "movdqa xmm0, xmmword ptr [esp + 0x10]");
+    CHECK_STR(dis(M32, "0f 6e 03"), "movd mm0, dword ptr [ebx]");
+    CHECK_STR(dis(M32, "66 0f 7e c8"), "movd eax, xmm1");
+    CHECK_STR(dis(M32, "0f c4 c8 03"), "pinsrw mm1, eax, 3");
+    CHECK_STR(dis(M32, "66 0f c4 08 03"), "pinsrw xmm1, word ptr [eax], 3");
+    CHECK_STR(dis(M32, "0f c5 c1 02"), "pextrw eax, mm1, 2");
+    CHECK_STR(dis(M32, "0f ae 10"), "ldmxcsr dword ptr [eax]");
+    CHECK_STR(dis(M32, "0f ae 00"), "fxsave [eax]");
+    CHECK_STR(dis(M32, "0f 60 00"), "punpcklbw mm0, dword ptr [eax]");
+    CHECK_STR(dis(M32, "f3 0f 2a c1"), "cvtsi2ss xmm0, ecx");
 }
 
 TEST(x87)
@@ -455,6 +535,7 @@ int main(void)
     RUN(trunc_after_each_prefix_count);
     RUN(toolong);
     RUN(undefined_opcodes);
+    RUN(simd);
     RUN(x87);
     RUN(names_by_size);
     RUN(kernel_boot_code);
