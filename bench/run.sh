@@ -46,44 +46,12 @@ if ! command -v "$QEMU" >/dev/null 2>&1; then
 fi
 [ "$have_qemu" = 1 ] && echo "bench: $("$QEMU" --version | head -n 1)"
 
-# Instruction counting under QEMU: a minimal TCG plugin (QEMU plugin API v1,
-# declared here because Debian ships no qemu-plugin.h) that adds each
-# translation block's instruction count when the block runs. Counts include
-# the firmware and loader (see the startup row).
+# Instruction counting under QEMU: a minimal TCG plugin (bench/lib/insn_count.c)
+# that adds each translation block's instruction count when the block runs.
+# Counts include the firmware and loader (see the startup row).
 plugin=
 if [ "$have_qemu" = 1 ] && [ "$ICOUNT" = 1 ] && command -v "${CC:-cc}" >/dev/null 2>&1; then
-    cat >"$tmp/insn.c" <<'EOF'
-#include <stdint.h>
-#include <stdio.h>
-#include <stddef.h>
-typedef uint64_t qemu_plugin_id_t;
-struct qemu_plugin_tb;
-void qemu_plugin_register_vcpu_tb_trans_cb(qemu_plugin_id_t, void (*)(qemu_plugin_id_t, struct qemu_plugin_tb *));
-size_t qemu_plugin_tb_n_insns(const struct qemu_plugin_tb *);
-void qemu_plugin_register_vcpu_tb_exec_inline(struct qemu_plugin_tb *, int op, void *ptr, uint64_t imm);
-void qemu_plugin_register_atexit_cb(qemu_plugin_id_t, void (*)(qemu_plugin_id_t, void *), void *);
-void qemu_plugin_outs(const char *);
-__attribute__((visibility("default"))) int qemu_plugin_version = 1;
-static uint64_t count;
-static void trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
-{
-    qemu_plugin_register_vcpu_tb_exec_inline(tb, 0 /* INLINE_ADD_U64 */, &count, qemu_plugin_tb_n_insns(tb));
-}
-static void done(qemu_plugin_id_t id, void *p)
-{
-    char b[64];
-    snprintf(b, sizeof b, "insns: %llu\n", (unsigned long long)count);
-    qemu_plugin_outs(b);
-}
-__attribute__((visibility("default")))
-int qemu_plugin_install(qemu_plugin_id_t id, const void *info, int argc, char **argv)
-{
-    qemu_plugin_register_vcpu_tb_trans_cb(id, trans);
-    qemu_plugin_register_atexit_cb(id, done, NULL);
-    return 0;
-}
-EOF
-    if "${CC:-cc}" -shared -fPIC -O2 -o "$tmp/insn.so" "$tmp/insn.c" 2>"$tmp/cc.err"; then
+    if "${CC:-cc}" -shared -fPIC -O2 -o "$tmp/insn.so" bench/lib/insn_count.c 2>"$tmp/cc.err"; then
         plugin=$tmp/insn.so
     else
         echo "bench: note: cannot build the QEMU instruction-count plugin; no instruction counts" >&2

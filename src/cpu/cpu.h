@@ -47,7 +47,11 @@ struct cpu_bus {
 };
 
 /* ---- software TLB ---- */
-#define TLB_BITS 8
+/* 4096 entries per array: a kernel's working set of a few thousand pages
+ * stays cached (hardware TLBs are smaller; the size is not architectural).
+ * Flushes visit only the entries marked in `used`, so a large TLB does not
+ * make CR3 loads dearer. */
+#define TLB_BITS 12
 #define TLB_SIZE (1u << TLB_BITS)
 #define TLB_INVALID 0xfffu   /* low bits set: never equals a masked linear address */
 struct tlb_entry {
@@ -59,6 +63,11 @@ struct tlb_entry {
 };
 struct tlb_set {
     struct tlb_entry r[TLB_SIZE], w[TLB_SIZE], x[TLB_SIZE];
+    /* [ACC_READ/WRITE/FETCH]: entries filled since they were last dropped,
+     * and which words of `used` are not zero */
+    u64 used[3][TLB_SIZE / 64];
+    u64 used_words[3];
+    bool large;                   /* may hold large-page entries (INVLPG must then look beyond one slot) */
 };
 
 /* ---- decoded-instruction cache, keyed by the host address of the first byte ---- */
@@ -222,6 +231,9 @@ void cpu_tlb_flush_page(struct cpu *c, u32 linear);
 /* Send every fast-path TLB entry through the slow path again while keeping
  * the cached translations (no guest-visible change; for new watchpoints). */
 void cpu_tlb_demote(struct cpu *c);
+/* Send fast write-TLB entries whose host page is `page` to the slow path
+ * (the page now holds decoded code). */
+void cpu_tlb_drop_host_writes(struct cpu *c, const u8 *page);
 /* The architectural state was replaced wholesale (vcpu set_state, engine
  * switch): flush the TLB, reload PAE PDPTEs from CR3, re-arm DR7 (EV_DEBUG). */
 void cpu_sys_state_loaded(struct cpu *c);

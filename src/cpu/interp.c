@@ -22,6 +22,10 @@ struct cpu *cpu_new(const struct cpu_bus *bus)
         free(c);
         return NULL;
     }
+    /* every TLB entry starts invalid (flushes only visit entries filled since) */
+    for (int k = 0; k < 2; k++)
+        for (unsigned i = 0; i < TLB_SIZE; i++)
+            c->tlb[k].r[i].tag = c->tlb[k].w[i].tag = c->tlb[k].x[i].tag = TLB_INVALID;
     cpu_reset(c);
     return c;
 }
@@ -85,19 +89,14 @@ bool cpu_is_code_page(const struct cpu *c, const u8 *host)
     return pg >= 0 && (c->code_pages[pg >> 3] & (1u << (pg & 7)));
 }
 
-/* First decode from a RAM page: remember it holds code, and drop write-TLB
- * entries that map it so that writes to it take the slow path. */
+/* First decode from a RAM page: remember it holds code, and send write-TLB
+ * entries that map it to the slow path, which invalidates decoded code. */
 static void mark_code_page(struct cpu *c, const u8 *host)
 {
     long pg = ram_page(c, host);
     if (pg < 0 || (c->code_pages[pg >> 3] & (1u << (pg & 7)))) return;
     c->code_pages[pg >> 3] |= (u8)(1u << (pg & 7));
-    const u8 *page = c->bus.ram + ((size_t)pg << 12);
-    for (int s = 0; s < 2; s++)
-        for (unsigned i = 0; i < TLB_SIZE; i++) {
-            struct tlb_entry *e = &c->tlb[s].w[i];
-            if (e->tag != TLB_INVALID && TLB_HOST(e, e->tag) == page) e->tag = TLB_INVALID;
-        }
+    cpu_tlb_drop_host_writes(c, c->bus.ram + ((size_t)pg << 12));
 }
 
 static void log_insn(struct cpu *c, const struct x86_insn *in)

@@ -57,6 +57,10 @@ static void fill(struct cpu *c, struct tlb_set *set, int kind, u32 page, u64 pa_
     e->pte_flags = flags;
     e->addend = host ? (uintptr_t)host - (uintptr_t)page : 0;
     e->tag = fast_ok(c, kind, page, host) ? page : page | TLB_SLOW;
+    unsigned i = TLB_IDX(page);
+    set->used[kind][i / 64] |= 1ull << (i % 64);
+    set->used_words[kind] |= 1ull << (i / 64);
+    if (flags & CPU_PTE_LARGE) set->large = true;
 }
 
 /* Linear -> physical for one access that stays within a page: the TLB
@@ -201,28 +205,50 @@ const u8 *cpu_fetch_ptr(struct cpu *c, u32 lin, size_t *avail)
 }
 
 /* ---- invalidation ---- */
-#define FOR_EACH_ENTRY(e, body) \
+/* Visit every entry that may hold a translation (marked in its set's used
+ * bitmap); `body` may drop e, which then leaves the bitmap. */
+#define FOR_EACH_USED(e, body) \
     for (int s_ = 0; s_ < 2; s_++) \
-        for (unsigned i_ = 0; i_ < TLB_SIZE; i_++) { \
-            struct tlb_entry *e; \
-            e = &c->tlb[s_].r[i_]; body; \
-            e = &c->tlb[s_].w[i_]; body; \
-            e = &c->tlb[s_].x[i_]; body; \
+        for (int k_ = 0; k_ < 3; k_++) { \
+            struct tlb_set *set_ = &c->tlb[s_]; \
+            struct tlb_entry *arr_ = k_ == ACC_WRITE ? set_->w : k_ == ACC_FETCH ? set_->x : set_->r; \
+            for (u64 ws_ = set_->used_words[k_]; ws_; ws_ &= ws_ - 1) { \
+                unsigned w_ = (unsigned)__builtin_ctzll(ws_); \
+                for (u64 m_ = set_->used[k_][w_]; m_; m_ &= m_ - 1) { \
+                    unsigned b_ = (unsigned)__builtin_ctzll(m_); \
+                    struct tlb_entry *e = &arr_[w_ * 64 + b_]; \
+                    body; \
+                    if (e->tag == TLB_INVALID) set_->used[k_][w_] &= ~(1ull << b_); \
+                } \
+                if (!set_->used[k_][w_]) set_->used_words[k_] &= ~(1ull << w_); \
+            } \
         }
 
 void cpu_tlb_flush(struct cpu *c, bool include_global)
 {
     c->tlb_gen++;
-    FOR_EACH_ENTRY(e, if (include_global || !(e->pte_flags & CPU_PTE_G)) e->tag = TLB_INVALID);
+    FOR_EACH_USED(e, if (include_global || !(e->pte_flags & CPU_PTE_G)) e->tag = TLB_INVALID);
+    if (include_global) c->tlb[0].large = c->tlb[1].large = false;
 }
 
 void cpu_tlb_invlpg(struct cpu *c, u32 lin)
 {
     c->tlb_gen++;
     u32 page = lin & 0xfffff000u;
+    if (!c->tlb[0].large && !c->tlb[1].large) {
+        /* only 4 KiB translations: the page can only be in its own slots */
+        for (int s = 0; s < 2; s++) {
+            struct tlb_set *set = &c->tlb[s];
+            unsigned i = TLB_IDX(page);
+            if (tlb_holds(&set->r[i], page)) set->r[i].tag = TLB_INVALID;
+            if (tlb_holds(&set->w[i], page)) set->w[i].tag = TLB_INVALID;
+            if (tlb_holds(&set->x[i], page)) set->x[i].tag = TLB_INVALID;
+        }
+        return;
+    }
     u32 lmask = (c->s.cr4 & CR4_PAE) ? 0xffe00000u : 0xffc00000u;
-    FOR_EACH_ENTRY(e, if (tlb_holds(e, page) || (e->tag != TLB_INVALID && (e->pte_flags & CPU_PTE_LARGE) &&
-                                                  ((e->tag ^ lin) & lmask) == 0)) e->tag = TLB_INVALID);
+    FOR_EACH_USED(e, if (tlb_holds(e, page) || (e->tag != TLB_INVALID && (e->pte_flags & CPU_PTE_LARGE) &&
+                                                 ((e->tag ^ lin) & lmask) == 0)) e->tag = TLB_INVALID);
 }
 
 void cpu_tlb_flush_page(struct cpu *c, u32 lin) { cpu_tlb_invlpg(c, lin); }
@@ -230,7 +256,21 @@ void cpu_tlb_flush_page(struct cpu *c, u32 lin) { cpu_tlb_invlpg(c, lin); }
 void cpu_tlb_demote(struct cpu *c)
 {
     c->tlb_gen++;
-    FOR_EACH_ENTRY(e, if (e->tag != TLB_INVALID) e->tag |= TLB_SLOW);
+    FOR_EACH_USED(e, if (e->tag != TLB_INVALID) e->tag |= TLB_SLOW);
+}
+
+void cpu_tlb_drop_host_writes(struct cpu *c, const u8 *page)
+{
+    for (int s = 0; s < 2; s++) {
+        struct tlb_set *set = &c->tlb[s];
+        for (u64 ws = set->used_words[ACC_WRITE]; ws; ws &= ws - 1) {
+            unsigned w = (unsigned)__builtin_ctzll(ws);
+            for (u64 m = set->used[ACC_WRITE][w]; m; m &= m - 1) {
+                struct tlb_entry *e = &set->w[w * 64 + (unsigned)__builtin_ctzll(m)];
+                if (!(e->tag & TLB_INVALID) && TLB_HOST(e, e->tag) == page) e->tag |= TLB_SLOW;
+            }
+        }
+    }
 }
 
 void cpu_sys_state_loaded(struct cpu *c)

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Repeatable cost measure for the interpreter: host instructions executed
+# (callgrind's Ir) per guest instruction, on scaled-down copies of the bench
+# guests. Wall-clock times on a shared machine vary by tens of percent from
+# run to run; these counts do not, so they show what a change to the run
+# loop or the memory paths is worth.
+#
+#   bench/callgrind.sh [VDEBUG...]      # default: ./vdebug; several binaries = columns
+#
+# Guest instruction counts come from QEMU (bench/lib/insn_count.c) and, like
+# the host counts, are net of the `startup` guest (firmware, loader, exit).
+# Without QEMU the table shows host instructions only. Environment: BUILD
+# (scratch directory, default a temporary one), CG_GUESTS (substring filter),
+# QEMU (binary).
+set -u
+cd "$(dirname "$0")/.." || exit 1
+[ $# -gt 0 ] || set -- ./vdebug
+QEMU=${QEMU:-qemu-system-i386}
+command -v valgrind >/dev/null || { echo "callgrind: SKIP: valgrind not installed"; exit 0; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+OUT=${BUILD:-$tmp}/bench-cg
+mkdir -p "$OUT"
+
+# guest and the nasm defines that shrink it to some 5-50 M instructions
+guests=(
+    "startup"
+    "compute -DREPS=2"
+    "paging-walk -DPG_WALK=200"
+    "paging-copy -DPG_COPY=2"
+    "paging-cr3 -DPG_CR3=200"
+    "syscall -DN=100000"
+    "syscall-paged -DN=100000"
+)
+
+plugin=
+if command -v "$QEMU" >/dev/null && "${CC:-cc}" -shared -fPIC -O2 -o "$tmp/insn.so" bench/lib/insn_count.c 2>/dev/null; then
+    plugin=$tmp/insn.so
+fi
+
+ir() { # binary image -> Ir of the whole run
+    valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.out" "$1" -kernel "$2" -nographic -serial none \
+        -debugcon file:"$tmp/con" -device isa-debug-exit,iobase=0xf4,iosize=4 >/dev/null 2>"$tmp/vg.err" </dev/null
+    sed -n 's/^summary: *//p' "$tmp/cg.out"
+}
+qinsns() {
+    [ -n "$plugin" ] || return
+    "$QEMU" -accel tcg -kernel "$1" -display none -serial none -debugcon null \
+        -device isa-debug-exit,iobase=0xf4,iosize=4 -no-reboot -plugin "$plugin" -d plugin -D "$tmp/q.log" \
+        </dev/null >/dev/null 2>&1
+    sed -n 's/^insns: //p' "$tmp/q.log" | tail -n 1
+}
+
+printf '%-14s %11s' guest guest_insns
+for b in "$@"; do printf ' %14s %8s' "Ir($(basename "$b"))" "Ir/insn"; done
+printf '\n'
+declare -A st_ir
+st_q=0
+for entry in "${guests[@]}"; do
+    read -r g defs <<<"$entry"
+    [ -z "${CG_GUESTS:-}" ] || [[ "$g" == *"$CG_GUESTS"* ]] || [ "$g" = startup ] || continue
+    # shellcheck disable=SC2086
+    nasm -f bin -I tests/asm/lib/ $defs -o "$OUT/$g.bin" "bench/guests/$g.asm" || exit 1
+    q=$(qinsns "$OUT/$g.bin")
+    [ "$g" = startup ] && st_q=${q:-0}
+    n=$(( ${q:-0} - st_q ))
+    printf '%-14s %11s' "$g" "$([ "$g" != startup ] && [ -n "$q" ] && echo "$n" || echo -)"
+    for b in "$@"; do
+        i=$(ir "$b" "$OUT/$g.bin")
+        [ "$g" = startup ] && st_ir[$b]=$i
+        per=-
+        if [ "$g" != startup ] && [ -n "$q" ] && [ "$n" -gt 0 ]; then
+            per=$(awk -v i="$i" -v s="${st_ir[$b]}" -v n="$n" 'BEGIN { printf "%.1f", (i - s) / n }')
+        fi
+        printf ' %14s %8s' "$i" "$per"
+    done
+    printf '\n'
+done
