@@ -153,6 +153,13 @@ struct cpu {
     bool (*watch_page)(void *opaque, u32 lin_page);
     bool (*watch_hit)(void *opaque, u32 lin, unsigned size, bool write);
     void *watch_opaque;
+    /* x87 error pins (the board): FERR# output, asserted by the next waiting
+     * x87 instruction after an unmasked exception when CR0.NE=0 (PC/AT
+     * boards route it to IRQ 13), deasserted when FSW.ES clears; IGNNE#
+     * input, sampled while FERR# is asserted. NULL: no FERR# wiring. */
+    void (*fpu_ferr)(void *opaque, bool asserted);
+    bool (*fpu_ignne)(void *opaque);
+    void *fpu_opaque;
 
     /* self-modifying code: one bit per RAM page that holds decoded instructions */
     u8 *code_pages;

@@ -2,8 +2,7 @@
  * CPUID: the identity of the modelled CPU, a P6-family "GenuineIntel"
  * (family 6, model 6, stepping 3, the signature reset leaves in EDX),
  * advertising only what is implemented:
- *   FPU (detection level: FNINIT/FNSTSW/FNSTCW/FLDCW/FNCLEX/FNSTENV/FLDENV/
- *   FNSAVE/FRSTOR; arithmetic comes later), VME, DE, PSE, TSC, MSR, PAE,
+ *   FPU (the complete P6 x87, fpu.c, with #MF and FERR#), VME, DE, PSE, TSC, MSR, PAE,
  *   CX8, SEP, MTRR, PGE, CMOV, PAT; no MCE/MCA, no APIC (no local APIC
  *   device), no PSE-36, no MMX/FXSR/SSE yet.
  * NX (0x80000001 EDX bit 20) is advertised so that PAE guests can use

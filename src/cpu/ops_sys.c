@@ -1,8 +1,8 @@
 /*
  * System instructions: descriptor-table registers (LGDT/LIDT/SGDT/SIDT),
  * machine status word, control and debug registers, TLB and cache control,
- * MSRs, time-stamp and performance counters, CPUID, RSM, and the x87
- * escapes (fpu_min.c). Privileged forms raise #GP(0) at CPL > 0 and in
+ * MSRs, time-stamp and performance counters, CPUID, RSM (the x87 escapes
+ * are in fpu.c). Privileged forms raise #GP(0) at CPL > 0 and in
  * virtual-8086 mode (CPL 3 there).
  */
 #include "cpu/dispatch.h"
@@ -224,6 +224,4 @@ void cpu_ops_sys_init(void)
     cpu_register1(X86_OP_RDPMC, rdpmc);
     cpu_register1(X86_OP_CPUID, cpuid);
     cpu_register1(X86_OP_RSM, rsm);
-    cpu_register1(X86_OP_FWAIT, h_fwait);
-    cpu_register1(X86_OP_ESC, h_esc);
 }

@@ -1,9 +1,9 @@
 /*
  * Internal interfaces of the system-architecture code in src/cpu: paging
  * (paging.c), the software TLB model (mmu.c), control registers and system
- * instructions (ops_sys.c), MSRs (msr.c), CPUID (cpuid.c), the minimal x87
- * (fpu_min.c). Debug registers have their own header (debugreg.h) because
- * other groups call into them.
+ * instructions (ops_sys.c), MSRs (msr.c), CPUID (cpuid.c). The x87 has
+ * its own handler group and header (fpu.c, fpu.h). Debug registers have
+ * their own header (debugreg.h) because other groups call into them.
  */
 #ifndef VD_CPU_SYS_H
 #define VD_CPU_SYS_H
@@ -81,9 +81,5 @@ void cpu_cpuid(struct cpu *c, u32 leaf, u32 sub, u32 out[4]);
 /* CPUID.1 EDX / 0x80000001 EDX as advertised (others may test features). */
 u32 cpu_cpuid_features(void);
 #define CPU_SIGNATURE_P6 0x00000663u
-
-/* ---- fpu_min.c ---- */
-HANDLER(h_esc);
-HANDLER(h_fwait);
 
 #endif

@@ -33,3 +33,13 @@ DIFF_BINS += $(BUILD)/tests/diff/hostcmp
 $(BUILD)/tests/diff/hostcmp: tests/diff/hostcmp.c $(LIB) tests/unit/test.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/unit $< $(LIB) $(LDFLAGS) -o $@ $(LDLIBS)
+
+# ---- fpu_hostcmp: every x87 instruction form against the host's x87 ----
+# Random FPU states and operands (NaNs, denormals, pseudo-denormals,
+# unnormals, every PC/RC, masked and unmasked exceptions) through the
+# interpreter and natively between FRSTOR and FNSAVE; compares the whole
+# state and memory. VD_FPUCMP_N: cases per memory form (default 3000).
+DIFF_BINS += $(BUILD)/tests/diff/fpu_hostcmp
+$(BUILD)/tests/diff/fpu_hostcmp: tests/diff/fpu_hostcmp.c $(LIB) $(wildcard tests/unit/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit $< $(LIB) $(LDFLAGS) -o $@ $(LDLIBS)
