@@ -50,6 +50,10 @@ static const char usage[] =
     "  -no-reboot          exit (status 0) on triple fault or guest reset instead of resetting\n"
     "  -no-shutdown        on shutdown, stop the guest (state kept for GDB) instead of exiting\n"
     "  -icount-limit N     stop after N guest instructions with status 124 (deterministic watchdog)\n"
+    "  -icount [shift=0][,sleep=on|off]\n"
+    "                      vdebug always counts 1 instruction = 1 virtual ns (shift=0); sleep=on makes\n"
+    "                      a halted CPU wait in real time for its next timer, sleep=off skips ahead\n"
+    "                      (default: on when a serial port reads a terminal, else off)\n"
     "  -rtc base=utc|localtime|YYYY-MM-DD[THH:MM:SS][,clock=vm]\n"
     "                      RTC start time (default: fixed 2026-01-01T00:00:00, for deterministic runs);\n"
     "                      the RTC always advances with virtual time\n"
@@ -158,6 +162,21 @@ static void parse_rtc(const char *spec, struct machine_config *c)
     }
 }
 
+static void parse_icount(const char *spec, struct machine_config *c)
+{
+    char buf[128];
+    if (strlen(spec) >= sizeof(buf)) usage_error("-icount %s: malformed", spec);
+    strcpy(buf, spec);
+    for (char *save, *opt = strtok_r(buf, ",", &save); opt; opt = strtok_r(NULL, ",", &save)) {
+        if (!strcmp(opt, "0") || !strcmp(opt, "shift=0")) continue;
+        if (!strcmp(opt, "sleep=on")) c->idle_sleep = 1;
+        else if (!strcmp(opt, "sleep=off")) c->idle_sleep = 0;
+        else if (!strncmp(opt, "shift=", 6) || (opt[0] >= '0' && opt[0] <= '9'))
+            usage_error("-icount %s: vdebug counts 1 instruction = 1 virtual ns (only shift=0)", spec);
+        else usage_error("-icount %s: unknown option '%s' (shift=0, sleep=on|off)", spec, opt);
+    }
+}
+
 static void parse_device(const char *spec, struct machine_config *c)
 {
     size_t n = strcspn(spec, ",");
@@ -244,7 +263,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
             const char *v = ARG();
             if (parse_u64(v, &o->cfg.icount_limit) < 0 || !o->cfg.icount_limit)
                 usage_error("-icount-limit %s: expected a positive instruction count", v);
-        } else if (FLAG("rtc")) parse_rtc(ARG(), &o->cfg);
+        } else if (FLAG("icount")) parse_icount(ARG(), &o->cfg);
+        else if (FLAG("rtc")) parse_rtc(ARG(), &o->cfg);
         else if (FLAG("smp")) {
             const char *v = ARG();
             if (strcmp(v, "1") && strcmp(v, "cpus=1")) usage_error("-smp %s: vdebug emulates one CPU (-smp 1)", v);

@@ -267,6 +267,8 @@ int hostchar_fds(struct hostchar *h, int *fds, int max)
     return 0;
 }
 
+bool hostchar_is_terminal(const struct hostchar *h) { return h && h->in_fd >= 0 && isatty(h->in_fd); }
+
 bool hostchar_has_input(const struct hostchar *h)
 {
     return h && (h->in_fd >= 0 || h->kind == HC_TCP);

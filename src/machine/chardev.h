@@ -38,6 +38,8 @@ void hostchar_wait_client(struct hostchar *h);
 size_t hostchar_read(struct hostchar *h, u8 *buf, size_t max);
 /* Descriptors to poll for input/connection while idle; returns the count. */
 int hostchar_fds(struct hostchar *h, int *fds, int max);
+/* True when input comes from a terminal (a person typing). */
+bool hostchar_is_terminal(const struct hostchar *h);
 /* True when this backend can ever deliver input. */
 bool hostchar_has_input(const struct hostchar *h);
 /* Restore the terminal if a backend changed it. Async-signal-safe. */

@@ -26,6 +26,8 @@ struct machine_config {
     bool no_shutdown;             /* on guest shutdown, stop instead of exiting */
     bool gdb;                     /* a GDB stub drives the machine: never exit on a dead halt */
     u64 icount_limit;             /* 0 = none; else stop after this many instructions */
+    int idle_sleep;               /* HLT: -1 auto (wait in real time when a serial port reads a
+                                   * terminal), 0 skip to the next deadline, 1 wait in real time */
     long long rtc_start;          /* RTC time at power-on, unix seconds (default: fixed, deterministic) */
 };
 

@@ -6,7 +6,10 @@
  * requests devices and signals left (exit, reset, interrupt).
  *
  * HLT: with IF=1 the clock skips to the next deadline; with nothing armed the
- * loop waits for host input (never for wall-clock time). A halt nothing can
+ * loop waits for host input. When a person types at the console (m->pace_idle,
+ * -icount sleep=on) a halt instead waits in real time for the deadline or
+ * for input, whichever comes first, so idle guests do not spin the host and
+ * guest time keeps pace with the wall clock while nothing runs. A halt nothing can
  * end (IF=0, or IF=1 with no timer and no input source) ends the run with a
  * message, unless a debugger drives the machine: then the machine reports
  * itself idle and the debugger waits on its own socket.
@@ -22,9 +25,12 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <time.h>
 
 /* Longest slice: bounds the latency of host input and of the icount limit check. */
 #define SLICE_MAX (1u << 20)
+/* Longest real-time wait of a paced HLT (ns). */
+#define PACE_MAX 20000000u
 
 static void where(struct machine *m, char *buf, size_t size)
 {
@@ -105,7 +111,7 @@ static bool pending(struct machine *m, enum machine_stop *st)
 
 /* Blocks until host input is readable or a signal arrives. Signals are
  * blocked until ppoll waits, so one that lands just before cannot be lost. */
-static void wait_input(struct machine *m)
+static void wait_input(struct machine *m, const struct timespec *timeout)
 {
     int fds[4];
     int n = machine_poll_fds(m, fds, 4);
@@ -116,7 +122,7 @@ static void wait_input(struct machine *m)
     sigaddset(&block, SIGINT);
     sigaddset(&block, SIGTERM);
     sigprocmask(SIG_BLOCK, &block, &old);
-    if (!m->interrupt_req) ppoll(p, (nfds_t)n, NULL, &old);
+    if (!m->interrupt_req) ppoll(p, (nfds_t)n, timeout, &old);
     sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
@@ -125,6 +131,19 @@ static bool skip_halt(struct machine *m)
 {
     u64 dl = vclock_next_deadline(&m->clock);
     bool ifl = guest_if(m);
+    if (ifl && dl != VCLOCK_NEVER && m->pace_idle && dl > m->clock.now) {
+        /* wait at most PACE_MAX at a time: the debugger's socket is polled between slices */
+        u64 ns = dl - m->clock.now < PACE_MAX ? dl - m->clock.now : PACE_MAX;
+        struct timespec t0, t1, to = {(time_t)(ns / 1000000000u), (long)(ns % 1000000000u)};
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        wait_input(m, &to);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        u64 slept = (u64)(t1.tv_sec - t0.tv_sec) * 1000000000u + (u64)(t1.tv_nsec - t0.tv_nsec);
+        m->clock.now += slept < ns ? slept : ns;
+        pc_poll_input(m);
+        vclock_run_expired(&m->clock);
+        return true;
+    }
     if (ifl && dl != VCLOCK_NEVER) {
         if (dl > m->clock.now) m->clock.now = dl;
         vclock_run_expired(&m->clock);
@@ -136,7 +155,7 @@ static bool skip_halt(struct machine *m)
         return false;
     }
     if (ifl && input) {
-        wait_input(m);
+        wait_input(m, NULL);
         pc_poll_input(m);
         return true;
     }

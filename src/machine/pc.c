@@ -29,6 +29,7 @@ void machine_config_init(struct machine_config *c)
     c->exit_iobase = 0x501;
     c->exit_iosize = 2;
     c->rtc_start = CMOS_DEFAULT_START;
+    c->idle_sleep = -1;
 }
 
 /* ---- wiring callbacks ---- */
@@ -204,6 +205,8 @@ struct machine *machine_create(const struct machine_config *c)
     for (int i = 0; i < m->nuart; i++) m->uart[i].out = hostchar_dev(m->serial_hc[i]);
     m->debugcon.out = hostchar_dev(m->debugcon_hc);
 
+    m->pace_idle = c->idle_sleep == 1 || (c->idle_sleep < 0 && (hostchar_is_terminal(m->serial_hc[0]) ||
+                                                                  hostchar_is_terminal(m->serial_hc[1])));
     for (int i = 0; i < 2; i++) hostchar_wait_client(m->serial_hc[i]);
     machine_reset(m);
     m->resets = 0; /* power-on is not a reset */

@@ -53,6 +53,7 @@ struct machine {
     bool paused;                 /* shut down under -no-shutdown: state kept, CPU stopped */
     u64 resets;                  /* machine_reset calls after power-on */
     u64 reset_icount;            /* instructions retired at the last reset */
+    bool pace_idle;              /* HLT waits for the deadline in real time (cfg.idle_sleep) */
     bool idle;                   /* halted with nothing that can wake the guest but the host */
 };
 

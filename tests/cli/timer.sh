@@ -73,6 +73,18 @@ else fail deterministic_interrupt_log "status $st; logs differ or are empty"; fi
 n=$(grep -c "0x20\|vector 32\|v=20" "$T/log1")
 [ "$n" -ge 100 ] && pass interrupt_log_has_ticks || fail interrupt_log_has_ticks "$n tick lines: $(head -3 "$T/log1")"
 
+# -icount sleep=on: a halted CPU waits in real time for its timer, so one
+# virtual second of ticks lasts at least a real second (a lower bound only:
+# how much longer depends on the host)
+t0=$EPOCHREALTIME
+run -kernel "$T/ticks.bin" "${GUEST[@]}" -icount-limit 200000 -icount shift=0,sleep=on
+t1=$EPOCHREALTIME
+ms=$(( (${t1/./} - ${t0/./}) / 1000 ))
+if [ "$st" = 1 ] && [ "$out" = "PASS 100 timer ticks" ] && [ "$ms" -ge 990 ]; then pass hlt_sleep_on_waits_real_time
+else fail hlt_sleep_on_waits_real_time "status $st after $ms ms: $out $err"; fi
+run -kernel "$T/ticks.bin" "${GUEST[@]}" -icount sleep=sometimes
+[ "$st" = 2 ] && [[ "$err" == *"unknown option"* ]] && pass icount_bad_option || fail icount_bad_option "status $st: $err"
+
 # HLT with no timer armed waits for host input: a byte on stdin raises the
 # UART's receive interrupt (IRQ 4), which wakes the guest
 asm rx_irq <<'ASM'
