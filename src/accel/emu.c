@@ -12,6 +12,7 @@
 #include "cpu/cpu_mem.h"
 #include "cpu/flags.h"
 #include "cpu/debugreg.h"
+#include "cpu/sys.h"
 #include "base/log.h"
 #include <stdlib.h>
 
@@ -162,6 +163,7 @@ static void emu_get_state(struct vcpu *v, struct cpu_state *s)
     cpu_flags_sync(c);
     *s = c->s;
     s->tsc = c->s.tsc + c->icount; /* the interpreter keeps the TSC as an offset from icount (msr.c) */
+    for (unsigned n = 0; n < 2; n++) s->perfctr[n] = cpu_pmc_read(c, n); /* likewise (pmu.c) */
 }
 
 static void emu_set_state(struct vcpu *v, const struct cpu_state *s)
@@ -169,6 +171,7 @@ static void emu_set_state(struct vcpu *v, const struct cpu_state *s)
     struct cpu *c = emu_of(v)->c;
     c->s = *s;
     c->s.tsc = s->tsc - c->icount;
+    for (unsigned n = 0; n < 2; n++) cpu_pmc_set(c, n, s->perfctr[n]);
     c->lf.kind = LF_NONE;
     cpu_set_eflags(c, s->eflags, 0xffffffffu);
     cpu_set_cpl(c, s->cpl);

@@ -11,7 +11,7 @@
  *   0x1B        APIC_BASE (stored; there is no local APIC behind it)
  *   0x2A        EBL_CR_POWERON (reads 0, writes ignored)
  *   0x79, 0x8B  BIOS_UPDT_TRIG / BIOS_SIGN_ID: no microcode, revision 0
- *   0xC1, 0xC2, 0x186, 0x187   PERFCTR0/1, EVNTSEL0/1: accepted, read 0
+ *   0xC1, 0xC2, 0x186, 0x187   PERFCTR0/1, EVNTSEL0/1 (pmu.c)
  *   0xFE        MTRRcap: 8 variable ranges, fixed ranges, WC
  *   0x174-0x176 SYSENTER_CS/ESP/EIP
  *   0x1A0       MISC_ENABLE (stored as written)
@@ -65,7 +65,8 @@ bool cpu_msr_read(struct cpu *c, u32 idx, u64 *val)
     case 0x10: *val = cpu_tsc(c); return true;
     case 0x17: *val = 0; return true;
     case 0x1b: *val = c->s.apic_base; return true;
-    case 0x2a: case 0x8b: case 0xc1: case 0xc2: case 0x186: case 0x187: case 0x1d9:
+    case 0xc1: case 0xc2: case 0x186: case 0x187: return cpu_pmu_msr_read(c, idx, val);
+    case 0x2a: case 0x8b: case 0x1d9:
         *val = 0;
         return true;
     case 0xfe: *val = 0x508; return true;
@@ -94,7 +95,8 @@ bool cpu_msr_write(struct cpu *c, u32 idx, u64 v)
         if (v & (PHYS_HI | 0x6ff)) return false;
         c->s.apic_base = v;
         return true;
-    case 0x2a: case 0x79: case 0x8b: case 0xc1: case 0xc2: case 0x186: case 0x187: case 0x1d9:
+    case 0xc1: case 0xc2: case 0x186: case 0x187: return cpu_pmu_msr_write(c, idx, v);
+    case 0x2a: case 0x79: case 0x8b: case 0x1d9:
         return true;
     case 0x174: c->s.sysenter_cs = (u32)v; return true;
     case 0x175: c->s.sysenter_esp = (u32)v; return true;

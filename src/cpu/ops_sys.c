@@ -184,9 +184,9 @@ static HANDLER(rdpmc)
 {
     if (!(c->s.cr4 & CR4_PCE) && (c->s.cpl != 0 || cpu_v86(c))) cpu_raise(c, EXC_GP, 0);
     if (c->s.gpr[R_ECX] > 1) cpu_raise(c, EXC_GP, 0);
-    /* the two P6 counters exist but never count (40 bits wide) */
-    c->s.gpr[R_EAX] = 0;
-    c->s.gpr[R_EDX] = 0;
+    u64 v = cpu_pmc_read(c, c->s.gpr[R_ECX]);
+    c->s.gpr[R_EAX] = (u32)v;
+    c->s.gpr[R_EDX] = (u32)(v >> 32);
 }
 
 static HANDLER(cpuid)

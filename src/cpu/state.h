@@ -84,6 +84,8 @@ struct cpu_state {
     u32 sysenter_cs, sysenter_esp, sysenter_eip;
     u64 apic_base;
     u64 pat;
+    u64 perfevtsel[2];       /* P6 PERFEVTSEL0/1 */
+    u64 perfctr[2];          /* P6 PERFCTR0/1 (40 bits; see pmu.c for the interpreter's encoding) */
     struct fpu_state fpu;
     /* Event state that must survive a switch of engine. */
     u8 cpl;

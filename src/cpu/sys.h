@@ -73,8 +73,17 @@ void cpu_need_cpl0(struct cpu *c);
 /* false: the MSR does not exist or the value is invalid (caller raises #GP(0)). */
 bool cpu_msr_read(struct cpu *c, u32 index, u64 *val);
 bool cpu_msr_write(struct cpu *c, u32 index, u64 val);
-/* The time-stamp counter: retired instructions plus the offset in s.tsc. */
+/* The time-stamp counter: retired instructions plus the offset in s.tsc (which
+ * the engine moves on by the virtual time skipped over HLT). */
 static inline u64 cpu_tsc(const struct cpu *c) { return c->s.tsc + c->icount; }
+
+/* ---- pmu.c ---- */
+/* PERFCTR0/1 and PERFEVTSEL0/1; false: not a PMU MSR or an invalid value. */
+bool cpu_pmu_msr_read(struct cpu *c, u32 index, u64 *val);
+bool cpu_pmu_msr_write(struct cpu *c, u32 index, u64 val);
+/* Counter n as RDPMC / RDMSR see it; set it (state import). */
+u64 cpu_pmc_read(const struct cpu *c, unsigned n);
+void cpu_pmc_set(struct cpu *c, unsigned n, u64 v);
 
 /* ---- cpuid.c ---- */
 void cpu_cpuid(struct cpu *c, u32 leaf, u32 sub, u32 out[4]);
