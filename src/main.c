@@ -7,6 +7,7 @@
 #define _GNU_SOURCE /* strptime, timegm, tm_gmtoff */
 #include "machine/config.h"
 #include "machine/machine.h"
+#include "accel/vcpu.h"
 #include "machine/chardev.h"
 #include "debug/gdbstub.h"
 #include "debug/monitor.h"
@@ -384,6 +385,8 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     struct machine *m = machine_create(&o.cfg);
     if (!m) {
         vd_log_close();
@@ -434,6 +437,14 @@ int main(int argc, char **argv)
                 sigprocmask(SIG_SETMASK, &old, NULL);
             }
         }
+    }
+    if (vd_log_enabled(LOG_STATS)) {
+        struct timespec t1;
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        double host = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+        u64 n = vcpu_icount(machine_vcpu(m));
+        vd_logf("stats: %llu guest instructions, virtual time %.3f s, host time %.3f s, %.1f million instructions/s\n",
+                (unsigned long long)n, (double)machine_virtual_ns(m) / 1e9, host, host > 0 ? (double)n / host / 1e6 : 0.0);
     }
     the_machine = NULL;
     machine_destroy(m);

@@ -13,6 +13,7 @@ enum {
     LOG_UNIMP = 1u << 5,        /* unimplemented device or feature accessed */
     LOG_PCALL = 1u << 6,        /* protected-mode far calls, gates, task switches */
     LOG_IOPORT = 1u << 7,       /* every port access (vdebug extension) */
+    LOG_STATS = 1u << 8,        /* run statistics at exit (vdebug extension) */
 };
 
 extern unsigned vd_log_mask;  /* enabled categories */

@@ -53,5 +53,7 @@ bool machine_idle(const struct machine *m);
 /* Host input descriptors (serial backend) worth poll()ing while idle: when one
  * is readable, machine_run makes progress. Returns how many it wrote. */
 int machine_poll_fds(struct machine *m, int *fds, int max);
+/* Virtual time since power-on, ns (instructions plus time skipped over HLT). */
+u64 machine_virtual_ns(const struct machine *m);
 
 #endif

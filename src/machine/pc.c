@@ -7,6 +7,7 @@
  *   0x060, 0x064                            i8042 (IRQ 1/12; A20, reset)
  *   0x070-0x071                             CMOS/RTC, IRQ 8
  *   0x080                                   POST code
+ *   0x0f0                                   x87 error: clears IRQ 13 (FERR#), asserts IGNNE#
  *   0x092                                   System Control Port A (A20, reset)
  *   0x3f8 (IRQ 4), 0x2f8 (IRQ 3)            16550A UARTs, one per -serial
  *   0x0e9                                   debug console (-debugcon)
@@ -293,3 +294,5 @@ int machine_info(struct machine *m, const char *what, char *buf, size_t size)
     }
     return -1;
 }
+
+u64 machine_virtual_ns(const struct machine *m) { return m->clock.now; }
