@@ -165,7 +165,6 @@ struct cpu {
     u8 *code_pages;
 
     /* ---- owned by the system-architecture code (paging, descriptors, MSRs) ---- */
-    u64 mtrr[32];           /* MTRR MSRs as written (reads return them) */
     u32 cpuid_max;
     u64 pdpte[4];           /* PAE: PDPTEs as loaded by the last CR3 write / paging enable */
     u64 misc_enable;        /* IA32_MISC_ENABLE as written */

@@ -17,14 +17,14 @@
  *   0x1A0       MISC_ENABLE (stored as written)
  *   0x1D9       DEBUGCTL (LBR/BTF not modelled: reads 0)
  *   0x200-0x20F variable MTRRs, 0x250/0x258/0x259/0x268-0x26F fixed MTRRs,
- *   0x2FF       MTRRdefType: stored in c->mtrr[] (layout below)
+ *   0x2FF       MTRRdefType: stored in s.mtrr[] (layout in state.h)
  *   0x277       PAT
  *   0xC0000080  EFER: only NXE (we advertise NX, not SYSCALL/LM)
  */
 #include "cpu/sys.h"
 #include "base/log.h"
 
-enum { MTRR_FIX_BASE = 16, MTRR_DEF = 27 };   /* c->mtrr[] layout: 0-15 variable, 16-26 fixed, 27 def */
+enum { MTRR_FIX_BASE = 16, MTRR_DEF = 27 };   /* s.mtrr[] layout (state.h) */
 #define PHYS_HI (~0ull << CPU_PHYS_BITS)
 
 static int mtrr_slot(u32 idx)
@@ -58,7 +58,7 @@ bool cpu_msr_read(struct cpu *c, u32 idx, u64 *val)
 {
     int m = mtrr_slot(idx);
     if (m >= 0) {
-        *val = c->mtrr[m];
+        *val = c->s.mtrr[m];
         return true;
     }
     switch (idx) {
@@ -86,7 +86,7 @@ bool cpu_msr_write(struct cpu *c, u32 idx, u64 v)
     int m = mtrr_slot(idx);
     if (m >= 0) {
         if (!mtrr_value_ok(m, v)) return false;
-        c->mtrr[m] = v;
+        c->s.mtrr[m] = v;
         return true;
     }
     switch (idx) {

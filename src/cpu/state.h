@@ -84,6 +84,8 @@ struct cpu_state {
     u32 sysenter_cs, sysenter_esp, sysenter_eip;
     u64 apic_base;
     u64 pat;
+    u64 mtrr[28];            /* MTRRs: 0-15 variable PhysBase/PhysMask pairs, 16-26 fixed
+                              * (64K_00000, 16K_80000/A0000, 4K_C0000..F8000), 27 MTRRdefType */
     u64 perfevtsel[2];       /* P6 PERFEVTSEL0/1 */
     u64 perfctr[2];          /* P6 PERFCTR0/1 (40 bits; see pmu.c for the interpreter's encoding) */
     struct fpu_state fpu;

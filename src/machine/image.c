@@ -117,6 +117,16 @@ void boot_entry_state(const struct boot_entry *e, const struct cpu_state *reset,
     out->gdtr.limit = 4 * 8 - 1;
     out->halted = 0;
     out->intr_shadow = 0;
+    /* MTRRs as a PC firmware leaves them (SeaBIOS's values): write-back by
+     * default and below 640 KiB, the VGA window uncached, the ROM area
+     * write-protected, and the PCI/ROM hole from 3 GiB uncached. */
+    memset(out->mtrr, 0, sizeof(out->mtrr));
+    out->mtrr[0] = 0xC0000000u | 0x00;                               /* PhysBase0: UC */
+    out->mtrr[1] = (~(0x40000000ull - 1) & ((1ull << 36) - 1)) | 0x800; /* PhysMask0: 1 GiB, valid */
+    out->mtrr[16] = out->mtrr[17] = 0x0606060606060606ull;           /* 0-0x9FFFF WB */
+    out->mtrr[18] = 0;                                               /* 0xA0000-0xBFFFF UC */
+    for (int i = 19; i <= 26; i++) out->mtrr[i] = 0x0505050505050505ull; /* 0xC0000-0xFFFFF WP */
+    out->mtrr[27] = 0xC06;                                           /* enabled, fixed enabled, WB */
 }
 
 int load_file(const char *path, const char *what, u64 max, u8 **data, size_t *size, char *err, size_t errlen)
