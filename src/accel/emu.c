@@ -430,5 +430,8 @@ struct vcpu *vcpu_emu_create(const struct vcpu_board *b)
     e->c->watch_page = emu_watch_page;
     e->c->watch_hit = emu_watch_hit;
     e->c->watch_opaque = e;
+    e->c->fpu_ferr = b->fpu_ferr;
+    e->c->fpu_ignne = b->fpu_ignne;
+    e->c->fpu_opaque = b->intr_opaque;
     return &e->v;
 }

@@ -40,6 +40,10 @@ struct vcpu_board {
     struct vclock *clock;
     int (*intr_ack)(void *opaque);   /* PIC INTA: returns the vector */
     void *intr_opaque;
+    /* x87 FERR# output and IGNNE# input (PC/AT: IRQ 13, port 0xF0), called
+     * with intr_opaque; NULL when the board does not route them. */
+    void (*fpu_ferr)(void *opaque, bool asserted);
+    bool (*fpu_ignne)(void *opaque);
 };
 
 /* One page-table walk step, for 'info pg'/'gva2gpa' (no A/D side effects). */

@@ -200,12 +200,14 @@ static void host_insn(struct cpu *c, const struct x86_insn *i, const struct fpu_
         if (ff->dir == MEM_RD) mem_in(c, i, mem, ff->size);
         else lin = mem_out_check(c, i, ff->size);
     }
-    img_from_state(&img, f, cpu_get_eflags(c));
+    /* EFLAGS in: FCMOVcc (DA/DB C0-DF) reads them; FCOMI/FUCOMI(P) may leave them */
+    bool fcmov = (i->opcode & 6) == 2 && i->modrm >= 0xc0 && i->modrm < 0xe0;
+    bool comi = (i->opcode & 3) == 3 && i->modrm >= 0xe8 && i->modrm <= 0xf7;   /* DB/DF E8-F7 */
+    img_from_state(&img, f, fcmov || comi ? cpu_get_eflags(c) : 0);
     if (mem_op && ff->dir == MEM_WR) store = host_run_store(c, i, &img, mem, ff->size);
     else host_run(c, i, &img, mem);
 
     state_from_img(f, &img);
-    bool comi = ((i->opcode & 7) == 3 || (i->opcode & 7) == 7) && i->modrm >= 0xe8 && i->modrm <= 0xf7;
     if (comi) cpu_set_eflags(c, (u32)img.rflags, FL_ARITH);
     if (store) mem_out(c, lin, mem, ff->size);
 

@@ -5,8 +5,10 @@
 #include "dev/cmos.h"
 #include <stdlib.h>
 
-#define OEM_ID "VDEBUG"
-#define OEM_TABLE_ID "VDEBUGPC"
+/* Space-padded as QEMU's "BOCHS "/"BXPC    "; not "VDEBUG": kernel-log
+ * scanners (ours too) look for the word "bug". */
+#define OEM_ID "VDBG  "
+#define OEM_TABLE_ID "VDBGPC  "
 #define CREATOR_ID "VDBG"
 #define PCI_MEM_END 0xFEBFFFFFu   /* top of the PCI memory window, below the I/O APIC's place (QEMU) */
 
@@ -73,7 +75,8 @@ static void fadt(u8 *t, u32 facs, u32 dsdt)
                          FADT_F_RESET_REG_SUP);
     gas_io(t + FADT_RESET_REG, 0xcf9, 8, 1);
     t[FADT_RESET_VALUE] = 0x06;                /* hard reset, start */
-    st64(t + FADT_X_FACS, facs);
+    /* X_FIRMWARE_CTRL stays 0: the FACS is below 4 GiB, and with both set
+     * ACPICA installs (and Linux lists) it twice */
     st64(t + FADT_X_DSDT, dsdt);
     gas_io(t + FADT_X_PM1A_EVT, ACPI_PM_BASE, ACPI_PM_EVT_LEN * 8, 0);
     gas_io(t + FADT_X_PM1A_CNT, ACPI_PM_BASE + ACPI_PM_CNT_OFF, ACPI_PM_CNT_LEN * 8, 0);
@@ -172,6 +175,39 @@ static void dsdt_body(struct aml *a, const struct acpi_config *c)
     aml_end(a);   /* \_SB */
 }
 
+/* ---- MADT (section 5.2.12) ---- */
+
+/* Interrupt source override flags: polarity bits 1:0, trigger mode bits 3:2. */
+#define MPS_ACTIVE_HIGH 0x1
+#define MPS_LEVEL 0xc
+
+/* local APIC, I/O APIC, two source overrides, local APIC NMI */
+#define MADT_LEN (MADT_ENTRIES + 8 + 12 + 10 + 10 + 6)
+
+static void madt(u8 *t, const struct acpi_config *c)
+{
+    header(t, "APIC", MADT_LEN, 1);
+    st32(t + MADT_LAPIC_ADDR, ACPI_LAPIC_ADDR);
+    st32(t + MADT_FLAGS, MADT_PCAT_COMPAT);
+    u8 *p = t + MADT_ENTRIES;
+    /* Processor Local APIC: UID 0, APIC ID 0, enabled */
+    const u8 lapic[8] = {0, 8, 0, 0, 1, 0, 0, 0};
+    memcpy(p, lapic, 8);
+    /* I/O APIC: ID, address, GSI base 0 */
+    const u8 ioapic[12] = {1, 12, c->ioapic_id, 0};
+    memcpy(p + 8, ioapic, 12);
+    st32(p + 12, c->ioapic_addr);
+    /* ISA IRQ 0 (the PIT) arrives on pin 2; the SCI is level, active high */
+    const u8 iso0[10] = {2, 10, 0, 0, 2, 0, 0, 0, 0, 0};
+    const u8 iso9[10] = {2, 10, 0, ACPI_PM_SCI_IRQ, ACPI_PM_SCI_IRQ, 0, 0, 0, MPS_ACTIVE_HIGH | MPS_LEVEL, 0};
+    memcpy(p + 20, iso0, 10);
+    memcpy(p + 30, iso9, 10);
+    /* Local APIC NMI: every processor (UID 0xFF), LINT1 */
+    const u8 nmi[6] = {4, 6, 0xff, 0, 0, 1};
+    memcpy(p + 40, nmi, 6);
+    finish(t);
+}
+
 /* ---- layout ---- */
 
 static u32 align(u32 v, u32 a) { return (v + a - 1) & ~(a - 1); }
@@ -188,14 +224,20 @@ u8 *acpi_build(const struct acpi_config *c, u32 base, u32 *len, struct acpi_layo
     off += ACPI_FACS_LEN;
     w.rsdp = base + off;
     off = align(off + ACPI_RSDP_LEN, 16);
+    int ntables = c->apic ? 2 : 1;             /* FADT [, MADT] */
     w.rsdt = base + off;
-    u32 rsdt_len = ACPI_HDR_LEN + 4;
+    u32 rsdt_len = ACPI_HDR_LEN + 4 * ntables;
     off = align(off + rsdt_len, 16);
     w.xsdt = base + off;
-    u32 xsdt_len = ACPI_HDR_LEN + 8;
+    u32 xsdt_len = ACPI_HDR_LEN + 8 * ntables;
     off = align(off + xsdt_len, 16);
     w.fadt = base + off;
     off = align(off + ACPI_FADT_LEN, 16);
+    w.madt = 0;
+    if (c->apic) {
+        w.madt = base + off;
+        off = align(off + MADT_LEN, 16);
+    }
     w.dsdt = base + off;
     u32 dsdt_len = ACPI_HDR_LEN + (u32)dsdt.len;
     off += dsdt_len;
@@ -215,14 +257,16 @@ u8 *acpi_build(const struct acpi_config *c, u32 base, u32 *len, struct acpi_layo
     aml_free(&dsdt);
 
     fadt(b + (w.fadt - base), w.facs, w.dsdt);
+    if (c->apic) madt(b + (w.madt - base), c);
+    const u32 entries[2] = {w.fadt, w.madt};
 
     t = b + (w.rsdt - base);
     header(t, "RSDT", rsdt_len, 1);
-    st32(t + ACPI_HDR_LEN, w.fadt);
+    for (int i = 0; i < ntables; i++) st32(t + ACPI_HDR_LEN + 4 * i, entries[i]);
     finish(t);
     t = b + (w.xsdt - base);
     header(t, "XSDT", xsdt_len, 1);
-    st64(t + ACPI_HDR_LEN, w.fadt);
+    for (int i = 0; i < ntables; i++) st64(t + ACPI_HDR_LEN + 8 * i, entries[i]);
     finish(t);
 
     u8 *r = b + (w.rsdp - base);

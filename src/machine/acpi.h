@@ -13,8 +13,11 @@
  * \_S5 and, under \_SB.PCI0 (PNP0A03, bus 0, the i440FX's I/O and memory
  * windows), the PIIX3 ISA bridge's devices with their resources: PIC, PIT,
  * speaker, RTC, i8042 keyboard and mouse, the COM ports present and the
- * motherboard's other ports (PNP0C02). There is no MADT: the machine has no
- * local APIC or I/O APIC.
+ * motherboard's other ports (PNP0C02). A MADT follows when the board has a
+ * local APIC and an I/O APIC (struct acpi_config.apic): the CPU's APIC (ID 0),
+ * the I/O APIC with GSI base 0, the ISA overrides a PC needs (IRQ 0 -> GSI 2,
+ * the SCI level-triggered active high) and LINT1 as NMI, as QEMU's pc
+ * machine describes them; PCAT_COMPAT says the 8259s are there too.
  *
  * Everything sits in the 64 KiB F segment, which the e820 map reports as
  * reserved; the RSDP is on a 16-byte boundary there, where an OS searches
@@ -30,10 +33,13 @@
 struct acpi_config {
     u64 ram_size;            /* RAM below 4 GiB ends here: the PCI memory window starts */
     bool com[2];             /* COM1 (0x3F8, IRQ 4) / COM2 (0x2F8, IRQ 3) present */
+    bool apic;               /* local APIC (ID 0, 0xFEE00000) and I/O APIC present: add a MADT */
+    u8 ioapic_id;
+    u32 ioapic_addr;
 };
 
 /* Where each table went (guest physical addresses), for tests and the loaders. */
-struct acpi_layout { u32 rsdp, rsdt, xsdt, fadt, facs, dsdt; };
+struct acpi_layout { u32 rsdp, rsdt, xsdt, fadt, facs, dsdt, madt; /* 0: none */ };
 
 /* Builds the tables for guest physical address base: returns a malloc'd
  * blob of *len bytes (at most ACPI_TABLES_MAX) to place at base. */
@@ -45,6 +51,8 @@ enum {
     ACPI_RSDP_LEN = 36,       /* revision 2: 20 bytes of ACPI 1.0 + the extended part */
     ACPI_FACS_LEN = 64,
     ACPI_FADT_LEN = 244,      /* revision 3 (ACPI 2.0) */
+    ACPI_LAPIC_ADDR = 0xFEE00000u,
+    MADT_LAPIC_ADDR = 36, MADT_FLAGS = 40, MADT_ENTRIES = 44,
     FADT_FACS = 36, FADT_DSDT = 40, FADT_PROFILE = 45, FADT_SCI_INT = 46, FADT_SMI_CMD = 48,
     FADT_ACPI_ENABLE = 52, FADT_ACPI_DISABLE = 53, FADT_PM1A_EVT = 56, FADT_PM1A_CNT = 64,
     FADT_PM_TMR = 76, FADT_GPE0 = 80, FADT_PM1_EVT_LEN = 88, FADT_PM1_CNT_LEN = 89,
@@ -59,6 +67,7 @@ enum {
     FADT_F_WBINVD = 1u << 0, FADT_F_PROC_C1 = 1u << 2, FADT_F_PWR_BUTTON = 1u << 4,
     FADT_F_SLP_BUTTON = 1u << 5, FADT_F_FIX_RTC = 1u << 6, FADT_F_TMR_VAL_EXT = 1u << 8,
     FADT_F_RESET_REG_SUP = 1u << 10,
+    MADT_PCAT_COMPAT = 1u << 0,
     BOOT_ARCH_LEGACY_DEVICES = 1u << 0, BOOT_ARCH_8042 = 1u << 1, BOOT_ARCH_NO_VGA = 1u << 2,
 };
 

@@ -42,6 +42,7 @@ enum machine_exit_reason {
     MEXIT_SHUTDOWN,      /* triple fault or reset request under -no-reboot: status 0 */
     MEXIT_HALTED,        /* HLT that nothing can wake (IF=0, no GDB): status 0 */
     MEXIT_ICOUNT,        /* -icount-limit reached: status 124 */
+    MEXIT_POWEROFF,      /* ACPI soft off (S5), e.g. Linux's poweroff: status 0 */
 };
 enum machine_exit_reason machine_exit_reason(const struct machine *m);
 

@@ -39,7 +39,13 @@ void boot_image_add(struct boot_image *b, u32 paddr, u32 memsz, u8 *data, u32 fi
         b->cap = cap;
     }
     if (memsz < filesz) memsz = filesz;
-    b->seg[b->nseg++] = (struct load_seg){paddr, memsz, filesz, data, what};
+    b->seg[b->nseg++] = (struct load_seg){paddr, memsz, filesz, data, what, false};
+}
+
+void boot_image_add_firmware(struct boot_image *b, u32 paddr, u8 *data, u32 size, const char *what)
+{
+    boot_image_add(b, paddr, size, data, size, what);
+    b->seg[b->nseg - 1].firmware = true;
 }
 
 int boot_image_check(const struct boot_image *b, u64 ram_size, char *err, size_t errlen)
@@ -48,7 +54,12 @@ int boot_image_check(const struct boot_image *b, u64 ram_size, char *err, size_t
         const struct load_seg *s = &b->seg[i];
         u64 start = s->paddr, end = (u64)s->paddr + s->memsz;
         if (s->memsz == 0) continue;
-        if (start < HOLE_END && end > HOLE_START) {
+        if (s->firmware && (start < PHYS_BIOS_SHADOW || end > HOLE_END)) {
+            snprintf(err, errlen, "%s at 0x%llx-0x%llx is outside the BIOS area 0x%x-0x%x", s->what,
+                     (unsigned long long)start, (unsigned long long)end - 1, PHYS_BIOS_SHADOW, HOLE_END - 1);
+            return -1;
+        }
+        if (!s->firmware && start < HOLE_END && end > HOLE_START) {
             snprintf(err, errlen, "%s at 0x%llx-0x%llx overlaps the PC memory hole 0x%x-0x%x "
                      "(EBDA, VGA window, BIOS)", s->what, (unsigned long long)start,
                      (unsigned long long)end - 1, HOLE_START, HOLE_END - 1);

@@ -19,6 +19,7 @@ struct load_seg {
     u32 filesz;     /* bytes of data */
     u8 *data;       /* owned */
     const char *what; /* "kernel", "module", "multiboot info", ... (static) */
+    bool firmware;  /* firmware data (ACPI tables) in the BIOS area 0xE0000-0xFFFFF */
 };
 
 /* Flat 32-bit protected-mode entry: CS=cs_sel, the data segments=ds_sel, all
@@ -51,8 +52,12 @@ void boot_image_init(struct boot_image *b);
 void boot_image_free(struct boot_image *b);
 /* Adds a segment (takes ownership of data, which may be NULL when filesz is 0). */
 void boot_image_add(struct boot_image *b, u32 paddr, u32 memsz, u8 *data, u32 filesz, const char *what);
+/* The same for what the loader places as the firmware would, in the BIOS area
+ * (only when no ROM is mapped there: the board decides). */
+void boot_image_add_firmware(struct boot_image *b, u32 paddr, u8 *data, u32 size, const char *what);
 /* Checks every segment lies in RAM of ram_size bytes, outside the PC hole
- * 0xA0000-0xFFFFF, and that no two overlap. */
+ * 0xA0000-0xFFFFF (firmware segments: inside its BIOS area 0xE0000-0xFFFFF,
+ * which is RAM when no -bios ROM is mapped), and that no two overlap. */
 int boot_image_check(const struct boot_image *b, u64 ram_size, char *err, size_t errlen);
 /* Adds the loader's low-memory pieces: the boot GDT and the boot stack. */
 void boot_image_add_lowmem(struct boot_image *b);

@@ -13,11 +13,17 @@
  *   0x0e9                                   debug console (-debugcon)
  *   iobase (default 0x501)                  isa-debug-exit (-device)
  *   0xcf9                                   reset control
+ *   0x600-0x60b, 0x0b2-0x0b3, IRQ 9 (SCI)   ACPI PM (PIIX4 layout) and APM control
+ *
+ * Booting a -kernel without a -bios ROM, the board plays the firmware: it
+ * places the ACPI tables (machine/acpi.h) in the F segment and, as a BIOS
+ * does for the SCI, sets IRQ 9 level-triggered in the ELCR.
  *
  * Everything that can fail (files, sizes, sockets) is checked before the
  * machine exists, so an error leaves nothing half-started.
  */
 #include "machine/pc.h"
+#include "machine/acpi.h"
 #include "base/log.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +55,26 @@ static void on_remap(void *opaque)
     if (m->cpu) vcpu_flush_tlb(m->cpu);
 }
 
+/* x87 errors the PC/AT way: FERR# raises IRQ 13; a write to port 0xF0
+ * lowers it and asserts IGNNE# for as long as FERR# stays asserted. */
+static void fpu_ferr(void *opaque, bool asserted)
+{
+    struct machine *m = opaque;
+    m->fpu_ferr = asserted;
+    if (asserted) pic_set_irq(&m->pic, 13, 1);
+    else m->fpu_ignne = false;
+}
+
+static bool fpu_ignne(void *opaque) { return ((struct machine *)opaque)->fpu_ignne; }
+
+static void fpu_err_write(void *opaque, u64 off, u32 val, unsigned size)
+{
+    struct machine *m = opaque;
+    (void)off, (void)val, (void)size;
+    pic_set_irq(&m->pic, 13, 0);
+    m->fpu_ignne = m->fpu_ferr;
+}
+
 static void hook_a20(void *opaque, bool on) { physmem_set_a20(&((struct machine *)opaque)->mem, on); }
 
 static void hook_reset(void *opaque)
@@ -59,6 +85,20 @@ static void hook_reset(void *opaque)
 }
 
 static void hook_exit(void *opaque, int status) { pc_request_exit(opaque, status, MEXIT_GUEST); }
+
+/* ACPI S5: exit with status 0 as QEMU does, or stop under -no-shutdown. */
+static void hook_poweroff(void *opaque)
+{
+    struct machine *m = opaque;
+    if (m->cfg.no_shutdown) {
+        fprintf(stderr, "vdebug: guest powered off (ACPI S5): guest stopped (-no-shutdown)%s\n",
+                m->cfg.gdb ? "" : "; press Ctrl-C to quit");
+        m->paused = true;
+        vcpu_kick(m->cpu);
+        return;
+    }
+    pc_request_exit(m, 0, MEXIT_POWEROFF);
+}
 
 void pc_request_exit(struct machine *m, int status, enum machine_exit_reason why)
 {
@@ -111,6 +151,17 @@ static int read_images(const struct machine_config *c, struct boot_image *boot, 
         }
         free(img);
         if (r < 0) goto fail;
+        /* no ROM: the loader is the firmware and provides the ACPI tables */
+        if (!*rom) {
+            struct acpi_config ac = {.ram_size = c->ram_size, .com = {c->serial[0] != NULL, c->serial[1] != NULL}};
+            u32 len;
+            u8 *tables = acpi_build(&ac, ACPI_TABLES_BASE, &len, NULL);
+            boot_image_add_firmware(boot, ACPI_TABLES_BASE, tables, len, "ACPI tables");
+            if (boot_image_check(boot, c->ram_size, err, errlen) < 0) {
+                boot_image_free(boot);
+                goto fail;
+            }
+        }
     } else if (c->initrd || c->append) {
         snprintf(err, errlen, "-initrd and -append need -kernel");
         goto fail;
@@ -154,7 +205,7 @@ struct machine *machine_create(const struct machine_config *c)
     if (rom) physmem_set_rom(&m->mem, rom, rom_size);
     iomap_init(&m->ports, "port");
     vclock_init(&m->clock);
-    struct vcpu_board vb = {&m->mem, &m->ports, &m->clock, intr_ack, m};
+    struct vcpu_board vb = {&m->mem, &m->ports, &m->clock, intr_ack, m, fpu_ferr, fpu_ignne};
     m->cpu = vcpu_emu_create(&vb);
     if (!m->cpu) {
         fprintf(stderr, "vdebug: cannot create the CPU (out of memory)\n");
@@ -163,9 +214,10 @@ struct machine *machine_create(const struct machine_config *c)
     }
     m->mem.on_remap = on_remap;
     m->mem.remap_opaque = m;
-    m->hooks = (struct board_hooks){m, hook_a20, hook_reset, hook_exit};
+    m->hooks = (struct board_hooks){m, hook_a20, hook_reset, hook_exit, hook_poweroff};
 
     pic_init(&m->pic, &m->ports, (struct irq_line){intr_line, m, 0});
+    iomap_add(&m->ports, 0xf0, 1, "fpu-error", 1, NULL, fpu_err_write, m);
     pit_init(&m->pit, &m->ports, &m->clock, pic_irq_line(&m->pic, 0));
     i8042_init(&m->kbc, &m->ports, pic_irq_line(&m->pic, 1), pic_irq_line(&m->pic, 12), &m->hooks);
     cmos_init(&m->cmos, &m->ports, &m->clock, pic_irq_line(&m->pic, 8), c->rtc_start);
@@ -175,6 +227,8 @@ struct machine *machine_create(const struct machine_config *c)
     rcr_init(&m->rcr, NULL, &m->hooks);           /* reached through the PCI host bridge */
     pci_bus_init(&m->pci, &m->ports, &m->rcr);
     i440fx_init(&m->chipset, &m->pci);
+    acpi_pm_init(&m->acpi_pm, &m->ports, &m->clock, pic_irq_line(&m->pic, ACPI_PM_SCI_IRQ), &m->hooks);
+    m->acpi_tables = c->kernel && !rom;
     static const u16 com_base[2] = {0x3f8, 0x2f8};
     static const int com_irq[2] = {4, 3};
     static const char *const com_name[2] = {"serial0", "serial1"};
@@ -230,6 +284,7 @@ void machine_destroy(struct machine *m)
 void pc_reset_devices(struct machine *m)
 {
     pic_reset(&m->pic);
+    m->fpu_ferr = m->fpu_ignne = false;
     pit_reset(&m->pit);
     for (int i = 0; i < m->nuart; i++)
         if (m->cfg.serial[i]) uart_reset(&m->uart[i]);
@@ -238,6 +293,7 @@ void pc_reset_devices(struct machine *m)
     port92_reset(&m->port92);
     rcr_reset(&m->rcr);
     pci_bus_reset(&m->pci);
+    acpi_pm_reset(&m->acpi_pm);
     physmem_set_a20(&m->mem, true);
 }
 
@@ -245,6 +301,7 @@ void pc_boot(struct machine *m)
 {
     if (!m->boot.has_entry) return; /* the CPU starts at F000:FFF0 in the ROM */
     boot_image_apply(&m->boot, &m->mem);
+    if (m->acpi_tables) iomap_write(&m->ports, 0x4d1, 1u << (ACPI_PM_SCI_IRQ - 8), 1); /* ELCR2: SCI level */
     for (int i = 0; i < m->boot.nseg; i++) vcpu_mem_changed(m->cpu, m->boot.seg[i].paddr, m->boot.seg[i].memsz);
     struct cpu_state reset, s;
     vcpu_get_state(m->cpu, &reset);
@@ -285,6 +342,7 @@ int machine_info(struct machine *m, const char *what, char *buf, size_t size)
     if (!strcmp(what, "pit")) return pit_info(&m->pit, buf, size);
     if (!strcmp(what, "rtc") || !strcmp(what, "cmos")) return cmos_info(&m->cmos, buf, size);
     if (!strcmp(what, "i8042") || !strcmp(what, "kbd")) return i8042_info(&m->kbc, buf, size);
+    if (!strcmp(what, "acpi")) return acpi_pm_info(&m->acpi_pm, buf, size);
     if (!strcmp(what, "serial")) {
         int len = 0;
         for (int i = 0; i < m->nuart; i++)

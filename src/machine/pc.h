@@ -17,6 +17,7 @@
 #include "dev/i8042.h"
 #include "dev/misc.h"
 #include "dev/pci.h"
+#include "dev/acpi_pm.h"
 #include <signal.h>
 
 struct machine {
@@ -41,6 +42,9 @@ struct machine {
     struct rcr rcr;
     struct pci_bus pci;
     struct i440fx chipset;
+    struct acpi_pm acpi_pm;
+    bool acpi_tables;            /* the loader placed ACPI tables (-kernel without -bios) */
+    bool fpu_ferr, fpu_ignne;    /* x87 FERR# from the CPU, IGNNE# to it (port 0xF0) */
 
     struct hostchar *serial_hc[2], *debugcon_hc;
 

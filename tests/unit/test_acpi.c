@@ -136,7 +136,7 @@ TEST(layout_and_checksums)
         CHECK(!memcmp(t, sigs[i], 4));
         CHECK(addrs[i] + len <= ACPI_TABLES_BASE + blob_len);
         CHECK_EQ(sum(t, len), 0);
-        CHECK(!memcmp(t + 10, "VDEBUG", 6));
+        CHECK(!memcmp(t + 10, "VDBG  ", 6));
     }
     CHECK_EQ(ld32(tbl(at.rsdt) + 4), ACPI_HDR_LEN + 4);
     CHECK_EQ(ld32(tbl(at.rsdt) + ACPI_HDR_LEN), at.fadt);
@@ -167,7 +167,7 @@ TEST(fadt_matches_the_pm_device)
     u8 *f = tbl(at.fadt);
     CHECK_EQ(ld32(f + FADT_FACS), at.facs);
     CHECK_EQ(ld32(f + FADT_DSDT), at.dsdt);
-    CHECK_EQ(ld64(f + FADT_X_FACS), at.facs);
+    CHECK_EQ(ld64(f + FADT_X_FACS), 0);      /* the 32-bit pointer is enough (QEMU/SeaBIOS do the same) */
     CHECK_EQ(ld64(f + FADT_X_DSDT), at.dsdt);
     CHECK_EQ(ld16(f + FADT_SCI_INT), ACPI_PM_SCI_IRQ);
     CHECK_EQ(ld32(f + FADT_SMI_CMD), ACPI_PM_SMI_CMD);
@@ -218,6 +218,53 @@ TEST(dsdt_follows_the_machine)
     free(b);
 }
 
+/* With the APIC pair: a MADT, listed in both RSDT and XSDT. */
+static const struct acpi_config cfg_apic = {.ram_size = 128ull << 20, .apic = true, .ioapic_id = 1,
+                                            .ioapic_addr = 0xFEC00000u};
+static u8 *blob_apic;
+static u32 blob_apic_len;
+static struct acpi_layout at_apic;
+static u8 *tbl_apic(u32 addr) { return blob_apic + (addr - ACPI_TABLES_BASE); }
+
+TEST(madt)
+{
+    CHECK_EQ(at.madt, 0);   /* none without APICs */
+    CHECK(at_apic.madt != 0);
+    u8 *rsdt = tbl_apic(at_apic.rsdt), *xsdt = tbl_apic(at_apic.xsdt), *m = tbl_apic(at_apic.madt);
+    CHECK_EQ(ld32(rsdt + 4), ACPI_HDR_LEN + 8);
+    CHECK_EQ(ld32(rsdt + ACPI_HDR_LEN + 4), at_apic.madt);
+    CHECK_EQ(ld32(xsdt + 4), ACPI_HDR_LEN + 16);
+    CHECK_EQ(ld64(xsdt + ACPI_HDR_LEN + 8), at_apic.madt);
+    CHECK_EQ(sum(rsdt, ld32(rsdt + 4)), 0);
+    CHECK_EQ(sum(xsdt, ld32(xsdt + 4)), 0);
+    CHECK(!memcmp(m, "APIC", 4));
+    u32 len = ld32(m + 4);
+    CHECK_EQ(sum(m, len), 0);
+    CHECK(at_apic.madt + len <= ACPI_TABLES_BASE + blob_apic_len);
+    CHECK_EQ(ld32(m + MADT_LAPIC_ADDR), 0xFEE00000u);
+    CHECK_EQ(ld32(m + MADT_FLAGS), MADT_PCAT_COMPAT);
+    /* walk the entries: each type once (two overrides), lengths add up */
+    int seen[5] = {0};
+    u32 off = MADT_ENTRIES;
+    while (off + 2 <= len && m[off + 1] >= 2) {
+        u8 type = m[off], elen = m[off + 1];
+        if (type < 5) seen[type]++;
+        if (type == 1) {
+            CHECK_EQ(m[off + 2], 1);
+            CHECK_EQ(ld32(m + off + 4), 0xFEC00000u);
+            CHECK_EQ(ld32(m + off + 8), 0);
+        }
+        if (type == 2 && m[off + 3] == ACPI_PM_SCI_IRQ) CHECK_EQ(ld16(m + off + 8), 0x000d);
+        if (type == 2 && m[off + 3] == 0) CHECK_EQ(ld32(m + off + 4), 2);
+        off += elen;
+    }
+    CHECK_EQ(off, len);
+    CHECK_EQ(seen[0], 1);
+    CHECK_EQ(seen[1], 1);
+    CHECK_EQ(seen[2], 2);
+    CHECK_EQ(seen[4], 1);
+}
+
 /* ---- ACPICA as the oracle ---- */
 
 static char dir[64];
@@ -264,10 +311,9 @@ static int run(const char *cmd, char *out, size_t size)
 
 /* iasl -d, then iasl back: the recompiled table must equal ours except the
  * checksum (offset 9) and the compiler ID/revision (28-35), which iasl sets. */
-static void roundtrip(const char *name, u32 addr, bool has_header)
+static void roundtrip(const char *name, const u8 *t, bool has_header)
 {
     static char out[1 << 16];
-    u8 *t = tbl(addr);
     u32 len = ld32(t + 4);   /* the FACS has its length there too */
     char dat[32], cmd[128];
     snprintf(dat, sizeof(dat), "%s.dat", name);
@@ -306,11 +352,13 @@ TEST(iasl_roundtrip)
         SKIP_CASE(iasl_roundtrip, "iasl not installed (Debian package acpica-tools)");
         return;
     }
-    roundtrip("dsdt", at.dsdt, true);
-    roundtrip("facp", at.fadt, true);
-    roundtrip("rsdt", at.rsdt, true);
-    roundtrip("xsdt", at.xsdt, true);
-    roundtrip("facs", at.facs, false);
+    roundtrip("dsdt", tbl(at.dsdt), true);
+    roundtrip("facp", tbl(at.fadt), true);
+    roundtrip("rsdt", tbl(at.rsdt), true);
+    roundtrip("xsdt", tbl(at.xsdt), true);
+    roundtrip("facs", tbl(at.facs), false);
+    roundtrip("apic", tbl_apic(at_apic.madt), true);
+    roundtrip("xsdt2", tbl_apic(at_apic.xsdt), true);
     /* and the disassembly says what we meant */
     u32 n;
     u8 *dsl = get("dsdt.dsl", &n);
@@ -363,6 +411,8 @@ int main(void)
     RUN(layout_and_checksums);
     RUN(fadt_matches_the_pm_device);
     RUN(dsdt_follows_the_machine);
+    blob_apic = acpi_build(&cfg_apic, ACPI_TABLES_BASE, &blob_apic_len, &at_apic);
+    RUN(madt);
     snprintf(dir, sizeof(dir), "/tmp/vdebug-acpi-XXXXXX");
     if (!mkdtemp(dir)) {
         printf("FAIL acpica: cannot create a temporary directory\n");
@@ -374,5 +424,6 @@ int main(void)
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
     if (system(cmd) != 0) printf("note: could not remove %s\n", dir);
     free(blob);
+    free(blob_apic);
     return test_summary();
 }
