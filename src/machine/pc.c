@@ -16,7 +16,8 @@
  *   0x600-0x60b, 0x0b2-0x0b3, IRQ 9 (SCI)   ACPI PM (PIIX4 layout) and APM control
  *
  * Booting a -kernel without a -bios ROM, the board plays the firmware: it
- * places the ACPI tables (machine/acpi.h) in the F segment and, as a BIOS
+ * places the ACPI tables (machine/acpi.h) and the SMBIOS tables
+ * (machine/smbios.h) in the F segment and, as a BIOS
  * does for the SCI, sets IRQ 9 level-triggered in the ELCR.
  *
  * Everything that can fail (files, sizes, sockets) is checked before the
@@ -24,6 +25,8 @@
  */
 #include "machine/pc.h"
 #include "machine/acpi.h"
+#include "machine/smbios.h"
+#include "cpu/sys.h"
 #include "base/log.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,12 +154,18 @@ static int read_images(const struct machine_config *c, struct boot_image *boot, 
         }
         free(img);
         if (r < 0) goto fail;
-        /* no ROM: the loader is the firmware and provides the ACPI tables */
+        /* no ROM: the loader is the firmware and provides the ACPI and SMBIOS tables */
         if (!*rom) {
             struct acpi_config ac = {.ram_size = c->ram_size, .com = {c->serial[0] != NULL, c->serial[1] != NULL}};
             u32 len;
             u8 *tables = acpi_build(&ac, ACPI_TABLES_BASE, &len, NULL);
             boot_image_add_firmware(boot, ACPI_TABLES_BASE, tables, len, "ACPI tables");
+            /* SMBIOS right after them, on the 16-byte boundary an OS scans */
+            u32 smbios_at = (ACPI_TABLES_BASE + len + 15) & ~15u;
+            struct smbios_config sc = {.ram_size = c->ram_size, .cpuid_signature = CPU_SIGNATURE_P6,
+                                       .cpuid_features = cpu_cpuid_features(), .cpu_mhz = 1000};
+            u8 *dmi = smbios_build(&sc, smbios_at, &len);
+            boot_image_add_firmware(boot, smbios_at, dmi, len, "SMBIOS tables");
             if (boot_image_check(boot, c->ram_size, err, errlen) < 0) {
                 boot_image_free(boot);
                 goto fail;
