@@ -3,8 +3,10 @@
  * (family 6, model 6, stepping 3, the signature reset leaves in EDX),
  * advertising only what is implemented:
  *   FPU (the complete P6 x87, fpu.c, with #MF and FERR#), VME, DE, PSE, TSC, MSR, PAE,
- *   CX8, SEP, MTRR, PGE, CMOV, PAT; no MCE/MCA, no APIC (no local APIC
- *   device), no PSE-36, no MMX/FXSR/SSE yet.
+ *   CX8, SEP, MTRR, PGE, CMOV, PAT, CLFSH (64-byte lines in EBX[15:8]),
+ *   MMX, FXSR, SSE, SSE2 (ops_mmx.c, ops_sse*.c, fxsr.c; a P6-family CPU with
+ *   SSE2 exists: the Pentium M); no MCE/MCA, no APIC (no local APIC
+ *   device), no PSE-36, no SSE3.
  * NX (0x80000001 EDX bit 20) is advertised so that PAE guests can use
  * EFER.NXE; no real P6 had it, and EFER exists here only for NXE.
  * Leaves above the maximum return the highest basic leaf, as Intel CPUs do.
@@ -17,13 +19,15 @@
 enum {
     F_FPU = 1u << 0, F_VME = 1u << 1, F_DE = 1u << 2, F_PSE = 1u << 3, F_TSC = 1u << 4,
     F_MSR = 1u << 5, F_PAE = 1u << 6, F_CX8 = 1u << 8, F_SEP = 1u << 11, F_MTRR = 1u << 12,
-    F_PGE = 1u << 13, F_CMOV = 1u << 15, F_PAT = 1u << 16,
+    F_PGE = 1u << 13, F_CMOV = 1u << 15, F_PAT = 1u << 16, F_CLFSH = 1u << 19, F_MMX = 1u << 23,
+    F_FXSR = 1u << 24, F_SSE = 1u << 25, F_SSE2 = 1u << 26,
 };
 #define EXT_NX (1u << 20)
 
 u32 cpu_cpuid_features(void)
 {
-    return F_FPU | F_VME | F_DE | F_PSE | F_TSC | F_MSR | F_PAE | F_CX8 | F_SEP | F_MTRR | F_PGE | F_CMOV | F_PAT;
+    return F_FPU | F_VME | F_DE | F_PSE | F_TSC | F_MSR | F_PAE | F_CX8 | F_SEP | F_MTRR | F_PGE | F_CMOV | F_PAT |
+           F_CLFSH | F_MMX | F_FXSR | F_SSE | F_SSE2;
 }
 
 static const char brand[48] = "Intel(R) Pentium(R) II processor (vdebug)";
@@ -45,6 +49,7 @@ void cpu_cpuid(struct cpu *c, u32 leaf, u32 sub, u32 r[4])
         break;
     case 1:
         r[0] = CPU_SIGNATURE_P6;
+        r[1] = 8u << 8; /* CLFLUSH line size: 8 quadwords */
         r[3] = cpu_cpuid_features();
         break;
     case 2:

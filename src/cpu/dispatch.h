@@ -25,7 +25,7 @@ HANDLER(h_ud);
 
 /* The registration functions of every handler group, called once. */
 #define CPU_OPS_GROUPS(X) \
-    X(core) X(prot) X(sys) X(fpu)
+    X(core) X(prot) X(sys) X(fpu) X(mmx) X(sse)
 
 #define X(g) void cpu_ops_##g##_init(void);
 CPU_OPS_GROUPS(X)

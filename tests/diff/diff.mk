@@ -43,3 +43,13 @@ DIFF_BINS += $(BUILD)/tests/diff/fpu_hostcmp
 $(BUILD)/tests/diff/fpu_hostcmp: tests/diff/fpu_hostcmp.c $(LIB) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/unit $< $(LIB) $(LDFLAGS) -o $@ $(LDLIBS)
+
+# ---- sse_hostcmp: every MMX/SSE/SSE2 form against the host CPU ----
+# Random register/memory states (NaNs, denormals, infinities, every rounding
+# mode, FZ/DAZ, masked and unmasked exceptions) through the interpreter and
+# natively; compares mm/xmm/MXCSR/tags/GPRs/EFLAGS/memory and #XM vs SIGFPE.
+# VD_SSECMP_N: cases per form variant (default 600); VD_SSECMP_SEED.
+DIFF_BINS += $(BUILD)/tests/diff/sse_hostcmp
+$(BUILD)/tests/diff/sse_hostcmp: tests/diff/sse_hostcmp.c $(LIB) $(wildcard tests/unit/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit $< $(LIB) $(LDFLAGS) -o $@ $(LDLIBS)

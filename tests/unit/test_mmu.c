@@ -316,7 +316,8 @@ TEST(cpuid_and_msrs)
     CHECK(!memcmp(&r[1], "Genu", 4) && !memcmp(&r[3], "ineI", 4) && !memcmp(&r[2], "ntel", 4));
     cpu_cpuid(c, 1, 0, r);
     CHECK_EQ(r[0], 0x663);
-    CHECK_EQ(r[3], 0x1b97f);
+    CHECK_EQ(r[3], 0x789b97f); /* ... CLFSH, MMX, FXSR, SSE, SSE2 */
+    CHECK_EQ(r[1], 8u << 8);   /* CLFLUSH line: 64 bytes */
     cpu_cpuid(c, 0x80000001, 0, r);
     CHECK_EQ(r[3], 1u << 20);
     cpu_cpuid(c, 0x80000002, 0, r);
@@ -345,9 +346,11 @@ TEST(cr_writes)
     CHECK_EQ(TRY(c, &err, cpu_write_cr0(c, CR0_PE | CR0_NW)), EXC_GP);   /* NW without CD */
     CHECK_EQ(TRY(c, &err, cpu_write_cr0(c, CR0_PE | 0x100)), -1);       /* reserved: ignored */
     CHECK_EQ(c->s.cr0, CR0_PE | CR0_ET);
-    CHECK_EQ(TRY(c, &err, cpu_write_cr4(c, CR4_OSFXSR)), EXC_GP);
+    CHECK_EQ(TRY(c, &err, cpu_write_cr4(c, 1u << 11)), EXC_GP); /* UMIP: not on this CPU */
     CHECK_EQ(TRY(c, &err, cpu_write_cr4(c, CR4_MCE)), EXC_GP);
     CHECK_EQ(TRY(c, &err, cpu_write_cr4(c, CR4_PSE | CR4_PGE | CR4_DE)), -1);
+    CHECK_EQ(TRY(c, &err, cpu_write_cr4(c, CR4_OSFXSR | CR4_OSXMMEXCPT)), -1);
+    CHECK_EQ(c->s.cr4, CR4_OSFXSR | CR4_OSXMMEXCPT);
     cpu_free(c);
 }
 
