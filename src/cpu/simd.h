@@ -10,7 +10,7 @@
  * instruction pages):
  *   MMX forms:  CR0.EM #UD, CR0.TS #NM, pending x87 exception (FSW.ES) #MF,
  *               then memory faults. The form then enters MMX mode: TOS = 0,
- *               every tag valid; a written MMi gets exponent bits 0xFFFF.
+ *               no tag empty; a written MMi gets exponent bits 0xFFFF.
  *   SSE forms:  CR0.EM or CR4.OSFXSR=0 #UD, CR0.TS #NM, memory faults (16-byte
  *               operands of aligned forms #GP(0) when misaligned), then SIMD
  *               floating-point exceptions (#XM with CR4.OSXMMEXCPT, else #UD).
@@ -23,6 +23,7 @@
 #include "cpu/cpu.h"
 #include "cpu/cpu_mem.h"
 #include "cpu/dispatch.h"
+#include "cpu/fpu.h"
 
 /* One MMX or XMM value; MMX uses the first 8 bytes. Little-endian host. */
 union v128 {
@@ -52,11 +53,15 @@ enum {
 bool simd_mmx_check(struct cpu *c);
 /* SSE/SSE2: #UD/#NM. */
 void simd_sse_check(struct cpu *c);
-/* Enter MMX mode after every fault check passed: TOS = 0, all tags valid. */
+/* Enter MMX mode after every fault check passed: TOS = 0, no register
+ * empty. The full tag word keeps the class of each register's contents
+ * (what FSTENV/FSAVE report from the hardware's abridged tags), as fpu.c
+ * expects of it. */
 static inline void simd_mmx_enter(struct cpu *c)
 {
     c->s.fpu.fsw &= (u16)~(7u << 11);
     c->s.fpu.ftw = 0;
+    fpu_retag(&c->s.fpu);
 }
 /* An SIMD floating-point exception is unmasked: #XM or #UD by CR4.OSXMMEXCPT. */
 void simd_raise_xm(struct cpu *c) VD_NORETURN;
@@ -72,7 +77,8 @@ static inline void mm_put(struct cpu *c, unsigned r, const union v128 *v)
 {
     u8 *p = c->s.fpu.st[r & 7];
     memcpy(p, v->b, 8);
-    p[8] = p[9] = 0xff;
+    p[8] = p[9] = 0xff; /* exponent all ones: a special (NaN/infinity) class */
+    c->s.fpu.ftw = (u16)((c->s.fpu.ftw & ~(3u << (2 * (r & 7)))) | (TAG_SPECIAL << (2 * (r & 7))));
 }
 static inline void xmm_get(const struct cpu *c, unsigned r, union v128 *v) { memcpy(v->b, c->s.fpu.xmm[r & 7], 16); }
 static inline void xmm_put(struct cpu *c, unsigned r, const union v128 *v) { memcpy(c->s.fpu.xmm[r & 7], v->b, 16); }
