@@ -116,7 +116,8 @@ void boot_entry_state(const struct boot_entry *e, const struct cpu_state *reset,
     memcpy(out->gpr, e->gpr, sizeof(out->gpr));
     out->eip = e->eip;
     out->eflags = FL_FIXED1; /* IF=0, DF=0 */
-    out->cr0 = (reset->cr0 | CR0_PE) & ~(u32)CR0_PG;
+    /* caches on (CD and NW clear), as firmware leaves them before it boots a kernel */
+    out->cr0 = (reset->cr0 | CR0_PE) & ~(u32)(CR0_PG | CR0_CD | CR0_NW);
     out->cpl = 0;
     /* flat 4 GiB segments: code execute/read accessed (0xb), data read/write accessed (0x3) */
     const u32 code = 0xb | SEG_ATTR_S | SEG_ATTR_P | SEG_ATTR_DB | SEG_ATTR_G;

@@ -53,7 +53,7 @@ expect_line "info registers: mode line" "$o" '^CPL=0  protected mode, 32-bit cod
 expect_line "info registers: hidden segment parts" "$o" '^CS +0008  base 00000000  limit ffffffff  attr 0c09b  code xr A +DPL0 P 32 G'
 expect_line "info registers: TR" "$o" '^TR +0028  base 00100980  limit 00002088 .*TSS32 busy'
 expect_line "info registers: GDTR/IDTR" "$o" '^IDTR +base 00100170  limit 07ff'
-expect_line "info registers: control registers" "$o" '^CR0=e0000011  CR2=00000000  CR3=00200000  CR4=00000000'
+expect_line "info registers: control registers" "$o" '^CR0=80000011  CR2=00000000  CR3=00200000  CR4=00000000'
 expect_line "info registers: debug registers" "$o" '^DR6=ffff0ff0  DR7=00000400'
 expect_line "info gdt: flat code" "$o" '^   1  0008  00cf9b00 0000ffff  code xr A +base 00000000 limit ffffffff DPL0 P 32 G'
 expect_line "info gdt: 16-bit code with a base" "$o" '^   8  0040  00009b0f fff0ffff  code xr A +base 000ffff0 limit 0000ffff DPL0 P 16'
