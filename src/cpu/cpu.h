@@ -70,15 +70,8 @@ struct tlb_set {
     bool large;                   /* may hold large-page entries (INVLPG must then look beyond one slot) */
 };
 
-/* ---- decoded-instruction cache, keyed by the host address of the first byte ---- */
-#define DCACHE_BITS 16
-#define DCACHE_SIZE (1u << DCACHE_BITS)
-struct dcache_entry {
-    const u8 *key;        /* host address of the instruction's first byte; NULL = empty */
-    cpu_handler fn;
-    struct x86_insn in;
-    u8 mode;              /* X86_MODE_16/32 it was decoded for */
-};
+/* ---- decoded code: blocks of instructions (block.h) ---- */
+struct block_cache;
 
 /* c->events: anything that needs attention between instructions */
 enum {
@@ -90,6 +83,7 @@ enum {
     EV_DEBUG = 1u << 5,    /* debugger breakpoints or DR7 breakpoints are armed */
     EV_HALT = 1u << 6,     /* in HLT */
     EV_TRACE = 1u << 7,    /* protection model: single-step #DB or RF clear due at the next boundary */
+    EV_BLOCK_END = 1u << 15, /* decoded code or the TLB changed: leave the block in progress (run loop only) */
 };
 
 /* why cpu_run returned */
@@ -160,9 +154,13 @@ struct cpu {
     void (*fpu_ferr)(void *opaque, bool asserted);
     bool (*fpu_ignne)(void *opaque);
     void *fpu_opaque;
+    /* IA32_APIC_BASE was written (msr.c): the board's local APIC follows its
+     * enable bit. NULL: no APIC behind the MSR, and CPUID does not report one. */
+    void (*apic_base_write)(void *opaque, u64 value);
+    void *apic_opaque;
 
-    /* self-modifying code: one bit per RAM page that holds decoded instructions */
-    u8 *code_pages;
+    /* decoded blocks and the self-modifying-code bookkeeping (block.c) */
+    struct block_cache *bc;
 
     /* ---- owned by the system-architecture code (paging, descriptors, MSRs) ---- */
     u32 cpuid_max;
@@ -179,7 +177,6 @@ struct cpu {
     u64 shadow_at;          /* icount of the STI / MOV SS that set EV_SHADOW */
 
     struct tlb_set tlb[2];  /* [0] supervisor (CPL 0-2), [1] user (CPL 3) */
-    struct dcache_entry dcache[DCACHE_SIZE];
 };
 
 /* ---- lifetime and execution (interp.c, reset.c) ---- */
@@ -243,8 +240,10 @@ void cpu_tlb_drop_host_writes(struct cpu *c, const u8 *page);
 /* The architectural state was replaced wholesale (vcpu set_state, engine
  * switch): flush the TLB, reload PAE PDPTEs from CR3, re-arm DR7 (EV_DEBUG). */
 void cpu_sys_state_loaded(struct cpu *c);
+/* Drop all decoded code. */
 void cpu_dcache_flush(struct cpu *c);
-/* Guest memory was changed behind the CPU's back (debugger, DMA): drop decoded code. */
+/* Guest memory was changed behind the CPU's back (debugger, DMA) or by a
+ * write to a page holding code: drop the decoded code that overlaps it. */
 void cpu_invalidate_host(struct cpu *c, const u8 *host, size_t len);
 
 /* Handler selection: op + operand size + register/memory -> handler (dispatch.c). */

@@ -1,11 +1,13 @@
 /*
- * The interpreter's run loop: fetch through the fetch TLB, look the
- * instruction up in the decoded cache (keyed by the host address of its
- * first byte), and call its handler. Decoding happens once per instruction
- * until the bytes change; writes to pages that hold decoded code go through
- * the slow write path, which calls cpu_invalidate_host.
+ * The interpreter's run loop: translate CS:EIP through the fetch TLB, look
+ * the block that starts there up in the block cache (block.h; keyed by the
+ * host address of its first byte), and call the handlers of its
+ * instructions. Decoding happens once per block until the bytes change;
+ * writes to pages that hold decoded code go through the slow write path,
+ * which calls cpu_invalidate_host.
  */
 #include "cpu/cpu.h"
+#include "cpu/block.h"
 #include "cpu/cpu_mem.h"
 #include "cpu/flags.h"
 #include "base/log.h"
@@ -16,9 +18,8 @@ struct cpu *cpu_new(const struct cpu_bus *bus)
     struct cpu *c = calloc(1, sizeof(*c));
     if (!c) return NULL;
     c->bus = *bus;
-    size_t pages = (size_t)((bus->ram_size + 0xfff) >> 12);
-    c->code_pages = calloc((pages + 7) / 8 + 1, 1);
-    if (!c->code_pages) {
+    c->bc = block_cache_new((size_t)((bus->ram_size + 0xfff) >> 12));
+    if (!c->bc) {
         free(c);
         return NULL;
     }
@@ -33,7 +34,7 @@ struct cpu *cpu_new(const struct cpu_bus *bus)
 void cpu_free(struct cpu *c)
 {
     if (!c) return;
-    free(c->code_pages);
+    block_cache_free(c->bc);
     free(c);
 }
 
@@ -51,85 +52,11 @@ void cpu_raise_nmi(struct cpu *c)
     c->events |= EV_NMI;
 }
 
-void cpu_dcache_flush(struct cpu *c)
+/* An instruction that cannot come from a block (it crosses a page end, or
+ * the code is in MMIO): gather its bytes one at a time, so that a fault
+ * names the right page, into *tmp. */
+static const struct block_insn *fetch_slow(struct cpu *c, u32 lin, struct block_insn *tmp)
 {
-    for (unsigned i = 0; i < DCACHE_SIZE; i++) c->dcache[i].key = NULL;
-    memset(c->code_pages, 0, (size_t)((c->bus.ram_size + 0xfff) >> 12) / 8 + 1);
-}
-
-static inline struct dcache_entry *dc_slot(struct cpu *c, const u8 *p)
-{
-    return &c->dcache[(uintptr_t)p & (DCACHE_SIZE - 1)];
-}
-
-void cpu_invalidate_host(struct cpu *c, const u8 *host, size_t len)
-{
-    /* An entry covers at most 15 bytes, so only entries starting up to 14
-     * bytes before the write can overlap it. */
-    if (len > DCACHE_SIZE) {
-        for (unsigned i = 0; i < DCACHE_SIZE; i++) c->dcache[i].key = NULL;
-        return;
-    }
-    for (const u8 *p = host - 14; p < host + len; p++) {
-        struct dcache_entry *e = dc_slot(c, p);
-        if (e->key == p) e->key = NULL;
-    }
-}
-
-/* RAM page index of a host pointer, or -1 if it is not RAM (ROM needs no tracking). */
-static inline long ram_page(const struct cpu *c, const u8 *p)
-{
-    if (p < c->bus.ram || p >= c->bus.ram + c->bus.ram_size) return -1;
-    return (long)((size_t)(p - c->bus.ram) >> 12);
-}
-
-bool cpu_is_code_page(const struct cpu *c, const u8 *host)
-{
-    long pg = ram_page(c, host);
-    return pg >= 0 && (c->code_pages[pg >> 3] & (1u << (pg & 7)));
-}
-
-/* First decode from a RAM page: remember it holds code, and send write-TLB
- * entries that map it to the slow path, which invalidates decoded code. */
-static void mark_code_page(struct cpu *c, const u8 *host)
-{
-    long pg = ram_page(c, host);
-    if (pg < 0 || (c->code_pages[pg >> 3] & (1u << (pg & 7)))) return;
-    c->code_pages[pg >> 3] |= (u8)(1u << (pg & 7));
-    cpu_tlb_drop_host_writes(c, c->bus.ram + ((size_t)pg << 12));
-}
-
-static void log_insn(struct cpu *c, const struct x86_insn *in)
-{
-    char buf[96];
-    x86_format(in, c->s.eip, buf, sizeof(buf));
-    vd_logf("%04x:%08x  %s\n", c->s.seg[S_CS].sel, c->s.eip, buf);
-}
-
-/* Fetch and decode the instruction at CS:EIP; returns its cache entry, or
- * fills *tmp for an instruction that cannot be cached (crosses a page, MMIO). */
-static const struct dcache_entry *fetch_decode(struct cpu *c, struct dcache_entry *tmp)
-{
-    u32 lin = c->s.seg[S_CS].base + c->s.eip;
-    size_t avail;
-    const u8 *p = cpu_fetch_ptr(c, lin, &avail);
-    u8 mode = c->code_mode;
-    if (p) {
-        struct dcache_entry *e = dc_slot(c, p);
-        if (likely(e->key == p && e->mode == mode)) return e;
-        int n = x86_decode(p, avail, (enum x86_mode)mode, &tmp->in);
-        if (n > 0) {
-            mark_code_page(c, p);
-            e->key = p;
-            e->mode = mode;
-            e->in = tmp->in;
-            e->fn = cpu_select_handler(&e->in);
-            if (vd_log_enabled(LOG_IN_ASM)) log_insn(c, &e->in);
-            return e;
-        }
-        if (n == X86_DEC_TOOLONG) cpu_raise(c, EXC_GP, 0);
-    }
-    /* Slow path: gather up to 15 bytes one at a time (faults name the right page). */
     u8 buf[15];
     size_t have = 0;
     int n = X86_DEC_TRUNC;
@@ -138,13 +65,15 @@ static const struct dcache_entry *fetch_decode(struct cpu *c, struct dcache_entr
             cpu_raise(c, EXC_GP, 0);
         buf[have] = (u8)cpu_read_slow(c, lin + (u32)have, 1, ACC_FETCH);
         have++;
-        n = x86_decode(buf, have, (enum x86_mode)mode, &tmp->in);
+        n = x86_decode(buf, have, (enum x86_mode)c->code_mode, &tmp->in);
     }
     if (n < 0) cpu_raise(c, EXC_GP, 0);
-    tmp->key = NULL;
-    tmp->mode = mode;
     tmp->fn = cpu_select_handler(&tmp->in);
-    if (vd_log_enabled(LOG_IN_ASM)) log_insn(c, &tmp->in);
+    if (vd_log_enabled(LOG_IN_ASM)) {
+        char t[96];
+        x86_format(&tmp->in, c->s.eip, t, sizeof(t));
+        vd_logf("%04x:%08x  %s\n", c->s.seg[S_CS].sel, c->s.eip, t);
+    }
     return tmp;
 }
 
@@ -174,58 +103,104 @@ static void log_state(struct cpu *c, const struct x86_insn *in)
         vd_logf("EAX=%08x EBX=%08x ECX=%08x EDX=%08x ESI=%08x EDI=%08x EBP=%08x ESP=%08x EFL=%08x\n",
                 c->s.gpr[0], c->s.gpr[3], c->s.gpr[1], c->s.gpr[2], c->s.gpr[6], c->s.gpr[7],
                 c->s.gpr[5], c->s.gpr[4], cpu_get_eflags(c));
-    if (vd_log_mask & LOG_EXEC) log_insn(c, in);
+    if (vd_log_mask & LOG_EXEC) {
+        char buf[96];
+        x86_format(in, c->s.eip, buf, sizeof(buf));
+        vd_logf("%04x:%08x  %s\n", c->s.seg[S_CS].sel, c->s.eip, buf);
+    }
+}
+
+/* Run instructions x[0..n-1] of a block, starting at c->s.eip. Stops early
+ * after an instruction that did not fall through to the next one (a REP
+ * iteration batch, an instruction re-run) or that raised an event: an
+ * interrupt line, a trap, EV_BLOCK_END (code written, TLB changed). */
+static inline __attribute__((always_inline)) void run_block(struct cpu *c, const struct block_insn *x, u32 n)
+{
+    const struct block_insn *end = x + n;
+    u32 eip = c->s.eip;
+    for (;;) {
+        u32 next = eip + x->in.len;
+        c->next_eip = next;
+        x->fn(c, &x->in);
+        eip = c->next_eip;
+        c->s.eip = eip;
+        c->icount++;
+        if (++x == end || unlikely(c->events | (eip ^ next))) return;
+    }
 }
 
 /*
  * The hot loop. Kept apart from cpu_run's setjmp so that the compiler can
  * hold c in a register (a function that calls setjmp must keep its locals
- * in memory). The common case per instruction: one events test, one budget
- * test, the inline fetch-TLB probe, the decoded-cache probe, the CS limit
- * test and the handler call.
+ * in memory). Per block: one events test, one budget test, the fetch
+ * translation (a register-held copy of the code page's fetch-TLB entry),
+ * the block-cache probe and one CS limit test; per instruction: the handler
+ * call and a test that it fell through without raising an event.
+ *
+ * While c->events is non-zero (a trap, shadow or breakpoint armed, an
+ * interrupt pending but masked, tracing) every instruction goes through
+ * cpu_events first, one at a time: events are handled at exactly the
+ * instruction boundaries they would be without blocks.
  */
 static __attribute__((noinline)) int run_loop(struct cpu *c)
 {
     const bool trace = vd_log_enabled(LOG_EXEC | LOG_CPU);
-    struct dcache_entry tmp;
+    struct block_insn tmp;
     /* The code page in use: its linear page and host address, valid while
      * c->tlb_gen is unchanged (a register-held copy of one fetch-TLB entry). */
     u32 cpage = TLB_INVALID, cgen = 0;
     uintptr_t caddend = 0;
+    const u32 nmax = trace ? 1 : BLOCK_MAX_INSNS; /* tracing logs every instruction */
     for (;;) {
+        u32 n = nmax;
         if (unlikely(c->events)) {
-            int r = cpu_events(c);
-            if (r >= 0) return r;
+            if (c->events & EV_BLOCK_END) __atomic_and_fetch(&c->events, ~(u32)EV_BLOCK_END, __ATOMIC_RELAXED);
+            if (c->events) {
+                int r = cpu_events(c);
+                if (r >= 0) return r;
+                n = 1;
+            }
         }
+        u64 left = c->icount_limit - c->icount;
         if (unlikely(c->icount >= c->icount_limit)) return CPU_EXIT_BUDGET;
+        if (left < n) n = (u32)left;
         u32 lin = c->s.seg[S_CS].base + c->s.eip;
-        const struct dcache_entry *e;
         if (unlikely((lin & 0xfffff000u) != cpage || c->tlb_gen != cgen)) {
             const struct tlb_entry *t = &c->tlbc->x[TLB_IDX(lin)];
+            if (t->tag != (lin & 0xfffff000u)) {
+                size_t avail;
+                cpu_fetch_ptr(c, lin, &avail); /* fills the entry or raises #PF */
+            }
+            cgen = c->tlb_gen;
             if (t->tag == (lin & 0xfffff000u)) {
                 cpage = t->tag;
                 caddend = t->addend;
-                cgen = c->tlb_gen;
             } else {
-                cpage = TLB_INVALID;
+                cpage = TLB_INVALID; /* MMIO code, or kept slow */
             }
         }
+        const struct block *b = NULL;
         if (likely(cpage != TLB_INVALID)) {
             const u8 *p = (const u8 *)((uintptr_t)lin + caddend);
-            e = dc_slot(c, p);
-            if (unlikely(e->key != p || e->mode != c->code_mode)) e = fetch_decode(c, &tmp);
-        } else {
-            e = fetch_decode(c, &tmp);
+            b = block_find(c->bc, p, c->code_mode);
+            if (unlikely(!b)) b = block_build(c, p, 0x1000 - (lin & 0xfff), c->code_mode, c->s.eip);
         }
-        if (unlikely((u64)c->s.eip + e->in.len - 1 > c->s.seg[S_CS].limit)) cpu_raise(c, EXC_GP, 0);
-        c->next_eip = c->s.eip + e->in.len;
-        if (unlikely(trace)) log_state(c, &e->in);
-        e->fn(c, &e->in);
-        c->s.eip = c->next_eip;
-        c->icount++;
+        const struct block_insn *x;
+        if (likely(b)) {
+            x = b->insn;
+            if (n > b->n) n = b->n;
+            if (unlikely((u64)c->s.eip + b->bytes - 1 > c->s.seg[S_CS].limit)) n = 1;
+        } else {
+            x = fetch_slow(c, lin, &tmp);
+            n = 1;
+        }
+        if (n == 1) {
+            if (unlikely((u64)c->s.eip + x->in.len - 1 > c->s.seg[S_CS].limit)) cpu_raise(c, EXC_GP, 0);
+            if (unlikely(trace)) log_state(c, &x->in);
+        }
+        run_block(c, x, n);
     }
 }
-
 enum cpu_exit cpu_run(struct cpu *c, u64 max_insns)
 {
     jmp_buf jb;

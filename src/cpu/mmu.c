@@ -127,14 +127,20 @@ static u32 access_page(struct cpu *c, u32 lin, unsigned size, int acc, bool writ
     return c->bus.mmio_read(c->bus.opaque, pa, size);
 }
 
+/* Alignment check (#AC): a misaligned data access at CPL 3 with CR0.AM and EFLAGS.AC. */
+static inline void check_ac(struct cpu *c, u32 lin, unsigned size, int acc)
+{
+    if (unlikely((lin & (size - 1)) && !(acc & ACC_SYS) && c->s.cpl == 3 && (c->s.cr0 & CR0_AM) &&
+                 (c->s.eflags & FL_AC)))
+        cpu_raise(c, EXC_AC, 0);
+}
+
 /* Checks on a whole data access before it is split: alignment (#AC),
  * debugger watchpoints and DR data breakpoints. */
 static void data_checks(struct cpu *c, u32 lin, unsigned size, int acc)
 {
     bool write = (acc & ACC_KIND_MASK) == ACC_WRITE && !(acc & ACC_PROBE);
-    if (unlikely((lin & (size - 1)) && !(acc & ACC_SYS) && c->s.cpl == 3 && (c->s.cr0 & CR0_AM) &&
-                 (c->s.eflags & FL_AC)))
-        cpu_raise(c, EXC_AC, 0);
+    check_ac(c, lin, size, acc);
     if (c->watch_page) {
         u32 last = lin + size - 1;
         if (c->watch_page(c->watch_opaque, lin & 0xfffff000u) ||
@@ -164,8 +170,25 @@ static void probe(struct cpu *c, u32 lin, unsigned size, int acc)
     if (((lin & 0xfff) + size) > 0x1000) translate(c, (lin | 0xfff) + 1, acc);
 }
 
+/* The host address of an access inside one page that a fast TLB entry
+ * covers, or NULL. Fast entries are never watched, DR-breakpointed, MMIO or
+ * (for writes) code pages, so such an access needs none of the slow checks
+ * but #AC: this serves what the inline paths leave here without a TLB miss
+ * (misaligned accesses, system-structure accesses). */
+static inline u8 *fast_host(struct cpu *c, u32 lin, unsigned size, int acc)
+{
+    if ((lin & 0xfff) + size > 0x1000) return NULL;
+    struct tlb_set *set = (acc & ACC_SYS) ? &c->tlb[0] : c->tlbc;
+    const struct tlb_entry *e = slot(set, acc & ACC_KIND_MASK, lin);
+    if (e->tag != (lin & 0xfffff000u)) return NULL;
+    check_ac(c, lin, size, acc);
+    return TLB_HOST(e, lin);
+}
+
 u32 cpu_read_slow(struct cpu *c, u32 lin, unsigned size, int acc)
 {
+    const u8 *h = fast_host(c, lin, size, acc);
+    if (h) return size == 1 ? *h : size == 2 ? ld16(h) : ld32(h);
     bool fetch = (acc & ACC_KIND_MASK) == ACC_FETCH;
     if (!fetch) data_checks(c, lin, size, acc);
     if ((lin & 0xfff) + size <= 0x1000) return access_page(c, lin, size, acc, false, 0);
@@ -185,6 +208,13 @@ void cpu_probe_write(struct cpu *c, u32 lin, unsigned size) { probe(c, lin, size
 
 void cpu_write_slow(struct cpu *c, u32 lin, unsigned size, u32 val, int acc)
 {
+    u8 *h = fast_host(c, lin, size, acc);
+    if (h) {
+        if (size == 1) *h = (u8)val;
+        else if (size == 2) st16(h, (u16)val);
+        else st32(h, val);
+        return;
+    }
     data_checks(c, lin, size, acc);
     if ((lin & 0xfff) + size <= 0x1000) {
         access_page(c, lin, size, acc, true, val);
@@ -207,6 +237,14 @@ const u8 *cpu_fetch_ptr(struct cpu *c, u32 lin, size_t *avail)
 /* ---- invalidation ---- */
 /* Visit every entry that may hold a translation (marked in its set's used
  * bitmap); `body` may drop e, which then leaves the bitmap. */
+/* The run loop must leave the block in progress: the fetch translation of
+ * its next instruction may have changed. */
+static inline void tlb_changed(struct cpu *c)
+{
+    c->tlb_gen++;
+    __atomic_or_fetch(&c->events, EV_BLOCK_END, __ATOMIC_RELAXED);
+}
+
 #define FOR_EACH_USED(e, body) \
     for (int s_ = 0; s_ < 2; s_++) \
         for (int k_ = 0; k_ < 3; k_++) { \
@@ -226,14 +264,14 @@ const u8 *cpu_fetch_ptr(struct cpu *c, u32 lin, size_t *avail)
 
 void cpu_tlb_flush(struct cpu *c, bool include_global)
 {
-    c->tlb_gen++;
+    tlb_changed(c);
     FOR_EACH_USED(e, if (include_global || !(e->pte_flags & CPU_PTE_G)) e->tag = TLB_INVALID);
     if (include_global) c->tlb[0].large = c->tlb[1].large = false;
 }
 
 void cpu_tlb_invlpg(struct cpu *c, u32 lin)
 {
-    c->tlb_gen++;
+    tlb_changed(c);
     u32 page = lin & 0xfffff000u;
     if (!c->tlb[0].large && !c->tlb[1].large) {
         /* only 4 KiB translations: the page can only be in its own slots */
@@ -255,7 +293,7 @@ void cpu_tlb_flush_page(struct cpu *c, u32 lin) { cpu_tlb_invlpg(c, lin); }
 
 void cpu_tlb_demote(struct cpu *c)
 {
-    c->tlb_gen++;
+    tlb_changed(c);
     FOR_EACH_USED(e, if (e->tag != TLB_INVALID) e->tag |= TLB_SLOW);
 }
 
