@@ -433,5 +433,7 @@ struct vcpu *vcpu_emu_create(const struct vcpu_board *b)
     e->c->fpu_ferr = b->fpu_ferr;
     e->c->fpu_ignne = b->fpu_ignne;
     e->c->fpu_opaque = b->intr_opaque;
+    e->c->apic_base_write = b->apic_base_write;
+    e->c->apic_opaque = b->intr_opaque;
     return &e->v;
 }

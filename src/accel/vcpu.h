@@ -44,6 +44,9 @@ struct vcpu_board {
      * with intr_opaque; NULL when the board does not route them. */
     void (*fpu_ferr)(void *opaque, bool asserted);
     bool (*fpu_ignne)(void *opaque);
+    /* IA32_APIC_BASE written (called with intr_opaque); NULL: the board has
+     * no local APIC (and CPUID does not report one). */
+    void (*apic_base_write)(void *opaque, u64 value);
 };
 
 /* One page-table walk step, for 'info pg'/'gva2gpa' (no A/D side effects). */

@@ -5,11 +5,14 @@
  *   FPU (the complete P6 x87, fpu.c, with #MF and FERR#), VME, DE, PSE, TSC, MSR, PAE,
  *   CX8, SEP, MTRR, PGE, CMOV, PAT, CLFSH (64-byte lines in EBX[15:8]),
  *   MMX, FXSR, SSE, SSE2 (ops_mmx.c, ops_sse*.c, fxsr.c; a P6-family CPU with
- *   SSE2 exists: the Pentium M); no MCE/MCA, no APIC (no local APIC
- *   device), no PSE-36, no SSE3.
+ *   SSE2 exists: the Pentium M), APIC (below); no MCE/MCA, no PSE-36,
+ *   no SSE3.
  * NX (0x80000001 EDX bit 20) is advertised so that PAE guests can use
  * EFER.NXE; no real P6 had it, and EFER exists here only for NXE.
  * Leaves above the maximum return the highest basic leaf, as Intel CPUs do.
+ * APIC (EDX bit 9) is reported when the board has a local APIC
+ * (c->apic_base_write) and only while IA32_APIC_BASE enables it globally, as
+ * on hardware; its initial APIC ID (leaf 1 EBX[31:24]) is 0.
  */
 #include "cpu/sys.h"
 
@@ -23,6 +26,7 @@ enum {
     F_FXSR = 1u << 24, F_SSE = 1u << 25, F_SSE2 = 1u << 26,
 };
 #define EXT_NX (1u << 20)
+#define F_APIC (1u << 9)
 
 u32 cpu_cpuid_features(void)
 {
@@ -51,6 +55,7 @@ void cpu_cpuid(struct cpu *c, u32 leaf, u32 sub, u32 r[4])
         r[0] = CPU_SIGNATURE_P6;
         r[1] = 8u << 8; /* CLFLUSH line size: 8 quadwords */
         r[3] = cpu_cpuid_features();
+        if (c->apic_base_write && (c->s.apic_base & (1u << 11))) r[3] |= F_APIC;
         break;
     case 2:
         /* Pentium II descriptors: TLBs, 16 KiB L1 I/D, 512 KiB L2 */

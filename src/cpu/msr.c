@@ -8,7 +8,9 @@
  *               1 GHz); all 64 bits writable
  *               (a real Pentium II clears bits 63:32 on a write)
  *   0x17        PLATFORM_ID (read-only, platform 0)
- *   0x1B        APIC_BASE (stored; there is no local APIC behind it)
+ *   0x1B        APIC_BASE: base and global enable of the board's local APIC
+ *               (c->apic_base_write); P6 rules: BSP is read-only, and a
+ *               cleared enable bit stays clear until reset
  *   0x2A        EBL_CR_POWERON (reads 0, writes ignored)
  *   0x79, 0x8B  BIOS_UPDT_TRIG / BIOS_SIGN_ID: no microcode, revision 0
  *   0xC1, 0xC2, 0x186, 0x187   PERFCTR0/1, EVNTSEL0/1 (pmu.c)
@@ -25,6 +27,7 @@
 #include "base/log.h"
 
 enum { MTRR_FIX_BASE = 16, MTRR_DEF = 27 };   /* s.mtrr[] layout (state.h) */
+enum { APIC_BASE_MSR_BSP = 1u << 8, APIC_BASE_MSR_EN = 1u << 11 };
 #define PHYS_HI (~0ull << CPU_PHYS_BITS)
 
 static int mtrr_slot(u32 idx)
@@ -93,7 +96,10 @@ bool cpu_msr_write(struct cpu *c, u32 idx, u64 v)
     case 0x10: c->s.tsc = v - c->icount; return true;
     case 0x1b:
         if (v & (PHYS_HI | 0x6ff)) return false;
+        v = (v & ~(u64)(APIC_BASE_MSR_BSP | APIC_BASE_MSR_EN)) | (c->s.apic_base & APIC_BASE_MSR_BSP) |
+            (v & c->s.apic_base & APIC_BASE_MSR_EN);
         c->s.apic_base = v;
+        if (c->apic_base_write) c->apic_base_write(c->apic_opaque, v);
         return true;
     case 0xc1: case 0xc2: case 0x186: case 0x187: return cpu_pmu_msr_write(c, idx, v);
     case 0x2a: case 0x79: case 0x8b: case 0x1d9:

@@ -2,7 +2,9 @@
  * The PC board: reads the images, then builds RAM/ROM, the port map, the
  * virtual clock, one vcpu and the devices at their standard ports and IRQs:
  *
- *   0x020-0x021, 0x0a0-0x0a1, 0x4d0-0x4d1   8259A PIC pair (INTR -> vcpu)
+ *   0x020-0x021, 0x0a0-0x0a1, 0x4d0-0x4d1   8259A PIC pair (INTR -> LINT0, I/O APIC pin 0)
+ *   0xfec00000 (MMIO)                       I/O APIC, 24 pins (ISA IRQ n on pin n, IRQ 0 on pin 2)
+ *   0xfee00000 (MMIO)                       local APIC (INTR/NMI -> vcpu; virtual wire at reset)
  *   0x040-0x043, 0x061                      8254 PIT, IRQ 0
  *   0x060, 0x064                            i8042 (IRQ 1/12; A20, reset)
  *   0x070-0x071                             CMOS/RTC, IRQ 8
@@ -44,13 +46,44 @@ void machine_config_init(struct machine_config *c)
 
 /* ---- wiring callbacks ---- */
 
+/*
+ * The interrupt path, as on a P6 board: every ISA IRQ goes to the 8259 and
+ * to the I/O APIC; the 8259's INTR goes to LINT0 (virtual wire) and I/O APIC
+ * pin 0; the I/O APIC sends messages to the local APIC, whose INTR and NMI
+ * outputs drive the CPU and which answers the CPU's acknowledge.
+ */
 static void intr_line(void *opaque, int n, int level)
 {
     struct machine *m = opaque;
     if (m->cpu) vcpu_set_intr(m->cpu, level != 0);
 }
 
-static int intr_ack(void *opaque) { return pic_ack(&((struct machine *)opaque)->pic); }
+static void nmi_line(void *opaque)
+{
+    struct machine *m = opaque;
+    if (m->cpu) vcpu_nmi(m->cpu);
+}
+
+static void pic_intr_out(void *opaque, int n, int level)
+{
+    struct machine *m = opaque;
+    lapic_set_lint(&m->lapic, 0, level);
+    ioapic_set_irq(&m->ioapic, 0, level);
+}
+
+static int intr_ack(void *opaque) { return lapic_ack(&((struct machine *)opaque)->lapic); }
+static int pic_inta(void *opaque) { return pic_ack(&((struct machine *)opaque)->pic); }
+static void apic_eoi(void *opaque, u8 vector) { ioapic_eoi(&((struct machine *)opaque)->ioapic, vector); }
+static void apic_bus(void *opaque, const struct apic_msg *msg) { lapic_deliver(&((struct machine *)opaque)->lapic, msg); }
+static void apic_base_write(void *opaque, u64 v) { lapic_set_base(&((struct machine *)opaque)->lapic, v); }
+
+struct irq_line pc_isa_irq(struct machine *m, int irq)
+{
+    struct irq_fanout *f = &m->isa_irq[irq & 15];
+    f->out[0] = pic_irq_line(&m->pic, irq & 15);
+    f->out[1] = ioapic_irq_line(&m->ioapic, irq == 0 ? 2 : irq & 15);
+    return irq_fanout_line(f, irq & 15);
+}
 
 static void on_remap(void *opaque)
 {
@@ -64,7 +97,7 @@ static void fpu_ferr(void *opaque, bool asserted)
 {
     struct machine *m = opaque;
     m->fpu_ferr = asserted;
-    if (asserted) pic_set_irq(&m->pic, 13, 1);
+    if (asserted) irq_fanout_set(&m->isa_irq[13], 13, 1);
     else m->fpu_ignne = false;
 }
 
@@ -74,7 +107,7 @@ static void fpu_err_write(void *opaque, u64 off, u32 val, unsigned size)
 {
     struct machine *m = opaque;
     (void)off, (void)val, (void)size;
-    pic_set_irq(&m->pic, 13, 0);
+    irq_fanout_set(&m->isa_irq[13], 13, 0);
     m->fpu_ignne = m->fpu_ferr;
 }
 
@@ -156,7 +189,8 @@ static int read_images(const struct machine_config *c, struct boot_image *boot, 
         if (r < 0) goto fail;
         /* no ROM: the loader is the firmware and provides the ACPI and SMBIOS tables */
         if (!*rom) {
-            struct acpi_config ac = {.ram_size = c->ram_size, .com = {c->serial[0] != NULL, c->serial[1] != NULL}};
+            struct acpi_config ac = {.ram_size = c->ram_size, .com = {c->serial[0] != NULL, c->serial[1] != NULL},
+                                     .apic = true, .ioapic_id = IOAPIC_DEFAULT_ID, .ioapic_addr = IOAPIC_DEFAULT_BASE};
             u32 len;
             u8 *tables = acpi_build(&ac, ACPI_TABLES_BASE, &len, NULL);
             boot_image_add_firmware(boot, ACPI_TABLES_BASE, tables, len, "ACPI tables");
@@ -214,7 +248,7 @@ struct machine *machine_create(const struct machine_config *c)
     if (rom) physmem_set_rom(&m->mem, rom, rom_size);
     iomap_init(&m->ports, "port");
     vclock_init(&m->clock);
-    struct vcpu_board vb = {&m->mem, &m->ports, &m->clock, intr_ack, m, fpu_ferr, fpu_ignne};
+    struct vcpu_board vb = {&m->mem, &m->ports, &m->clock, intr_ack, m, fpu_ferr, fpu_ignne, apic_base_write};
     m->cpu = vcpu_emu_create(&vb);
     if (!m->cpu) {
         fprintf(stderr, "vdebug: cannot create the CPU (out of memory)\n");
@@ -225,25 +259,29 @@ struct machine *machine_create(const struct machine_config *c)
     m->mem.remap_opaque = m;
     m->hooks = (struct board_hooks){m, hook_a20, hook_reset, hook_exit, hook_poweroff};
 
-    pic_init(&m->pic, &m->ports, (struct irq_line){intr_line, m, 0});
+    struct lapic_wiring lw = {{intr_line, m, 0}, nmi_line, pic_inta, apic_eoi, m};
+    lapic_init(&m->lapic, &m->mem.mmio, &m->clock, &lw);
+    ioapic_init(&m->ioapic, &m->mem.mmio, apic_bus, m);
+    pic_init(&m->pic, &m->ports, (struct irq_line){pic_intr_out, m, 0});
+    pc_isa_irq(m, 13);                            /* FERR# (fpu_ferr) */
     iomap_add(&m->ports, 0xf0, 1, "fpu-error", 1, NULL, fpu_err_write, m);
-    pit_init(&m->pit, &m->ports, &m->clock, pic_irq_line(&m->pic, 0));
-    i8042_init(&m->kbc, &m->ports, pic_irq_line(&m->pic, 1), pic_irq_line(&m->pic, 12), &m->hooks);
-    cmos_init(&m->cmos, &m->ports, &m->clock, pic_irq_line(&m->pic, 8), c->rtc_start);
+    pit_init(&m->pit, &m->ports, &m->clock, pc_isa_irq(m, 0));
+    i8042_init(&m->kbc, &m->ports, pc_isa_irq(m, 1), pc_isa_irq(m, 12), &m->hooks);
+    cmos_init(&m->cmos, &m->ports, &m->clock, pc_isa_irq(m, 8), c->rtc_start);
     cmos_set_memory(&m->cmos, c->ram_size);
     post_init(&m->post, &m->ports);
     port92_init(&m->port92, &m->ports, &m->hooks);
     rcr_init(&m->rcr, NULL, &m->hooks);           /* reached through the PCI host bridge */
     pci_bus_init(&m->pci, &m->ports, &m->rcr);
     i440fx_init(&m->chipset, &m->pci);
-    acpi_pm_init(&m->acpi_pm, &m->ports, &m->clock, pic_irq_line(&m->pic, ACPI_PM_SCI_IRQ), &m->hooks);
+    acpi_pm_init(&m->acpi_pm, &m->ports, &m->clock, pc_isa_irq(m, ACPI_PM_SCI_IRQ), &m->hooks);
     m->acpi_tables = c->kernel && !rom;
     static const u16 com_base[2] = {0x3f8, 0x2f8};
     static const int com_irq[2] = {4, 3};
     static const char *const com_name[2] = {"serial0", "serial1"};
     for (int i = 0; i < 2; i++) {
         if (!c->serial[i]) continue;
-        uart_init(&m->uart[i], com_name[i], &m->ports, com_base[i], pic_irq_line(&m->pic, com_irq[i]),
+        uart_init(&m->uart[i], com_name[i], &m->ports, com_base[i], pc_isa_irq(m, com_irq[i]),
                   &m->clock, (struct chardev){NULL, NULL});
         m->nuart = i + 1;
     }
@@ -293,6 +331,8 @@ void machine_destroy(struct machine *m)
 void pc_reset_devices(struct machine *m)
 {
     pic_reset(&m->pic);
+    ioapic_reset(&m->ioapic);
+    lapic_reset(&m->lapic);
     m->fpu_ferr = m->fpu_ignne = false;
     pit_reset(&m->pit);
     for (int i = 0; i < m->nuart; i++)
@@ -348,6 +388,8 @@ int machine_info(struct machine *m, const char *what, char *buf, size_t size)
     if (!size) return -1;
     buf[0] = 0;
     if (!strcmp(what, "pic")) return pic_info(&m->pic, buf, size);
+    if (!strcmp(what, "lapic")) return lapic_info(&m->lapic, buf, size);
+    if (!strcmp(what, "ioapic")) return ioapic_info(&m->ioapic, buf, size);
     if (!strcmp(what, "pit")) return pit_info(&m->pit, buf, size);
     if (!strcmp(what, "rtc") || !strcmp(what, "cmos")) return cmos_info(&m->cmos, buf, size);
     if (!strcmp(what, "i8042") || !strcmp(what, "kbd")) return i8042_info(&m->kbc, buf, size);

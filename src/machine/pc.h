@@ -18,6 +18,8 @@
 #include "dev/misc.h"
 #include "dev/pci.h"
 #include "dev/acpi_pm.h"
+#include "dev/lapic.h"
+#include "dev/ioapic.h"
 #include <signal.h>
 
 struct machine {
@@ -43,6 +45,9 @@ struct machine {
     struct pci_bus pci;
     struct i440fx chipset;
     struct acpi_pm acpi_pm;
+    struct lapic lapic;
+    struct ioapic ioapic;
+    struct irq_fanout isa_irq[16];   /* each ISA IRQ to the 8259 and the I/O APIC (pc_isa_irq) */
     bool acpi_tables;            /* the loader placed ACPI tables (-kernel without -bios) */
     bool fpu_ferr, fpu_ignne;    /* x87 FERR# from the CPU, IGNNE# to it (port 0xF0) */
 
@@ -67,6 +72,9 @@ void pc_reset_devices(struct machine *m);
 void pc_poll_input(struct machine *m);
 /* Enter the boot image (or the reset vector) after a CPU reset. */
 void pc_boot(struct machine *m);
+/* The line a device on ISA IRQ irq drives: the 8259's input and the I/O APIC's
+ * pin (IRQ 0 -> pin 2, as the MADT's interrupt source override says). */
+struct irq_line pc_isa_irq(struct machine *m, int irq);
 /* Request an exit with status and reason (kicks the CPU). */
 void pc_request_exit(struct machine *m, int status, enum machine_exit_reason why);
 
