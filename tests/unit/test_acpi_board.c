@@ -7,6 +7,7 @@
 #include "machine/machine.h"
 #include "machine/loader.h"
 #include "dev/acpi_pm.h"
+#include <stdlib.h>
 #include <unistd.h>
 
 static char dir[64], path_k[128], path_rom[128];
@@ -161,6 +162,32 @@ TEST(bios_rom_gets_no_tables)
     machine_destroy(m);
 }
 
+TEST(firmware_segments_only_in_the_bios_area)
+{
+    char err[256];
+    struct boot_image b;
+    boot_image_init(&b);
+    boot_image_add_firmware(&b, 0xF0000, calloc(1, 0x1000), 0x1000, "tables");
+    CHECK_EQ(boot_image_check(&b, 8u << 20, err, sizeof(err)), 0);
+    /* an ordinary segment may not go there */
+    boot_image_add(&b, 0xF8000, 16, calloc(1, 16), 16, "kernel");
+    CHECK_EQ(boot_image_check(&b, 8u << 20, err, sizeof(err)), -1);
+    CHECK(strstr(err, "PC memory hole") != NULL);
+    boot_image_free(&b);
+    /* a firmware segment outside 0xE0000-0xFFFFF is refused, so is an overlap */
+    boot_image_init(&b);
+    boot_image_add_firmware(&b, 0xDF000, calloc(1, 0x2000), 0x2000, "tables");
+    CHECK_EQ(boot_image_check(&b, 8u << 20, err, sizeof(err)), -1);
+    CHECK(strstr(err, "outside the BIOS area") != NULL);
+    boot_image_free(&b);
+    boot_image_init(&b);
+    boot_image_add_firmware(&b, 0xF0000, calloc(1, 0x100), 0x100, "ACPI tables");
+    boot_image_add_firmware(&b, 0xF00F0, calloc(1, 0x100), 0x100, "SMBIOS tables");
+    CHECK_EQ(boot_image_check(&b, 8u << 20, err, sizeof(err)), -1);
+    CHECK(strstr(err, "overlaps ACPI tables") != NULL);
+    boot_image_free(&b);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof(dir), "/tmp/vdebug-acpi-board-XXXXXX");
@@ -175,6 +202,7 @@ int main(void)
     RUN(s5_powers_off_with_status_0);
     RUN(s5_under_no_shutdown_pauses);
     RUN(bios_rom_gets_no_tables);
+    RUN(firmware_segments_only_in_the_bios_area);
     unlink(path_k);
     unlink(path_rom);
     rmdir(dir);
