@@ -72,7 +72,7 @@ static void pmuludq(union v128 *d, const union v128 *s, unsigned n)
 static void pmaddwd(union v128 *d, const union v128 *s, unsigned n)
 {
     for (unsigned k = 0; k < n / 4; k++)
-        d->d[k] = (u32)((i32)d->sw[2 * k] * s->sw[2 * k] + (i32)d->sw[2 * k + 1] * s->sw[2 * k + 1]);
+        d->d[k] = (u32)((i32)d->sw[2 * k] * s->sw[2 * k]) + (u32)((i32)d->sw[2 * k + 1] * s->sw[2 * k + 1]); /* wraps: 0x8000^2 * 2 */
 }
 static void psadbw(union v128 *d, const union v128 *s, unsigned n)
 {
@@ -253,8 +253,8 @@ static HANDLER(h_xmm_imm)
 }
 
 /* ---- EMMS ---- */
-/* EMMS: every tag empty and TOS = 0 (SDM Vol. 1 Table 9-3; AMD hosts and
- * Bochs agree) */
+/* EMMS: every tag empty, and TOS = 0 as after any MMX instruction (what the
+ * host CPU does; tests/diff/sse_hostcmp compares it) */
 static HANDLER(h_emms)
 {
     (void)i;

@@ -19,6 +19,9 @@
  * RCPPS/RSQRTPS give the host CPU's approximations (the SDM bounds only
  * their relative error; Intel CPUs agree with each other).
  */
+#if !defined(__x86_64__) && !defined(__i386__)
+#error "ops_sse.c runs SSE arithmetic on the host's SSE unit: x86 hosts only"
+#endif
 #include "cpu/simd.h"
 #include "cpu/ops.h"
 #include <float.h>

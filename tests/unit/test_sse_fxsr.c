@@ -247,6 +247,26 @@ TEST(cpuid_and_cr4)
     CHECK_EQ(tv->s.cr4, CR4_OSFXSR | CR4_OSXMMEXCPT);
 }
 
+/* Every MMX/SSE/SSE2 form of the decoder table has a handler, for each
+ * operand size and register/memory variant. */
+TEST(every_form_has_a_handler)
+{
+    int n = 0;
+    for (unsigned op = 0; op < X86_OP_UD; op++) {
+        const struct x86_form *f = &x86_forms[op];
+        bool simd = op == X86_OP_EMMS || op == X86_OP_LFENCE || op == X86_OP_MFENCE || op == X86_OP_SFENCE ||
+                    op == X86_OP_FXSAVE_M || op == X86_OP_FXRSTOR_M;
+        for (int k = 0; k < 3; k++) simd |= x86_simd_opnd(f->opnd[k], NULL) != XK_NONE;
+        if (!simd) continue;
+        n++;
+        for (int v = 0; v < 4; v++) {
+            struct x86_insn in = {.op = (u16)op, .osize = v & 1 ? 4 : 2, .mod = v & 2 ? 0 : 3};
+            if (cpu_select_handler(&in) == h_unimplemented) FAILF("%s has no handler", f->name);
+        }
+    }
+    CHECK_EQ(n, 270);
+}
+
 int main(void)
 {
     RUN(fxsave_image);
@@ -257,5 +277,6 @@ int main(void)
     RUN(mmx_state);
     RUN(sse_checks);
     RUN(cpuid_and_cr4);
+    RUN(every_form_has_a_handler);
     return test_summary();
 }
