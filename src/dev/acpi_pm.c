@@ -12,8 +12,10 @@
 #define EN_MASK (ACPI_PM1_TMR | ACPI_PM1_GBL | ACPI_PM1_PWRBTN | ACPI_PM1_SLPBTN | ACPI_PM1_RTC)
 /* Events that raise the SCI when enabled (WAK_STS and BM_STS have no enable bit). */
 #define SCI_EVENTS EN_MASK
-/* SLP_EN reads as 0; the rest of PM1_CNT is kept (bits 3-8 and 14-15 reserved). */
-#define CNT_MASK (ACPI_PM1_SCI_EN | 0x6 | ACPI_PM1_SLP_TYP)
+/* PM1_CNT keeps SCI_EN, BM_RLD (bit 1) and SLP_TYP. SLP_EN and GBL_RLS
+ * (bit 2: "release the global lock to the BIOS", an SMI with no SMI handler
+ * here) are write-only and read 0; bits 3-8 and 14-15 are reserved. */
+#define CNT_MASK (ACPI_PM1_SCI_EN | 0x2 | ACPI_PM1_SLP_TYP)
 
 static u64 ticks_at(const struct acpi_pm *pm, u64 now)
 {

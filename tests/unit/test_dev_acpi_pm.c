@@ -168,6 +168,10 @@ TEST(s5_requests_poweroff)
     wr(CNT, v | ACPI_PM1_SLP_EN, 2);
     CHECK_EQ(poweroffs, 1);
     CHECK_EQ(rd(CNT, 2) & ACPI_PM1_SLP_EN, 0);
+    /* BM_RLD (bit 1) is kept; GBL_RLS (bit 2) and the reserved bits read 0 */
+    wr(CNT, ACPI_PM1_SCI_EN | 0x2 | 0x4 | 0xc1f8, 2);
+    CHECK_EQ(rd(CNT, 2), ACPI_PM1_SCI_EN | 0x2);
+    CHECK_EQ(poweroffs, 1);
     /* a byte write of the high half (SLP_TYP and SLP_EN live there) works too */
     wr(CNT + 1, (ACPI_PM_SLP_TYP_S5 << ACPI_PM1_SLP_TYP_SHIFT | ACPI_PM1_SLP_EN) >> 8, 1);
     CHECK_EQ(poweroffs, 2);
