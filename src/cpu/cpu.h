@@ -1,7 +1,7 @@
 /*
  * struct cpu: the interpreter's CPU. The architectural state (struct
  * cpu_state) is embedded first; around it sit the interpreter's caches:
- * lazy flags, the software TLB, the decoded-instruction cache, and the bus
+ * lazy flags, the software TLB, the decoded-block cache, and the bus
  * through which the CPU reaches memory and ports without knowing the board.
  *
  * Conventions every handler follows (see docs/internals.md):
