@@ -18,8 +18,9 @@
  *   0x600-0x60b, 0x0b2-0x0b3, IRQ 9 (SCI)   ACPI PM (PIIX4 layout) and APM control
  *
  * Booting a -kernel without a -bios ROM, the board plays the firmware: it
- * places the ACPI tables (machine/acpi.h) and the SMBIOS tables
- * (machine/smbios.h) in the F segment and, as a BIOS
+ * places the ACPI tables (machine/acpi.h), the SMBIOS tables
+ * (machine/smbios.h) and the MP tables (machine/mptable.h) in the F segment
+ * and, as a BIOS
  * does for the SCI, sets IRQ 9 level-triggered in the ELCR.
  *
  * Everything that can fail (files, sizes, sockets) is checked before the
@@ -28,6 +29,7 @@
 #include "machine/pc.h"
 #include "machine/acpi.h"
 #include "machine/smbios.h"
+#include "machine/mptable.h"
 #include "cpu/sys.h"
 #include "base/log.h"
 #include <stdio.h>
@@ -200,6 +202,15 @@ static int read_images(const struct machine_config *c, struct boot_image *boot, 
                                        .cpuid_features = cpu_cpuid_features(), .cpu_mhz = 1000};
             u8 *dmi = smbios_build(&sc, smbios_at, &len);
             boot_image_add_firmware(boot, smbios_at, dmi, len, "SMBIOS tables");
+            /* the MP tables next, for kernels that do not read the MADT */
+            u32 mp_at = (smbios_at + len + 15) & ~15u;
+            struct mptable_config mc = {
+                .cpu_signature = CPU_SIGNATURE_P6, .cpu_features = cpu_cpuid_features() | 1u << 9 /* APIC */,
+                .lapic_version = LAPIC_VERSION, .ioapic_id = IOAPIC_DEFAULT_ID, .ioapic_version = IOAPIC_VERSION,
+                .lapic_addr = LAPIC_DEFAULT_BASE, .ioapic_addr = IOAPIC_DEFAULT_BASE,
+            };
+            u8 *mp = mptable_build(&mc, mp_at, &len);
+            boot_image_add_firmware(boot, mp_at, mp, len, "MP tables");
             if (boot_image_check(boot, c->ram_size, err, errlen) < 0) {
                 boot_image_free(boot);
                 goto fail;
