@@ -25,7 +25,11 @@
  * flags set) and #XM in the guest (CR4.OSXMMEXCPT=1); LDMXCSR with reserved
  * bits is SIGSEGV (#GP) on the host and #GP in the guest.
  *
- * VD_SSECMP_N: cases per form and operand kind (default 600); VD_SSECMP_SEED.
+ * Then FXRSTOR's rebuilding of the full tag word: random images through
+ * FXRSTOR and FNSTENV on the host vs fxsr_load_image (run_fxrstor_tags).
+ *
+ * VD_SSECMP_N: cases per form and operand kind (default 600; 20 times as
+ * many FXRSTOR images); VD_SSECMP_SEED.
  */
 #define _GNU_SOURCE
 #include "test_ops_util.h"
@@ -383,6 +387,52 @@ static void run_case(const struct form *f)
     }
 }
 
+/*
+ * FXRSTOR's tag rebuilding against the host: random images (TOS, abridged
+ * tags, registers of every class: zero, denormal, pseudo-denormal, unnormal,
+ * normal, infinity, NaN, pseudo-infinity/NaN) go through FXRSTOR and then
+ * FNSTENV, which writes the full tag word the hardware derives; the guest's
+ * fxsr_load_image must arrive at the same tag word, TOS and registers.
+ */
+static unsigned long fx_cases, fx_fail;
+static void run_fxrstor_tags(unsigned long n)
+{
+    static u8 img[512] __attribute__((aligned(16))), save[512] __attribute__((aligned(16)));
+    static const u16 exps[] = {0, 0x8000, 0x7fff, 0xffff, 0x3fff, 0xc000, 1, 0x7ffe};
+    u8 env[28];
+    tv_reset();
+    tv->s.cr4 |= CR4_OSFXSR;
+    for (unsigned long k = 0; k < n; k++) {
+        memset(img, 0, sizeof(img));
+        st16(img + 0, 0x037f);
+        st16(img + 2, (u16)((rnd() % 8) << 11));
+        img[4] = (u8)rnd();
+        st32(img + 24, 0x1f80);
+        for (int r = 0; r < 8; r++) {
+            u64 m = rnd();
+            switch (rnd() % 4) {
+            case 0: m = 0; break;
+            case 1: m &= 0x7fffffffffffffffull; break;  /* J clear */
+            case 2: m |= 0x8000000000000000ull; break;  /* J set */
+            default: m = rnd() % 2 ? 0x8000000000000000ull : 0xc000000000000000ull; break;
+            }
+            st64(img + 32 + 16 * r, m);
+            st16(img + 40 + 16 * r, rnd() % 4 ? exps[rnd() % ARRAY_SIZE(exps)] : (u16)rnd());
+        }
+        __asm__ volatile("fxsave %[sv]\n\tfxrstor %[im]\n\tfnstenv %[env]\n\tfxrstor %[sv]"
+                         : [env] "=m"(env), [sv] "+m"(save) : [im] "m"(img) : "memory");
+        bool loaded = fxsr_load_image(tv, img);
+        fx_cases++;
+        u16 host_tw = ld16(env + 8);
+        if (!loaded || host_tw != tv->s.fpu.ftw || tv->s.fpu.fsw != ld16(img + 2) ||
+            memcmp(tv->s.fpu.st[(ld16(img + 2) >> 11) & 7], img + 32, 10)) {
+            if (fx_fail++ < 5)
+                printf("  FXRSTOR tags: abridged %02x TOS %u: host %04x guest %04x\n", img[4],
+                       (ld16(img + 2) >> 11) & 7, host_tw, tv->s.fpu.ftw);
+        }
+    }
+}
+
 int main(void)
 {
     (void)test_case_name; /* test.h's per-case state: this program reports by itself */
@@ -417,5 +467,8 @@ int main(void)
     printf("sse_hostcmp: %d forms, %d form variants (register/memory operand), %lu cases, "
            "%lu with an unmasked SIMD exception, %lu failed\n", nops, nforms, ncases, nxm, nfail);
     printf("%s sse_hostcmp (%lu form variants disagree)\n", nfail ? "FAIL" : "PASS", forms_failed);
-    return nfail ? 1 : 0;
+    run_fxrstor_tags(20 * n);
+    printf("sse_fxrstor_tags: %lu images, %lu tag words differ from the host's\n", fx_cases, fx_fail);
+    printf("%s sse_fxrstor_tags\n", fx_fail ? "FAIL" : "PASS");
+    return nfail || fx_fail ? 1 : 0;
 }
