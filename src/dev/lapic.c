@@ -156,6 +156,11 @@ static void lvt_fire(struct lapic *l, int which)
     }
 }
 
+void lapic_pmi(struct lapic *l)
+{
+    if (l->hw_enabled) lvt_fire(l, LVT_PERF);
+}
+
 /* ---- timer ---- */
 
 static u64 timer_period(const struct lapic *l) { return (u64)l->initial_count << l->count_shift; }

@@ -94,6 +94,10 @@ static inline struct irq_line lapic_lint_line(struct lapic *l, int pin)
 {
     return (struct irq_line){lapic_set_lint, l, pin};
 }
+/* Performance-monitoring interrupt (a counter with its INT bit set overflowed):
+ * signalled through the LVT performance counter entry, which Linux's NMI
+ * watchdog programs as NMI. The CPU's counters (cpu/pmu.c) do not call it yet. */
+void lapic_pmi(struct lapic *l);
 /* A message on the APIC bus; ignored unless it is addressed to this APIC. */
 void lapic_deliver(struct lapic *l, const struct apic_msg *m);
 /* Does a message with this destination reach this APIC? */

@@ -223,6 +223,22 @@ TEST(lint1_nmi_and_masks)
     CHECK(!bit(0x200, 0x33));
 }
 
+TEST(perf_counter_lvt)
+{
+    setup();
+    enable();
+    lapic_pmi(&apic);                             /* masked at reset */
+    CHECK_EQ(nmis, 0);
+    CHECK_EQ(intr, 0);
+    wr(0x340, 0x400);                             /* NMI, as Linux's watchdog sets it */
+    lapic_pmi(&apic);
+    CHECK_EQ(nmis, 1);
+    wr(0x340, 0xf0);                              /* fixed vector */
+    lapic_pmi(&apic);
+    CHECK(bit(0x200, 0xf0));
+    CHECK_EQ(nmis, 1);
+}
+
 /* Run the clock to t, taking every timer interrupt (ack + EOI) and counting it. */
 static int run_to(u64 t)
 {
@@ -409,6 +425,7 @@ int main(void)
     RUN(spurious_vector);
     RUN(software_disable_masks_lvts);
     RUN(lint1_nmi_and_masks);
+    RUN(perf_counter_lvt);
     RUN(timer_one_shot);
     RUN(timer_periodic);
     RUN(timer_divide_values);
