@@ -7,7 +7,7 @@ echo "T: cpu vendor: $(sed -n 's/^vendor_id[[:space:]]*: //p' /proc/cpuinfo)"
 echo "T: cpu family: $(sed -n 's/^cpu family[[:space:]]*: //p' /proc/cpuinfo)"
 echo "T: cpu fpu: $(sed -n 's/^fpu[[:space:]]*: //p' /proc/cpuinfo)"
 flags=$(sed -n 's/^flags[[:space:]]*: //p' /proc/cpuinfo)
-for f in fpu tsc cx8 cmov; do
+for f in fpu tsc cx8 apic cmov mmx fxsr sse sse2; do
     case " $flags " in *" $f "*) echo "T: flag $f: yes" ;; *) echo "T: flag $f: no" ;; esac
 done
 echo "T: shell arithmetic: $(( (7 * 6) << 2 ))"
