@@ -100,13 +100,13 @@ static unsigned reg_kind(unsigned op7, u8 m)
 static u16 fcw_norm(u16 v) { return (u16)((v & ~0xe0c0u) | 0x40u); }
 
 /* ES changed (or may have): a clear ES ends FERR# (and with it IGNNE#). */
-static void ferr_update(struct cpu *c)
+void fpu_ferr_update(struct cpu *c)
 {
     if (!(c->s.fpu.fsw & FSW_ES) && c->fpu_ferr) c->fpu_ferr(c->fpu_opaque, false);
 }
 
 /* Step 3 above. Returns false when the instruction must not run now (frozen). */
-static bool wait_ready(struct cpu *c)
+bool fpu_wait_ready(struct cpu *c)
 {
     if (likely(!(c->s.fpu.fsw & FSW_ES))) return true;
     if (c->s.cr0 & CR0_NE) cpu_raise_ne(c, EXC_MF);
@@ -233,7 +233,7 @@ static void env_insn(struct cpu *c, const struct x86_insn *i, unsigned kind)
         fpu_env_load(f, i->osize, real_layout(c), buf, regs);
         f->fcw = fcw_norm(f->fcw);
         fpu_update_es(f);
-        ferr_update(c);
+        fpu_ferr_update(c);
         return;
     }
     u32 lin = mem_out_check(c, i, n);
@@ -242,10 +242,10 @@ static void env_insn(struct cpu *c, const struct x86_insn *i, unsigned kind)
     if (kind == FK_FNSTENV) {
         f->fcw |= FSW_EXC;       /* FNSTENV then masks every exception (no longer pending) */
         fpu_update_es(f);
-        ferr_update(c);
+        fpu_ferr_update(c);
     } else {
         fpu_init_state(f);       /* FNSAVE then initializes the FPU */
-        ferr_update(c);
+        fpu_ferr_update(c);
     }
 }
 
@@ -265,29 +265,29 @@ HANDLER(h_esc)
     switch (ff.kind) {
     case FK_UD: x87_ud(c, i);
     case FK_HOST:
-        if (wait_ready(c)) host_insn(c, i, &ff);
+        if (fpu_wait_ready(c)) host_insn(c, i, &ff);
         return;
     case FK_NOP_NW: return;
     case FK_FNINIT:
         fpu_init_state(f);
-        ferr_update(c);
+        fpu_ferr_update(c);
         return;
     case FK_FNCLEX:
         f->fsw &= FSW_KEEP;
-        ferr_update(c);
+        fpu_ferr_update(c);
         return;
     case FK_FNSTSW_AX: cpu_set_reg16(c, R_EAX, f->fsw); return;
     case FK_FNSTSW_M: cpu_wr16(c, i->seg, cpu_ea(c, i), f->fsw); return;
     case FK_FNSTCW: cpu_wr16(c, i->seg, cpu_ea(c, i), f->fcw); return;
     case FK_FLDCW:
-        if (wait_ready(c)) {
+        if (fpu_wait_ready(c)) {
             f->fcw = fcw_norm(cpu_rd16(c, i->seg, cpu_ea(c, i)));
             fpu_update_es(f);
-            ferr_update(c);
+            fpu_ferr_update(c);
         }
         return;
     case FK_FLDENV: case FK_FRSTOR:
-        if (wait_ready(c)) env_insn(c, i, ff.kind);
+        if (fpu_wait_ready(c)) env_insn(c, i, ff.kind);
         return;
     case FK_FNSTENV: case FK_FNSAVE:
         env_insn(c, i, ff.kind);
@@ -299,7 +299,7 @@ HANDLER(h_fwait)
 {
     (void)i;
     if ((c->s.cr0 & (CR0_MP | CR0_TS)) == (CR0_MP | CR0_TS)) cpu_raise_ne(c, EXC_NM);
-    wait_ready(c);
+    fpu_wait_ready(c);
 }
 
 void cpu_ops_fpu_init(void)

@@ -33,6 +33,13 @@ void fpu_retag(struct fpu_state *f);
  * every arithmetic instruction). */
 void fpu_update_es(struct fpu_state *f);
 void fpu_init_state(struct fpu_state *f);       /* FNINIT */
+/* The check of a waiting x87 (or MMX) instruction: a pending unmasked
+ * exception (FSW.ES) raises #MF with CR0.NE=1; with NE=0 it asserts FERR#
+ * and returns false (the instruction re-executes later) unless IGNNE# is
+ * asserted. */
+bool fpu_wait_ready(struct cpu *c);
+/* FSW.ES may have changed: a clear ES ends FERR# (and with it IGNNE#). */
+void fpu_ferr_update(struct cpu *c);
 
 /* ---- fpu_env.c: FLDENV/FNSTENV/FRSTOR/FNSAVE images ---- */
 /* Size of the environment image for an operand size (2 or 4): 14 or 28. */

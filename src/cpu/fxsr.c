@@ -80,6 +80,7 @@ bool fxsr_load_image(struct cpu *c, const u8 *b)
     for (unsigned r = 0; r < 8; r++) ftw |= (u16)(((b[4] >> r) & 1 ? TAG_VALID : TAG_EMPTY) << (2 * r));
     f->ftw = ftw;
     fpu_retag(f); /* the classes of the non-empty registers */
+    fpu_ferr_update(c);
     if (sse) {
         f->mxcsr = ld32(b + 24);
         for (unsigned k = 0; k < 8; k++) memcpy(f->xmm[k], b + 160 + 16 * k, 16);

@@ -5,21 +5,12 @@
  */
 #include "cpu/simd.h"
 
-enum { FSW_ES_BIT = 1u << 7 };
-
 bool simd_mmx_check(struct cpu *c)
 {
     if (c->s.cr0 & CR0_EM) cpu_raise_ne(c, EXC_UD);
     if (c->s.cr0 & CR0_TS) cpu_raise_ne(c, EXC_NM);
-    if (likely(!(c->s.fpu.fsw & FSW_ES_BIT))) return true;
-    /* a pending unmasked x87 exception, as for a waiting x87 instruction
-     * (fpu.c): #MF with CR0.NE=1, else FERR# (IRQ 13 on the board) and the
-     * instruction waits, unless IGNNE# is asserted */
-    if (c->s.cr0 & CR0_NE) cpu_raise_ne(c, EXC_MF);
-    if (!c->fpu_ferr || (c->fpu_ignne && c->fpu_ignne(c->fpu_opaque))) return true;
-    c->fpu_ferr(c->fpu_opaque, true);
-    c->next_eip = c->s.eip;
-    return false;
+    /* a pending unmasked x87 exception, as for a waiting x87 instruction */
+    return fpu_wait_ready(c);
 }
 
 void simd_sse_check(struct cpu *c)
