@@ -18,15 +18,17 @@ dir=$(cd "$dir" && pwd)
 if [ ! -s "$dir/vmlinuz" ] || [ ! -x "$dir/busybox" ]; then
     sudo=""
     [ "$(id -u)" = 0 ] || sudo=sudo
+    # apt-get update may fail one index of a mirror in mid-sync; what counts
+    # is whether the packages resolve below
     if ! dpkg --print-foreign-architectures | grep -qx i386; then
         $sudo dpkg --add-architecture i386
-        $sudo apt-get update -qq
+        $sudo apt-get update -qq || true
     fi
     # the metapackage names the current versioned kernel package
     kpkg=$(apt-cache depends linux-image-686:i386 2>/dev/null |
            sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-686\)\(:i386\)\{0,1\}$/\1/p' | head -n 1)
     if [ -z "$kpkg" ]; then
-        $sudo apt-get update -qq
+        $sudo apt-get update -qq || true
         kpkg=$(apt-cache depends linux-image-686:i386 |
                sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-686\)\(:i386\)\{0,1\}$/\1/p' | head -n 1)
     fi
