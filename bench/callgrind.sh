@@ -52,7 +52,9 @@ qinsns() {
 }
 
 printf '%-14s %11s' guest guest_insns
-for b in "$@"; do printf ' %14s %8s' "Ir($(basename "$b"))" "Ir/insn"; done
+# column label: the binary's name, or its directory's when it is just "vdebug"
+label() { local n; n=$(basename "$1"); [ "$n" != vdebug ] || n=$(basename "$(dirname "$(realpath "$1")")"); printf '%s' "${n:0:12}"; }
+for b in "$@"; do printf ' %14s %8s' "Ir:$(label "$b")" "Ir/insn"; done
 printf '\n'
 declare -A st_ir
 st_q=0
