@@ -102,7 +102,7 @@ static void help(struct monitor *mon)
         "                    without ADDR the page directory's present entries",
         "info mem            mapped linear ranges with protections, merged",
         "info tlb            the emulated TLB's contents; stale entries marked",
-        "info pic|pit|serial device state",
+        "info DEVICE         device state: pic lapic ioapic pit rtc i8042 acpi serial",
         "x /FMT ADDR         dump linear memory (FMT: count, x d u o c, b h w g)",
         "xp /FMT ADDR        dump physical memory",
         "gva2gpa ADDR        translate a linear address",
