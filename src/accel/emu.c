@@ -128,8 +128,15 @@ static enum vcpu_exit map_exit(struct emu *e, enum cpu_exit x)
 static enum vcpu_exit emu_run(struct vcpu *v, u64 n)
 {
     struct emu *e = emu_of(v);
+    struct cpu *c = e->c;
     sync_clock(e);
-    enum cpu_exit x = cpu_run(e->c, n);
+    /* end the run where a performance counter overflows (pmu.c) */
+    u64 ov = e->v.board.pmi ? cpu_pmu_next_overflow(c) : UINT64_MAX;
+    if (ov != UINT64_MAX && ov - c->icount < n) n = ov - c->icount;
+    enum cpu_exit x = cpu_run(c, n);
+    /* it wrapped as planned (a PMU write in between ends the run early) */
+    if (ov != UINT64_MAX && c->icount >= ov && cpu_pmu_next_overflow(c) == ov + (1ull << 40))
+        e->v.board.pmi(e->v.board.intr_opaque);
     sync_clock(e);
     enum vcpu_exit r = map_exit(e, x);
     v->stop.why = r;

@@ -47,6 +47,9 @@ struct vcpu_board {
     /* IA32_APIC_BASE written (called with intr_opaque); NULL: the board has
      * no local APIC (and CPUID does not report one). */
     void (*apic_base_write)(void *opaque, u64 value);
+    /* A performance counter with INT set overflowed (called with
+     * intr_opaque); NULL: the board has no LVT to signal it through. */
+    void (*pmi)(void *opaque);
 };
 
 /* One page-table walk step, for 'info pg'/'gva2gpa' (no A/D side effects). */

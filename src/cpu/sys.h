@@ -84,6 +84,9 @@ bool cpu_pmu_msr_write(struct cpu *c, u32 index, u64 val);
 /* Counter n as RDPMC / RDMSR see it; set it (state import). */
 u64 cpu_pmc_read(const struct cpu *c, unsigned n);
 void cpu_pmc_set(struct cpu *c, unsigned n, u64 v);
+/* The instruction count at which a counting counter with INT set next wraps
+ * (the performance-monitoring interrupt is due); UINT64_MAX if none. */
+u64 cpu_pmu_next_overflow(const struct cpu *c);
 
 /* ---- cpuid.c ---- */
 void cpu_cpuid(struct cpu *c, u32 leaf, u32 sub, u32 out[4]);

@@ -96,7 +96,8 @@ static inline struct irq_line lapic_lint_line(struct lapic *l, int pin)
 }
 /* Performance-monitoring interrupt (a counter with its INT bit set overflowed):
  * signalled through the LVT performance counter entry, which Linux's NMI
- * watchdog programs as NMI. The CPU's counters (cpu/pmu.c) do not call it yet. */
+ * watchdog programs as NMI. The engine calls it through vcpu_board.pmi when a
+ * counter of cpu/pmu.c wraps. */
 void lapic_pmi(struct lapic *l);
 /* A message on the APIC bus; ignored unless it is addressed to this APIC. */
 void lapic_deliver(struct lapic *l, const struct apic_msg *m);

@@ -78,6 +78,7 @@ static int pic_inta(void *opaque) { return pic_ack(&((struct machine *)opaque)->
 static void apic_eoi(void *opaque, u8 vector) { ioapic_eoi(&((struct machine *)opaque)->ioapic, vector); }
 static void apic_bus(void *opaque, const struct apic_msg *msg) { lapic_deliver(&((struct machine *)opaque)->lapic, msg); }
 static void apic_base_write(void *opaque, u64 v) { lapic_set_base(&((struct machine *)opaque)->lapic, v); }
+static void board_pmi(void *opaque) { lapic_pmi(&((struct machine *)opaque)->lapic); }
 
 struct irq_line pc_isa_irq(struct machine *m, int irq)
 {
@@ -259,7 +260,7 @@ struct machine *machine_create(const struct machine_config *c)
     if (rom) physmem_set_rom(&m->mem, rom, rom_size);
     iomap_init(&m->ports, "port");
     vclock_init(&m->clock);
-    struct vcpu_board vb = {&m->mem, &m->ports, &m->clock, intr_ack, m, fpu_ferr, fpu_ignne, apic_base_write};
+    struct vcpu_board vb = {&m->mem, &m->ports, &m->clock, intr_ack, m, fpu_ferr, fpu_ignne, apic_base_write, board_pmi};
     m->cpu = vcpu_emu_create(&vb);
     if (!m->cpu) {
         fprintf(stderr, "vdebug: cannot create the CPU (out of memory)\n");

@@ -1,7 +1,8 @@
 ; The P6 performance counters (src/cpu/pmu.c): PERFCTR writes sign-extend
 ; bit 31 into the 40-bit counter, EN of PERFEVTSEL0 starts and stops both
 ; counters, INST_RETIRED counts retired instructions (as read by RDPMC and
-; RDMSR), reserved event-select bits and bad RDPMC indexes raise #GP, and
+; RDMSR), a counter with INT set interrupts through the local APIC when it
+; wraps, reserved event-select bits and bad RDPMC indexes raise #GP, and
 ; RDPMC at CPL 3 needs CR4.PCE. QEMU TCG models no P6 counters: the test
 ; SKIPs under QEMU.
 %include "pm.inc"
@@ -67,6 +68,42 @@ start:
     times 10 nop
     rdpmc
     CHECK_EQ eax, esi, "EN clear: the counter holds its value"
+
+    ; a counter with INT set that wraps raises the performance-monitoring
+    ; interrupt through the local APIC's LVT performance-counter entry
+    mov dword [0xFEE000F0], 0x1FF                         ; SVR: APIC on, spurious vector 0xFF
+    mov dword [0xFEE00340], 0x41                          ; LVT PC: fixed, vector 0x41
+    WRMSR 0xC1, 0, -1000                                  ; 1000 instructions to the wrap
+    WRMSR 0x186, 0, EVT_INST_RETIRED | SEL_USR | SEL_OS | SEL_EN | (1 << 20)
+    ARM_FAULT .pmi
+    sti
+    mov ecx, 2000
+.spin:
+    dec ecx
+    jnz .spin
+    cli
+    FAIL "counter overflow with INT: no interrupt after 4000 instructions"
+    jmp .pmi_done
+.pmi:
+    PM_CHECK_RECORD 0x41, ANYERR, 0, "counter overflow with INT: interrupt through LVT PC"
+    mov eax, 2000
+    sub eax, ecx
+    cmp eax, 400                                          ; 2 instructions per turn: ~500 turns
+    jb .pmi_early
+    cmp eax, 510
+    ja .pmi_early
+    PASS "the interrupt comes at the wrap (about 1000 instructions in)"
+    jmp .pmi_eoi
+.pmi_early:
+    FAIL "the interrupt is not at the wrap"
+.pmi_eoi:
+    mov dword [0xFEE000B0], 0                             ; EOI
+.pmi_done:
+    WRMSR 0x186, 0, 0
+    xor ecx, ecx
+    rdpmc
+    CHECK_EQ edx, 0, "after the wrap the counter is small again (high bits)"
+    mov dword [0xFEE000F0], 0xFF                          ; APIC software-disabled again
 
     ; RDPMC at CPL 3: #GP without CR4.PCE, allowed with it
     ENTER_RING3
