@@ -20,23 +20,7 @@ start:
     PM_INIT
     SET_GATE 0x29, irq9, SEL_CODE0, 0x8E
     ; PICs: master at 0x20, slave at 0x28, everything masked for now
-    mov al, 0x11
-    out 0x20, al
-    out 0xA0, al
-    mov al, 0x20
-    out 0x21, al
-    mov al, 0x28
-    out 0xA1, al
-    mov al, 4
-    out 0x21, al
-    mov al, 2
-    out 0xA1, al
-    mov al, 1
-    out 0x21, al
-    out 0xA1, al
-    mov al, 0xFF
-    out 0x21, al
-    out 0xA1, al
+    PIC_REMAP 0xFF, 0xFF
 
     ; ACPI mode: SCI_EN follows the ACPI_ENABLE command (a firmware may take a while)
     mov dx, PM1_CNT

@@ -151,24 +151,7 @@ fldz_site:
     ; ---- CR0.NE=0: FERR# -> IRQ 13, port 0xF0 -> IGNNE# ----
     QEMU_DIFFERS "fpu_exc: FERR#/IRQ 13: QEMU 7.2 aborts (tcg_handle_interrupt assertion)"
     SET_GATE 0x2D, irq13, SEL_CODE0, 0x8E
-    mov al, 0x11
-    out 0x20, al
-    out 0xA0, al
-    mov al, 0x20
-    out 0x21, al
-    mov al, 0x28
-    out 0xA1, al
-    mov al, 4
-    out 0x21, al
-    mov al, 2
-    out 0xA1, al
-    mov al, 1
-    out 0x21, al
-    out 0xA1, al
-    mov al, 0xFB                 ; master: only the cascade
-    out 0x21, al
-    mov al, 0xDF                 ; slave: only IRQ 13
-    out 0xA1, al
+    PIC_REMAP 0xFB, 0xDF         ; master: only the cascade; slave: only IRQ 13
     mov eax, cr0
     and eax, ~0x20
     mov cr0, eax

@@ -7,24 +7,7 @@ start:
     PM_INIT
     SET_GATE 0x20, irq0, SEL_CODE0, 0x8E
     ; PIC: master at 0x20, slave at 0x28, only IRQ0 unmasked
-    mov al, 0x11
-    out 0x20, al
-    out 0xA0, al
-    mov al, 0x20
-    out 0x21, al
-    mov al, 0x28
-    out 0xA1, al
-    mov al, 4
-    out 0x21, al
-    mov al, 2
-    out 0xA1, al
-    mov al, 1
-    out 0x21, al
-    out 0xA1, al
-    mov al, 0xFE
-    out 0x21, al
-    mov al, 0xFF
-    out 0xA1, al
+    PIC_REMAP 0xFE, 0xFF
     ; PIT channel 0: rate generator, about 1 ms
     mov al, 0x34
     out 0x43, al
