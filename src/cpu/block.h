@@ -4,7 +4,11 @@
  * change EIP non-sequentially, CS, the mode or the privilege level
  * (F_BRANCH) except a conditional near branch, before an instruction that
  * would cross the page end, or at BLOCK_MAX_INSNS. A taken conditional
- * branch leaves the block (the run loop sees EIP did not fall through). Each instruction carries the handler chosen for it at
+ * branch leaves the block (the run loop sees EIP did not fall through).
+ * The rule this rests on: a form that can load CS, change CPL or CS.D must
+ * carry F_BRANCH in opcodes.def, and TLB invalidation must go through
+ * mmu.c (which sets EV_BLOCK_END); anything else an instruction does is
+ * seen by the next one in the same block as it would be without blocks. Each instruction carries the handler chosen for it at
  * decode time. Blocks are keyed by the host address of their first byte
  * and the code mode (CS.D), so two linear aliases of a physical page share
  * them and a remapped linear page finds the code it now maps.
