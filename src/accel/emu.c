@@ -147,8 +147,10 @@ static enum vcpu_exit emu_step(struct vcpu *v, bool irq)
 {
     struct emu *e = emu_of(v);
     struct cpu *c = e->c;
-    u32 masked = irq ? 0 : (c->events & (EV_IRQ | EV_NMI));
+    u32 masked = irq ? 0 : (c->events & EV_NMI);
     c->events &= ~masked;
+    c->intr_inhibit = !irq; /* also when the stepped instruction sets IF (STI, POPF, IRET) */
+    cpu_irq_update(c);
     c->step_mode = true;
     /* a step starting on a breakpoint executes it */
     e->skip_bp = c->s.seg[S_CS].base + c->s.eip;
@@ -158,6 +160,8 @@ static enum vcpu_exit emu_step(struct vcpu *v, bool irq)
     sync_clock(e);
     c->step_mode = false;
     c->events |= masked;
+    c->intr_inhibit = false;
+    cpu_irq_update(c); /* INTR as it is now, against IF as the step left it */
     e->skip_bp_valid = false;
     enum vcpu_exit r = x == CPU_EXIT_BUDGET ? VCPU_EXIT_STEP : map_exit(e, x);
     v->stop.why = r;

@@ -75,7 +75,7 @@ struct block_cache;
 
 /* c->events: anything that needs attention between instructions */
 enum {
-    EV_IRQ = 1u << 0,      /* INTR line from the PIC is high */
+    EV_IRQ = 1u << 0,      /* INTR is high and IF=1: an interrupt is deliverable (cpu_irq_update) */
     EV_NMI = 1u << 1,      /* NMI pending */
     EV_SHADOW = 1u << 2,   /* STI/MOV SS shadow: no interrupt before the next instruction */
     EV_TF = 1u << 3,       /* EFLAGS.TF is set: trap after the next instruction */
@@ -117,6 +117,9 @@ struct cpu {
     struct segcheck segchk[6];
     u32 next_eip;
     u32 events;             /* EV_* */
+    bool intr_line;         /* the INTR input's level (EV_IRQ only while IF=1 too, so that a
+                             * masked interrupt does not keep the run loop off its fast path) */
+    bool intr_inhibit;      /* the debugger's single step without interrupts: INTR ignored */
     struct lazyflags lf;
     u64 icount;             /* instructions retired */
     u64 icount_limit;       /* cpu_run stops when icount reaches this */
@@ -184,6 +187,14 @@ struct cpu *cpu_new(const struct cpu_bus *bus);
 void cpu_free(struct cpu *c);
 void cpu_reset(struct cpu *c);                     /* power-on/reset state */
 enum cpu_exit cpu_run(struct cpu *c, u64 max_insns);
+/* EV_IRQ follows INTR && IF: called when either changes (cpu_set_intr,
+ * cpu_set_eflags). An STI or POPF that sets IF with INTR high thus raises an
+ * event, which ends the block in progress. */
+static inline void cpu_irq_update(struct cpu *c)
+{
+    if (c->intr_line && (c->s.eflags & FL_IF) && !c->intr_inhibit) c->events |= EV_IRQ;
+    else c->events &= ~EV_IRQ;
+}
 void cpu_kick(struct cpu *c);                      /* async-safe: makes cpu_run return soon */
 void cpu_set_intr(struct cpu *c, bool level);      /* PIC INTR output */
 void cpu_raise_nmi(struct cpu *c);

@@ -83,6 +83,7 @@ void cpu_set_eflags(struct cpu *c, u32 val, u32 mask)
     c->s.eflags = ((c->s.eflags & ~mask) | (val & mask) | FL_FIXED1) & ~(0x8u | 0x20u | 0x8000u | 0xffc00000u);
     if (c->s.eflags & FL_TF) c->events |= EV_TF;
     else c->events &= ~EV_TF;
+    cpu_irq_update(c);
 }
 
 bool cpu_cf(struct cpu *c) { return lf_cf(c); }

@@ -42,8 +42,8 @@ void cpu_kick(struct cpu *c) { __atomic_or_fetch(&c->events, EV_STOP, __ATOMIC_R
 
 void cpu_set_intr(struct cpu *c, bool level)
 {
-    if (level) c->events |= EV_IRQ;
-    else c->events &= ~EV_IRQ;
+    c->intr_line = level;
+    cpu_irq_update(c);
 }
 
 void cpu_raise_nmi(struct cpu *c)
