@@ -151,6 +151,9 @@ void pc_request_exit(struct machine *m, int status, enum machine_exit_reason why
 
 /* ---- lifetime ---- */
 
+/* CPUID 1 EDX of the board's CPU as firmware tables report it: with its local APIC (bit 9) */
+#define BOARD_CPUID_FEATURES (cpu_cpuid_features() | 1u << 9)
+
 static int read_images(const struct machine_config *c, struct boot_image *boot, u8 **rom, u32 *rom_size,
                        char *err, size_t errlen)
 {
@@ -200,13 +203,13 @@ static int read_images(const struct machine_config *c, struct boot_image *boot, 
             /* SMBIOS right after them, on the 16-byte boundary an OS scans */
             u32 smbios_at = (ACPI_TABLES_BASE + len + 15) & ~15u;
             struct smbios_config sc = {.ram_size = c->ram_size, .cpuid_signature = CPU_SIGNATURE_P6,
-                                       .cpuid_features = cpu_cpuid_features(), .cpu_mhz = 1000};
+                                       .cpuid_features = BOARD_CPUID_FEATURES, .cpu_mhz = 1000};
             u8 *dmi = smbios_build(&sc, smbios_at, &len);
             boot_image_add_firmware(boot, smbios_at, dmi, len, "SMBIOS tables");
             /* the MP tables next, for kernels that do not read the MADT */
             u32 mp_at = (smbios_at + len + 15) & ~15u;
             struct mptable_config mc = {
-                .cpu_signature = CPU_SIGNATURE_P6, .cpu_features = cpu_cpuid_features() | 1u << 9 /* APIC */,
+                .cpu_signature = CPU_SIGNATURE_P6, .cpu_features = BOARD_CPUID_FEATURES,
                 .lapic_version = LAPIC_VERSION, .ioapic_id = IOAPIC_DEFAULT_ID, .ioapic_version = IOAPIC_VERSION,
                 .lapic_addr = LAPIC_DEFAULT_BASE, .ioapic_addr = IOAPIC_DEFAULT_BASE,
             };
