@@ -46,10 +46,12 @@ if [ ! -s "$dir/vmlinuz" ] || [ ! -x "$dir/busybox" ]; then
 fi
 
 # The initramfs is cheap to rebuild: always in step with tools/guest-*.sh.
-python3 "$top/tools/mkinitramfs.py" "$dir/initrd.gz" \
+# (written aside and renamed: a test reading the old one never sees half a file)
+python3 "$top/tools/mkinitramfs.py" "$dir/initrd.gz.$$" \
     dir:bin:755 dir:sbin:755 dir:usr:755 dir:usr/bin:755 dir:usr/sbin:755 \
     dir:dev:755 dir:proc:755 dir:sys:755 dir:tmp:1777 dir:root:700 dir:etc:755 \
     nod:dev/console:600:c:5:1 nod:dev/null:666:c:1:3 nod:dev/ttyS0:660:c:4:64 \
     "file:bin/busybox:755:$dir/busybox" slink:bin/sh:busybox \
     "file:init:755:$top/tools/guest-init.sh" "file:test.sh:755:$top/tools/guest-test.sh"
+mv -f "$dir/initrd.gz.$$" "$dir/initrd.gz"
 echo "$dir"
