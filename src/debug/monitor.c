@@ -109,6 +109,7 @@ static void help(struct monitor *mon)
         "phys on|off         GDB memory accesses are physical / linear",
         "step irq on|off     let single-step take pending interrupts",
         "system_reset        reset the machine (as the reset button)",
+        "system_powerdown    press the ACPI power button (the guest decides what to do)",
         "quit                end vdebug",
         "help                this list",
     };
@@ -226,6 +227,15 @@ int monitor_exec(struct monitor *mon, const char *line)
     if (!strcmp(c, "phys")) return on_off(mon, n > 1 ? w[1] : NULL, &mon->phys, "phys");
     if (!strcmp(c, "step") && n >= 2 && !strcmp(w[1], "irq"))
         return on_off(mon, n > 2 ? w[2] : NULL, &mon->step_irq, "step irq");
+    if (!strcmp(c, "system_powerdown")) {
+        if (!mon->m) {
+            mon_printf(mon, "no machine\n");
+            return -1;
+        }
+        machine_power_button(mon->m);
+        mon_printf(mon, "power button pressed\n");
+        return 0;
+    }
     if (!strcmp(c, "system_reset")) {
         if (!mon->m) {
             mon_printf(mon, "no machine\n");

@@ -34,6 +34,8 @@ enum machine_stop machine_step(struct machine *m, bool irq);
 void machine_interrupt(struct machine *m);
 /* System reset (as the reset button: devices and CPU to power-on state, images kept). */
 void machine_reset(struct machine *m);
+/* Press the ACPI power button (PM1_STS.PWRBTN_STS; an SCI when the guest enabled it). */
+void machine_power_button(struct machine *m);
 /* Exit status the guest requested (valid after MACHINE_EXIT). */
 int machine_exit_status(const struct machine *m);
 struct vcpu *machine_vcpu(struct machine *m);

@@ -420,3 +420,5 @@ int machine_info(struct machine *m, const char *what, char *buf, size_t size)
 }
 
 u64 machine_virtual_ns(const struct machine *m) { return m->clock.now; }
+
+void machine_power_button(struct machine *m) { acpi_pm_power_button(&m->acpi_pm); }

@@ -7,6 +7,7 @@
 #include "machine/machine.h"
 #include "machine/loader.h"
 #include "dev/acpi_pm.h"
+#include "debug/monitor.h"
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -145,6 +146,44 @@ TEST(s5_under_no_shutdown_pauses)
     machine_destroy(m);
 }
 
+static char mon_said[128];
+static void mon_out(void *o, const char *t, size_t n)
+{
+    (void)o;
+    size_t have = strlen(mon_said);
+    if (have + n < sizeof(mon_said)) {
+        memcpy(mon_said + have, t, n);
+        mon_said[have + n] = 0;
+    }
+}
+
+/* The monitor's system_powerdown presses the power button: a guest polling
+ * PM1_STS sees PWRBTN_STS (bit 8) and exits through the exit device. */
+TEST(system_powerdown_sets_pwrbtn_sts)
+{
+    static const u8 poll[] = {
+        0x66, 0xba, 0x00, 0x06,             /* mov dx, 0x600 (PM1_STS) */
+        0x66, 0xed,                         /* in ax, dx */
+        0xa9, 0x00, 0x01, 0x00, 0x00,       /* test eax, 0x100 */
+        0x74, 0xf3,                         /* jz back to the mov */
+        0xb0, 0x05, 0xe6, 0xf4,             /* mov al, 5; out 0xf4, al: exit (5 << 1) | 1 */
+        0xeb, 0xfe,
+    };
+    write_guest(poll, sizeof(poll));
+    struct machine *m = make(path_k, NULL, false);
+    if (!m) return;
+    CHECK_EQ(machine_run(m, 100000), MACHINE_BUDGET);   /* polling: no button yet */
+    struct monitor mon;
+    monitor_init(&mon, m, machine_vcpu(m));
+    mon_said[0] = 0;
+    mon.out = mon_out;
+    CHECK_EQ(monitor_exec(&mon, "system_powerdown"), 0);
+    CHECK_STR(mon_said, "power button pressed\n");
+    CHECK_EQ(machine_run(m, 100000), MACHINE_EXIT);
+    CHECK_EQ(machine_exit_status(m), 11);
+    machine_destroy(m);
+}
+
 TEST(bios_rom_gets_no_tables)
 {
     /* a raw ROM of HLTs: the F segment is the ROM, nothing is written there */
@@ -201,6 +240,7 @@ int main(void)
     RUN(elcr_sci_level);
     RUN(s5_powers_off_with_status_0);
     RUN(s5_under_no_shutdown_pauses);
+    RUN(system_powerdown_sets_pwrbtn_sts);
     RUN(bios_rom_gets_no_tables);
     RUN(firmware_segments_only_in_the_bios_area);
     unlink(path_k);
