@@ -5,7 +5,8 @@
 # loader wrote; then stop at the decompressed kernel's startup_32 (16 MiB
 # physical with nokaslr: CONFIG_PHYSICAL_START; the breakpoint is set before
 # the decompressor writes the code there, which works because breakpoints do
-# not patch guest memory), step, and continue to the guest's poweroff.
+# not patch guest memory), step, and continue to the shell, where a command
+# is typed on the serial console and `poweroff` ends the machine.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
@@ -17,9 +18,12 @@ T=$(mktemp -d)
 trap 'vd_stop; rm -rf "$T"' EXIT
 : >"$T/syms.gdb"
 
-"$VDEBUG" -kernel "$G/vmlinuz" -initrd "$G/initrd.gz" -append "console=ttyS0 nokaslr vdebug.test=1" -m 256 \
-    -nographic -serial "file:$T/console" -no-reboot -icount-limit 40000000000 -gdb tcp::0 -S \
-    </dev/null >"$T/vd.out" 2>"$T/vd.err" &
+# The serial console is vdebug's stdin/stdout: a FIFO we type into, and a file.
+mkfifo "$T/in"
+exec 3<>"$T/in"
+"$VDEBUG" -kernel "$G/vmlinuz" -initrd "$G/initrd.gz" -append "console=ttyS0 nokaslr" -m 256 \
+    -nographic -no-reboot -icount-limit 40000000000 -gdb tcp::0 -S \
+    <"$T/in" >"$T/console" 2>"$T/vd.err" &
 VD_PID=$!
 while :; do
     PORT=$(sed -n 's/.*gdb server listening on tcp:[^ ]*:\([0-9][0-9]*\).*/\1/p' "$T/vd.err")
@@ -27,6 +31,16 @@ while :; do
     kill -0 "$VD_PID" 2>/dev/null || { echo "FAIL gdb_linux_start: $(head -c 300 "$T/vd.err")"; exit 1; }
     sleep 0.02
 done
+
+# The typist: once the shell is up (GDB has continued), type a command and
+# then poweroff, which ends the machine and with it GDB's continue.
+(
+    until grep -q '^vdebug: busybox shell' "$T/console"; do kill -0 "$VD_PID" 2>/dev/null || exit 0; sleep 0.1; done
+    printf 'echo "reply-$((6 * 7))"\r' >&3
+    until grep -q '^reply-42' "$T/console"; do kill -0 "$VD_PID" 2>/dev/null || exit 0; sleep 0.1; done
+    printf 'poweroff\r' >&3
+) &
+typist=$!
 
 gdb_run "$T/g1" \
     'echo ENTRY\n' 'p/x $pc' 'echo ESI\n' 'p/x $esi' 'echo CR0\n' 'p/x $cr0' \
@@ -41,6 +55,8 @@ gdb_run "$T/g1" \
     'echo STEPPED\n' 'p/x $pc' \
     'delete' 'continue'
 vd_wait
+kill "$typist" 2>/dev/null
+wait "$typist" 2>/dev/null
 
 want() { # name mark expected
     local v
@@ -54,7 +70,7 @@ want gdb_linux_boot_params_hdrs HDRS 0x53726448
 want gdb_linux_boot_params_loader LOADER 0xff
 want gdb_linux_boot_params_cmdline_ptr CMDPTR 0x9000
 want gdb_linux_boot_params_e820 E820N 0x4
-expect_line gdb_linux_cmdline "$T/g1" '0x9000:[[:space:]]+"console=ttyS0 nokaslr vdebug.test=1"'
+expect_line gdb_linux_cmdline "$T/g1" '0x9000:[[:space:]]+"console=ttyS0 nokaslr"'
 want gdb_linux_startup_32 STARTUP32 0x1000000
 s=$(val_after "$T/g1" STEPPED)
 if [ -n "$s" ] && [ "$s" != 0x1000000 ] && [ $((s)) -gt $((0x1000000)) ] && [ $((s)) -lt $((0x1000100)) ]; then
@@ -62,7 +78,10 @@ if [ -n "$s" ] && [ "$s" != 0x1000000 ] && [ $((s)) -gt $((0x1000000)) ] && [ $(
 else
     echo "FAIL gdb_linux_stepi: pc after 3 stepi is '$s'"
 fi
-if grep -q '^vdebug-test: done' "$T/console"; then echo "PASS gdb_linux_continue_to_end"
-else echo "FAIL gdb_linux_continue_to_end: console ends with: $(tail -n 3 "$T/console" | tr '\n' '|')"; fi
+if grep -q '^vdebug: busybox shell' "$T/console" && grep -q '^reply-42' "$T/console"; then
+    echo "PASS gdb_linux_continue_to_the_shell"
+else
+    echo "FAIL gdb_linux_continue_to_the_shell: console ends with: $(tail -n 3 "$T/console" | tr '\r\n' '||')"
+fi
 if [ "$VD_STATUS" = 0 ]; then echo "PASS gdb_linux_exit_status"
 else echo "FAIL gdb_linux_exit_status: $VD_STATUS ($(tail -n 2 "$T/vd.err" | tr '\n' ' '))"; fi
