@@ -8,6 +8,7 @@
 #ifndef VD_CPU_SYS_H
 #define VD_CPU_SYS_H
 #include "cpu/cpu.h"
+#include "cpu/model.h"
 
 /* Paging-structure entry bits (32-bit and PAE). */
 enum {
@@ -90,8 +91,6 @@ u64 cpu_pmu_next_overflow(const struct cpu *c);
 
 /* ---- cpuid.c ---- */
 void cpu_cpuid(struct cpu *c, u32 leaf, u32 sub, u32 out[4]);
-/* CPUID.1 EDX / 0x80000001 EDX as advertised (others may test features). */
-u32 cpu_cpuid_features(void);
-#define CPU_SIGNATURE_P6 0x00000663u
+/* cpu_cpuid_features and CPU_SIGNATURE_P6: cpu/model.h */
 
 #endif

@@ -30,7 +30,7 @@
 #include "machine/acpi.h"
 #include "machine/smbios.h"
 #include "machine/mptable.h"
-#include "cpu/sys.h"
+#include "cpu/model.h"
 #include "base/log.h"
 #include <stdio.h>
 #include <stdlib.h>
