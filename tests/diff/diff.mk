@@ -30,7 +30,7 @@ endif
 # the program is an ordinary 64-bit build linked with the library.
 # VD_HOSTCMP_N sets cases per variant (default 1500).
 DIFF_BINS += $(BUILD)/tests/diff/hostcmp
-$(BUILD)/tests/diff/hostcmp: tests/diff/hostcmp.c $(LIB) tests/unit/test.h
+$(BUILD)/tests/diff/hostcmp: tests/diff/hostcmp.c $(LIB) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/unit $< $(LIB) $(LDFLAGS) -o $@ $(LDLIBS)
 

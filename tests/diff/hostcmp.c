@@ -37,10 +37,7 @@
  * the random seed.
  */
 #define _GNU_SOURCE
-#include "test.h"
-#include "cpu/cpu.h"
-#include "cpu/cpu_mem.h"
-#include "cpu/flags.h"
+#include "test_ops_util.h"
 #include <setjmp.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -49,8 +46,6 @@
 #define WSIZE 0x2000u
 #define HOSTIO 0x200000u
 #define HOSTCODE 0x300000u
-#define GCODE 0x2000u
-#define GRAM (4u << 20)
 #define ARITH (FL_CF | FL_PF | FL_AF | FL_ZF | FL_SF | FL_OF)
 
 struct regs { u32 r[8]; u32 efl; };
@@ -145,61 +140,24 @@ static int host_run(const struct regs *in, struct regs *out)
 }
 
 /* ---------------- interpreter side ---------------- */
-static u8 *gram;
+/* The interpreter runs on the flat protected-mode test machine of
+ * tests/unit/test_ops_util.h (tv, tv_ram): the same layout, code at TV_CODE. */
 static u32 guest_eip;
-static struct cpu *gcpu;
-static u8 *bus_ptr(void *o, u64 pa, bool w) { (void)o; (void)w; return pa < GRAM ? gram + pa : NULL; }
-static u32 bus_rd(void *o, u64 pa, unsigned s) { (void)o; (void)pa; (void)s; return 0xffffffffu; }
-static void bus_wr(void *o, u64 pa, u32 v, unsigned s) { (void)o; (void)pa; (void)v; (void)s; }
-static u32 bus_in(void *o, u16 p, unsigned s) { (void)o; (void)p; (void)s; return 0xffffffffu; }
-static void bus_out(void *o, u16 p, u32 v, unsigned s) { (void)o; (void)p; (void)v; (void)s; }
-static int bus_ack(void *o) { (void)o; return -1; }
 
-static void guest_init(void)
-{
-    gram = calloc(1, GRAM);
-    struct cpu_bus b = {.ptr = bus_ptr, .mmio_read = bus_rd, .mmio_write = bus_wr, .io_in = bus_in,
-                        .io_out = bus_out, .intr_ack = bus_ack, .ram = gram, .ram_size = GRAM};
-    gcpu = cpu_new(&b);
-    /* GDT: 0x08 flat code, 0x10 flat data; IDT: 32 interrupt gates */
-    st64(gram + 0x808, 0x00cf9b000000ffffull);
-    st64(gram + 0x810, 0x00cf93000000ffffull);
-    for (u32 v = 0; v < 32; v++) {
-        u32 h = 0x3000 + 16 * v;
-        st32(gram + 8 * v, (0x08u << 16) | (h & 0xffff));
-        st32(gram + 8 * v + 4, (h & 0xffff0000u) | 0x8e00);
-        gram[h] = 0xf4;
-    }
-}
-static void guest_reset(void)
-{
-    struct cpu *c = gcpu;
-    c->s.cr0 |= CR0_PE;
-    c->s.gdtr = (struct dtable){0x800, 0x17};
-    c->s.idtr = (struct dtable){0, 32 * 8 - 1};
-    for (int s = 0; s < 6; s++) {
-        bool code = s == S_CS;
-        c->s.seg[s] = (struct seg){.sel = code ? 0x08 : 0x10, .base = 0, .limit = 0xffffffffu,
-                                   .attr = code ? 0xc09bu : 0xc093u};
-    }
-    cpu_set_cpl(c, 0);
-    for (int s = 0; s < 6; s++) cpu_seg_recompute(c, s);
-    c->step_mode = true;
-}
 /* 0; or 1 + vector of the exception raised; or -1 for a fault whose vector
  * could not be seen (delivery failed: triple fault). ninsn instructions. */
 static int guest_run(const u8 *insn, int len, int ninsn, const struct regs *in, struct regs *out)
 {
-    struct cpu *c = gcpu;
-    guest_reset();
-    memcpy(gram + GCODE, insn, (size_t)len);
-    cpu_invalidate_host(c, gram + GCODE, (size_t)len);
-    memcpy(gram + WIN, init_win, WSIZE);
+    struct cpu *c = tv;
+    tv_enter();
+    memcpy(tv_ram + TV_CODE, insn, (size_t)len);
+    cpu_invalidate_host(c, tv_ram + TV_CODE, (size_t)len);
+    memcpy(tv_ram + WIN, init_win, WSIZE);
     memcpy(c->s.gpr, in->r, sizeof(in->r));
     c->lf.kind = LF_NONE;
     c->s.eflags = FL_FIXED1 | (in->efl & (ARITH | FL_DF));
-    c->s.eip = GCODE;
-    u32 end = GCODE + (u32)len;
+    c->s.eip = TV_CODE;
+    u32 end = TV_CODE + (u32)len;
     int fault = 0;
     for (int k = 0; k < ninsn + 4096 && c->s.eip != end; k++) {
         enum cpu_exit e = cpu_run(c, 1);
@@ -207,7 +165,7 @@ static int guest_run(const u8 *insn, int len, int ninsn, const struct regs *in, 
         if (c->s.eip >= 0x3000 && c->s.eip < 0x3200) { fault = 1 + (int)((c->s.eip - 0x3000) / 16); break; }
         if (e != CPU_EXIT_BUDGET) { fault = -1; break; }
         /* branches leave the range: stop after ninsn instructions */
-        if (c->s.eip < GCODE || c->s.eip > end) break;
+        if (c->s.eip < TV_CODE || c->s.eip > end) break;
     }
     memcpy(out->r, c->s.gpr, sizeof(out->r));
     out->efl = cpu_get_eflags(c) & (ARITH | FL_DF);
@@ -454,8 +412,8 @@ static void one_case(const struct tform *f, unsigned sz, bool mem)
     cases_total++;
 
     if (f->kind == K_JCC && !hs && !gf) {
-        bool ht = ho.r[R_EBP] == in.r[R_EBP], gt = guest_eip == GCODE + (u32)gl + 3;
-        if (ht != gt || (!gt && guest_eip != GCODE + (u32)gl)) {
+        bool ht = ho.r[R_EBP] == in.r[R_EBP], gt = guest_eip == TV_CODE + (u32)gl + 3;
+        if (ht != gt || (!gt && guest_eip != TV_CODE + (u32)gl)) {
             snprintf(fail_msg, sizeof(fail_msg), "branch: host %s, vdebug at %x", ht ? "taken" : "not taken", guest_eip);
             printf("  %s: %s\n", f->name, fail_msg);
             fails++;
@@ -486,11 +444,11 @@ static void one_case(const struct tform *f, unsigned sz, bool mem)
             bad = true;
             snprintf(fail_msg + strlen(fail_msg), sizeof(fail_msg) - strlen(fail_msg), " flags differ (host %03x vs %03x, undefined %03x)", ho.efl, go.efl, und);
         }
-        if (memcmp(hmem, gram + WIN, WSIZE)) {
+        if (memcmp(hmem, tv_ram + WIN, WSIZE)) {
             u32 k = 0;
-            while (hmem[k] == gram[WIN + k]) k++;
+            while (hmem[k] == tv_ram[WIN + k]) k++;
             bad = true;
-            snprintf(fail_msg + strlen(fail_msg), sizeof(fail_msg) - strlen(fail_msg), " memory differs at %x (host %02x vs %02x)", WIN + k, hmem[k], gram[WIN + k]);
+            snprintf(fail_msg + strlen(fail_msg), sizeof(fail_msg) - strlen(fail_msg), " memory differs at %x (host %02x vs %02x)", WIN + k, hmem[k], tv_ram[WIN + k]);
         }
     }
     if (bad) {
@@ -701,7 +659,7 @@ int main(void)
     int n = e ? atoi(e) : 1500;
     e = getenv("VD_HOSTCMP_SEED");
     if (e) rng = strtoull(e, NULL, 0) | 1;
-    guest_init();
+    tv_reset();
     for (size_t k = 0; k < ARRAY_SIZE(forms); k++) run_form(&forms[k], n);
     for (size_t k = 0; k < ARRAY_SIZE(forms_logic); k++) {
         struct tform f = forms_logic[k];

@@ -27,27 +27,11 @@ static u32 tv_in(void *o, u16 p, unsigned s) { (void)o; (void)p; (void)s; return
 static void tv_out(void *o, u16 p, u32 v, unsigned s) { (void)o; (void)p; (void)v; (void)s; }
 static int tv_ack(void *o) { (void)o; return -1; }
 
-/* Fresh flat 32-bit machine; registers zero, flags clear. */
-static void tv_reset(void)
+/* The CPU part of tv_reset: flat 32-bit protected mode at CPL 0 with the
+ * tables at 0x800 / 0, TLB empty, registers zero, flags clear. Memory is
+ * left as it is (callers that rewrite what they use can skip the clearing). */
+static inline void tv_enter(void)
 {
-    if (!tv) {
-        tv_ram = calloc(1, TV_RAM);
-        struct cpu_bus b = {.ptr = tv_ptr, .mmio_read = tv_rd, .mmio_write = tv_wr, .io_in = tv_in,
-                            .io_out = tv_out, .intr_ack = tv_ack, .ram = tv_ram, .ram_size = TV_RAM};
-        tv = cpu_new(&b);
-    }
-    /* cheap per-case reset: only the areas tests use are cleared */
-    memset(tv_ram, 0, 0x4000);
-    memset(tv_ram + TV_STACK - 0x1000, 0, 0x2000);
-    memset(tv_ram + 0x100000, 0, 0x10000);
-    st64(tv_ram + 0x808, 0x00cf9b000000ffffull);
-    st64(tv_ram + 0x810, 0x00cf93000000ffffull);
-    for (u32 v = 0; v < 32; v++) {
-        u32 h = 0x3000 + 16 * v;
-        st32(tv_ram + 8 * v, (0x08u << 16) | (h & 0xffff));
-        st32(tv_ram + 8 * v + 4, (h & 0xffff0000u) | 0x8e00);
-        tv_ram[h] = 0xf4;
-    }
     struct cpu *c = tv;
     c->s.cr0 |= CR0_PE;
     c->s.gdtr = (struct dtable){0x800, 0x17};
@@ -67,9 +51,33 @@ static void tv_reset(void)
     c->step_mode = true;
 }
 
+/* Fresh flat 32-bit machine; registers zero, flags clear. */
+static inline void tv_reset(void)
+{
+    if (!tv) {
+        tv_ram = calloc(1, TV_RAM);
+        struct cpu_bus b = {.ptr = tv_ptr, .mmio_read = tv_rd, .mmio_write = tv_wr, .io_in = tv_in,
+                            .io_out = tv_out, .intr_ack = tv_ack, .ram = tv_ram, .ram_size = TV_RAM};
+        tv = cpu_new(&b);
+    }
+    /* cheap per-case reset: only the areas tests use are cleared */
+    memset(tv_ram, 0, 0x4000);
+    memset(tv_ram + TV_STACK - 0x1000, 0, 0x2000);
+    memset(tv_ram + 0x100000, 0, 0x10000);
+    st64(tv_ram + 0x808, 0x00cf9b000000ffffull);
+    st64(tv_ram + 0x810, 0x00cf93000000ffffull);
+    for (u32 v = 0; v < 32; v++) {
+        u32 h = 0x3000 + 16 * v;
+        st32(tv_ram + 8 * v, (0x08u << 16) | (h & 0xffff));
+        st32(tv_ram + 8 * v + 4, (h & 0xffff0000u) | 0x8e00);
+        tv_ram[h] = 0xf4;
+    }
+    tv_enter();
+}
+
 /* Run the code at TV_CODE until EIP reaches its end (or leaves it, after
  * max instructions). Returns 0, or 1 + the vector of a delivered exception. */
-static int tv_run(const u8 *code, unsigned len, int max)
+static inline int tv_run(const u8 *code, unsigned len, int max)
 {
     struct cpu *c = tv;
     memcpy(tv_ram + TV_CODE, code, len);
