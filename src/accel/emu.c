@@ -1,7 +1,9 @@
 /*
- * The interpreter engine behind the vcpu interface: wires struct cpu's bus
- * to the machine's physical memory, port map, PIC and virtual clock, and
- * implements debugger breakpoints/watchpoints and single-step.
+ * The software engines behind the vcpu interface: the interpreter (cpu_run)
+ * and the translator (dbt_run), on one struct cpu. Wires the CPU's bus to
+ * the machine's physical memory, port map, PIC and virtual clock, and
+ * implements debugger breakpoints/watchpoints and single-step (a step always
+ * runs on the interpreter).
  *
  * Virtual time: 1 retired instruction = 1 virtual ns; time skipped over HLT
  * is added by the machine loop (clock->now moves ahead, time_base follows).
@@ -14,6 +16,7 @@
 #include "cpu/debugreg.h"
 #include "cpu/sys.h"
 #include "base/log.h"
+#include "dbt/dbt.h"
 #include <stdlib.h>
 
 #define MAX_BP 4096
@@ -21,6 +24,8 @@
 struct emu {
     struct vcpu v;
     struct cpu *c;
+    struct dbt *dbt;      /* NULL: the interpreter runs everything */
+    struct vcpu_engine_opts opts;
     u64 time_base;        /* clock->now - icount at the last sync */
     u32 bp[MAX_BP];
     int nbp;
@@ -133,7 +138,7 @@ static enum vcpu_exit emu_run(struct vcpu *v, u64 n)
     /* end the run where a performance counter overflows (pmu.c) */
     u64 ov = e->v.board.pmi ? cpu_pmu_next_overflow(c) : UINT64_MAX;
     if (ov != UINT64_MAX && ov - c->icount < n) n = ov - c->icount;
-    enum cpu_exit x = cpu_run(c, n);
+    enum cpu_exit x = e->dbt ? dbt_run(e->dbt, n) : cpu_run(c, n);
     /* it wrapped as planned (a PMU write in between ends the run early) */
     if (ov != UINT64_MAX && c->icount >= ov && cpu_pmu_next_overflow(c) == ov + (1ull << 40))
         e->v.board.pmi(e->v.board.intr_opaque);
@@ -374,16 +379,43 @@ static int emu_tlb_dump(struct vcpu *v, struct vcpu_tlb_entry *out, int max)
     return n;
 }
 
+static void emu_log_stats(struct vcpu *v)
+{
+    struct emu *e = emu_of(v);
+    if (!e->dbt) {
+        vd_logf("stats: engine interp: %llu guest instructions\n", (unsigned long long)e->c->icount);
+        return;
+    }
+    struct dbt_stats s;
+    dbt_get_stats(e->dbt, &s);
+    u64 all = s.insns_translated + s.insns_interp;
+    vd_logf("stats: engine dbt: %llu guest instructions, %llu (%.1f%%) in translated code, %llu on the interpreter\n",
+            (unsigned long long)all, (unsigned long long)s.insns_translated,
+            all ? 100.0 * (double)s.insns_translated / (double)all : 0.0, (unsigned long long)s.insns_interp);
+    vd_logf("stats: engine dbt: %llu blocks translated (%llu guest instructions, %.1f%% emitted natively), "
+            "%llu chained jumps, %llu KiB of host code\n",
+            (unsigned long long)s.blocks_translated, (unsigned long long)s.guest_insns_translated,
+            s.guest_insns_translated ? 100.0 * (double)s.native_insns / (double)s.guest_insns_translated : 0.0,
+            (unsigned long long)s.chains, (unsigned long long)(s.code_bytes >> 10));
+    vd_logf("stats: engine dbt: %llu cache flushes, %llu invalidations, %.3f s in the translator\n",
+            (unsigned long long)s.flushes, (unsigned long long)s.invalidations, s.translate_seconds);
+    if (e->opts.verify)
+        vd_logf("stats: engine dbt: lockstep checker compared %llu blocks, no difference\n",
+                (unsigned long long)s.verify_blocks);
+}
+
 static void emu_reset(struct vcpu *v)
 {
     struct emu *e = emu_of(v);
     cpu_reset(e->c);
+    if (e->dbt) dbt_flush(e->dbt);
     update_debug_events(e);
 }
 
 static void emu_destroy(struct vcpu *v)
 {
     struct emu *e = emu_of(v);
+    dbt_free(e->dbt);
     cpu_free(e->c);
     free(e->wp);
     free(e);
@@ -411,12 +443,29 @@ static const struct vcpu_ops emu_ops = {
     .flush_tlb = emu_flush_tlb,
     .tlb_dump = emu_tlb_dump,
     .icount = emu_icount,
+    .log_stats = emu_log_stats,
 };
 
-struct vcpu *vcpu_emu_create(const struct vcpu_board *b)
+bool vcpu_engine_available(enum vcpu_engine eng)
 {
+    return eng == VCPU_ENGINE_INTERP || (eng == VCPU_ENGINE_DBT && dbt_available());
+}
+
+enum vcpu_engine vcpu_default_engine(void)
+{
+    return dbt_available() ? VCPU_ENGINE_DBT : VCPU_ENGINE_INTERP;
+}
+
+const char *vcpu_engine_name(enum vcpu_engine eng) { return eng == VCPU_ENGINE_DBT ? "dbt" : "interp"; }
+
+struct vcpu *vcpu_emu_create(const struct vcpu_board *b, const struct vcpu_engine_opts *o)
+{
+    struct vcpu_engine_opts def = {.engine = vcpu_default_engine()};
+    if (!o) o = &def;
+    if (!vcpu_engine_available(o->engine)) return NULL;
     struct emu *e = calloc(1, sizeof(*e));
     if (!e) return NULL;
+    e->opts = *o;
     e->v.ops = &emu_ops;
     e->v.board = *b;
     struct cpu_bus bus = {
@@ -446,5 +495,13 @@ struct vcpu *vcpu_emu_create(const struct vcpu_board *b)
     e->c->fpu_opaque = b->intr_opaque;
     e->c->apic_base_write = b->apic_base_write;
     e->c->apic_opaque = b->intr_opaque;
+    if (o->engine == VCPU_ENGINE_DBT) {
+        e->dbt = dbt_new(e->c, (size_t)o->tb_size_mb << 20, o->verify);
+        if (!e->dbt) {
+            cpu_free(e->c);
+            free(e);
+            return NULL;
+        }
+    }
     return &e->v;
 }

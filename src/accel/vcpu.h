@@ -94,6 +94,8 @@ struct vcpu_ops {
     void (*flush_tlb)(struct vcpu *v);               /* physical mapping changed (A20) */
     int (*tlb_dump)(struct vcpu *v, struct vcpu_tlb_entry *out, int max);
     u64 (*icount)(struct vcpu *v);                   /* instructions retired */
+    /* -d stats: log the engine's counters (vd_logf), one line per engine */
+    void (*log_stats)(struct vcpu *v);
 };
 
 struct vcpu {
@@ -102,8 +104,25 @@ struct vcpu {
     struct vcpu_stop stop;  /* details of the last exit */
 };
 
-/* Create the interpreter engine. */
-struct vcpu *vcpu_emu_create(const struct vcpu_board *b);
+/* The software engines behind vcpu_emu_create (-accel). */
+enum vcpu_engine {
+    VCPU_ENGINE_INTERP,     /* the reference interpreter (cpu/) */
+    VCPU_ENGINE_DBT,        /* the dynamic binary translator (dbt/); x86-64 hosts only */
+};
+struct vcpu_engine_opts {
+    enum vcpu_engine engine;
+    u32 tb_size_mb;         /* translation cache bound in MiB; 0 = the default */
+    bool verify;            /* lockstep checker: re-run each translated block on the interpreter */
+};
+/* Is the engine built into this binary for this host? */
+bool vcpu_engine_available(enum vcpu_engine e);
+/* The default: the translator where available, else the interpreter. */
+enum vcpu_engine vcpu_default_engine(void);
+const char *vcpu_engine_name(enum vcpu_engine e);
+
+/* Create a software engine (o NULL: the default engine, default options).
+ * NULL when the engine is not available or memory runs out. */
+struct vcpu *vcpu_emu_create(const struct vcpu_board *b, const struct vcpu_engine_opts *o);
 
 static inline void vcpu_destroy(struct vcpu *v) { v->ops->destroy(v); }
 static inline void vcpu_reset(struct vcpu *v) { v->ops->reset(v); }
@@ -124,6 +143,7 @@ static inline void vcpu_set_intr(struct vcpu *v, bool level) { v->ops->set_intr(
 static inline void vcpu_nmi(struct vcpu *v) { v->ops->nmi(v); }
 static inline void vcpu_flush_tlb(struct vcpu *v) { v->ops->flush_tlb(v); }
 static inline u64 vcpu_icount(struct vcpu *v) { return v->ops->icount(v); }
+static inline void vcpu_log_stats(struct vcpu *v) { if (v->ops->log_stats) v->ops->log_stats(v); }
 /* Physical debug access: RAM/ROM only, then tell the engine. */
 static inline size_t vcpu_read_phys(struct vcpu *v, u64 pa, void *b, size_t n)
 {

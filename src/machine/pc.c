@@ -264,7 +264,7 @@ struct machine *machine_create(const struct machine_config *c)
     iomap_init(&m->ports, "port");
     vclock_init(&m->clock);
     struct vcpu_board vb = {&m->mem, &m->ports, &m->clock, intr_ack, m, fpu_ferr, fpu_ignne, apic_base_write, board_pmi};
-    m->cpu = vcpu_emu_create(&vb);
+    m->cpu = vcpu_emu_create(&vb, NULL);
     if (!m->cpu) {
         fprintf(stderr, "vdebug: cannot create the CPU (out of memory)\n");
         machine_destroy(m);
