@@ -181,7 +181,7 @@ static void sess_setup(void)
         physmem_init(&pm, 4 << 20);
         vclock_init(&ck);
         struct vcpu_board b = {.mem = &pm, .ports = &io, .clock = &ck};
-        vc = vcpu_emu_create(&b);
+        vc = vcpu_emu_create(&b, NULL);
     }
     gdb_sess_free(&sess);
     gdb_sess_init(&sess, NULL, vc);
