@@ -59,6 +59,17 @@ static const char usage[] =
     "                      RTC start time (default: fixed 2026-01-01T00:00:00, for deterministic runs);\n"
     "                      the RTC always advances with virtual time\n"
     "\n"
+    "Engine:\n"
+    "  -accel dbt[,tb-size=MiB][,verify=on|off]\n"
+    "                      the dynamic binary translator (x86-64 hosts); tb-size bounds its\n"
+    "                      translation cache, verify=on re-runs each translated block on the\n"
+    "                      interpreter and stops at the first difference (lockstep checker)\n"
+    "  -accel tcg[,...]    the same as -accel dbt (QEMU's name)\n"
+    "  -accel interp       the reference interpreter (every host)\n"
+    "                      default: dbt where the host has it, else interp; several -accel: the\n"
+    "                      first one this build has (as QEMU); -machine accel=A[:B] as QEMU;\n"
+    "                      -accel kvm / -enable-kvm: not built yet; -accel help lists the engines\n"
+    "\n"
     "Debugging:\n"
     "  -s                  shorthand for -gdb tcp::1234\n"
     "  -S                  hold the CPU at its first instruction until GDB continues\n"
@@ -204,7 +215,23 @@ static void parse_device(const char *spec, struct machine_config *c)
     if ((u32)c->exit_iobase + c->exit_iosize > 0x10000) usage_error("-device %s: ports past 0xffff", spec);
 }
 
+/*
+ * -accel: QEMU's list semantics. Each -accel (or -enable-kvm, or a name of
+ * -machine accel=A:B) adds a candidate; the first one this binary can run is
+ * used, with a note for each one skipped; none at all is a usage error.
+ */
+enum accel_kind { ACCEL_INTERP, ACCEL_DBT, ACCEL_KVM };
+struct accel_choice {
+    enum accel_kind kind;
+    struct vcpu_engine_opts opts;
+    char what[96];              /* how the user spelled it, for messages: "-accel kvm" */
+};
+#define MAX_ACCEL 8
+
 struct opts {
+    struct accel_choice accel[MAX_ACCEL];
+    int naccel;
+    bool accel_flag, machine_accel; /* -accel/-enable-kvm given; -machine accel= given */
     struct machine_config cfg;
     const char *gdb;
     bool start_stopped;
@@ -213,6 +240,152 @@ struct opts {
     const char *log_file;
     bool monitor;
 };
+
+static struct accel_choice *accel_add(struct opts *o, enum accel_kind kind, const char *fmt, ...) VD_PRINTF(3, 4);
+static struct accel_choice *accel_add(struct opts *o, enum accel_kind kind, const char *fmt, ...)
+{
+    if (o->naccel == MAX_ACCEL) usage_error("at most %d accelerators (-accel, -enable-kvm, -machine accel=)", MAX_ACCEL);
+    struct accel_choice *a = &o->accel[o->naccel++];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(a->what, sizeof(a->what), fmt, ap);
+    va_end(ap);
+    a->kind = kind;
+    a->opts = (struct vcpu_engine_opts){.engine = kind == ACCEL_DBT ? VCPU_ENGINE_DBT : VCPU_ENGINE_INTERP};
+    return a;
+}
+
+/* An accelerator's name: dbt, tcg (QEMU's name for its translator), interp, kvm. -1 if unknown. */
+static int accel_kind_of(const char *name, size_t n)
+{
+#define IS(w) (n == sizeof(w) - 1 && !strncmp(name, w, n))
+    if (IS("dbt") || IS("tcg")) return ACCEL_DBT;
+    if (IS("interp")) return ACCEL_INTERP;
+    if (IS("kvm")) return ACCEL_KVM;
+#undef IS
+    return -1;
+}
+
+static void accel_list(void)
+{
+    printf("Accelerators supported in this vdebug binary:\n");
+    if (vcpu_engine_available(VCPU_ENGINE_DBT))
+        printf("dbt       dynamic binary translator (options: tb-size=MiB, verify=on|off)\n"
+               "tcg       the same as dbt (QEMU's name)\n");
+    printf("interp    reference interpreter\n");
+    printf("default: %s\n", vcpu_engine_name(vcpu_default_engine()));
+}
+
+/* -accel NAME[,tb-size=MiB][,verify=on|off][,thread=single] */
+static void parse_accel(const char *spec, struct opts *o)
+{
+    if (!strcmp(spec, "help")) {
+        accel_list();
+        exit(0);
+    }
+    size_t n = strcspn(spec, ",");
+    if (!n) usage_error("-accel %s: malformed (expected dbt, tcg or interp, then ,OPTION=VALUE...)", spec);
+    int kind = accel_kind_of(spec, n);
+    if (kind < 0)
+        usage_error("-accel %s: unknown accelerator '%.*s' (dbt, tcg or interp; -accel help lists them)",
+                    spec, (int)n, spec);
+    struct accel_choice *a = accel_add(o, (enum accel_kind)kind, "-accel %.*s", (int)n, spec);
+    const char *p = spec + n;
+    while (*p == ',') {
+        p++;
+        size_t len = strcspn(p, ",");
+        char opt[64];
+        if (!len || len >= sizeof(opt)) usage_error("-accel %s: malformed option list", spec);
+        memcpy(opt, p, len);
+        opt[len] = 0;
+        p += len;
+        char *eq = strchr(opt, '=');
+        if (!eq || !eq[1]) usage_error("-accel %s: malformed option '%s' (expected NAME=VALUE)", spec, opt);
+        *eq = 0;
+        const char *v = eq + 1;
+        if (kind == ACCEL_KVM) continue; /* reported when the engine is chosen: not built */
+        bool dbt_opt = !strcmp(opt, "tb-size") || !strcmp(opt, "verify") || !strcmp(opt, "thread");
+        if (kind == ACCEL_INTERP)
+            usage_error(dbt_opt ? "-accel %s: %s is an option of the translator (-accel dbt), not of the interpreter"
+                                : "-accel %s: unknown option '%s' (the interpreter has no options)", spec, opt);
+        if (!strcmp(opt, "tb-size")) {
+            u32 mb = 0;
+            const char *d = v;
+            for (; *d >= '0' && *d <= '9' && mb <= 2048; d++) mb = mb * 10 + (u32)(*d - '0');
+            if (*d || !mb || mb > 2048)
+                usage_error("-accel %s: tb-size is the translation cache size in MiB, 1 to 2048", spec);
+            a->opts.tb_size_mb = mb;
+        } else if (!strcmp(opt, "verify")) {
+            if (!strcmp(v, "on")) a->opts.verify = true;
+            else if (!strcmp(v, "off")) a->opts.verify = false;
+            else usage_error("-accel %s: verify is on or off", spec);
+        } else if (!strcmp(opt, "thread")) {
+            if (strcmp(v, "single"))
+                usage_error("-accel %s: vdebug emulates one CPU on one thread (only thread=single)", spec);
+        } else
+            usage_error("-accel %s: unknown option '%s' (tb-size=MiB, verify=on|off)", spec, opt);
+    }
+}
+
+/* -machine [type=]pc[,accel=A[:B...]] (QEMU's older spelling of -accel; no engine options there) */
+static void parse_machine(const char *flag, const char *spec, struct opts *o)
+{
+    char buf[256];
+    if (strlen(spec) >= sizeof(buf)) usage_error("%s %s: malformed", flag, spec);
+    strcpy(buf, spec);
+    bool first = true;
+    for (char *save, *opt = strtok_r(buf, ",", &save); opt; opt = strtok_r(NULL, ",", &save), first = false) {
+        if (!strncmp(opt, "accel=", 6)) {
+            if (o->machine_accel) usage_error("%s %s: accel= given twice", flag, spec);
+            o->machine_accel = true;
+            const char *l = opt + 6;
+            if (!*l) usage_error("%s %s: accel= needs a list of accelerators (dbt, tcg, interp)", flag, spec);
+            for (;;) {
+                size_t n = strcspn(l, ":");
+                int kind = accel_kind_of(l, n);
+                if (kind < 0)
+                    usage_error("%s %s: unknown accelerator '%.*s' (dbt, tcg or interp)", flag, spec, (int)n, l);
+                accel_add(o, (enum accel_kind)kind, "%s accel=%.*s", flag, (int)n, l);
+                if (!l[n]) break;
+                l += n + 1;
+            }
+        } else if (!strcmp(opt, "pc") || !strcmp(opt, "type=pc")) {
+            if (!first) usage_error("%s %s: the machine type comes first", flag, spec);
+        } else if (first && !strchr(opt, '='))
+            usage_error("%s %s: vdebug emulates one board, 'pc'", flag, spec);
+        else if (!strncmp(opt, "type=", 5))
+            usage_error("%s %s: vdebug emulates one board, 'pc'", flag, spec);
+        else
+            usage_error("%s %s: unsupported machine option '%s' (vdebug accepts type=pc, accel=)", flag, spec, opt);
+    }
+}
+
+/* The engine: the first candidate this binary can run (QEMU's order). */
+static void resolve_accel(struct opts *o)
+{
+    if (o->accel_flag && o->machine_accel)
+        usage_error("the -accel and \"-machine accel=\" options are incompatible (as in QEMU)");
+    if (!o->naccel) {
+        o->cfg.engine = (struct vcpu_engine_opts){.engine = vcpu_default_engine()};
+        return;
+    }
+    int i;
+    for (i = 0; i < o->naccel; i++)
+        if (o->accel[i].kind != ACCEL_KVM && vcpu_engine_available(o->accel[i].opts.engine)) break;
+    if (i == o->naccel) { /* nothing runnable: say why the first one is not */
+        const struct accel_choice *a = &o->accel[0];
+        if (a->kind == ACCEL_KVM)
+            usage_error("%s: the KVM engine is not built yet (use %s)", a->what,
+                        vcpu_engine_available(VCPU_ENGINE_DBT) ? "-accel dbt or -accel interp" : "-accel interp");
+        usage_error("%s: the translator is not built for this host (x86-64 only; use -accel interp)", a->what);
+    }
+    for (int j = 0; j < i; j++)
+        fprintf(stderr, "vdebug: %s: %s; falling back to %s\n", o->accel[j].what,
+                o->accel[j].kind == ACCEL_KVM ? "the KVM engine is not built yet"
+                                               : "the translator is not built for this host",
+                vcpu_engine_name(o->accel[i].opts.engine));
+    o->cfg.engine = o->accel[i].opts;
+}
 
 static void parse_args(int argc, char **argv, struct opts *o)
 {
@@ -271,8 +444,13 @@ static void parse_args(int argc, char **argv, struct opts *o)
             if (strcmp(v, "1") && strcmp(v, "cpus=1")) usage_error("-smp %s: vdebug emulates one CPU (-smp 1)", v);
         } else if (FLAG("M") || FLAG("machine")) {
             const char *v = ARG();
-            if (strcmp(v, "pc") && strcmp(v, "type=pc"))
-                usage_error("-%s %s: vdebug emulates one board, 'pc'", name, v);
+            parse_machine(FLAG("M") ? "-M" : "-machine", v, o);
+        } else if (FLAG("accel")) {
+            o->accel_flag = true;
+            parse_accel(ARG(), o);
+        } else if (FLAG("enable-kvm")) {
+            o->accel_flag = true;
+            accel_add(o, ACCEL_KVM, "-enable-kvm");
         } else if (FLAG("monitor")) {
             const char *v = ARG();
             if (!strcmp(v, "stdio")) o->monitor = true;
@@ -352,6 +530,7 @@ int main(int argc, char **argv)
     struct opts o = {0};
     machine_config_init(&o.cfg);
     parse_args(argc, argv, &o);
+    resolve_accel(&o);
     /* no display: the serial console is the terminal, unless the monitor has it */
     if (!o.nserial && !o.nodefaults) o.cfg.serial[0] = o.monitor ? "null" : "stdio";
     for (int i = 0; i < 2; i++)
@@ -445,6 +624,7 @@ int main(int argc, char **argv)
         u64 n = vcpu_icount(machine_vcpu(m));
         vd_logf("stats: %llu guest instructions, virtual time %.3f s, host time %.3f s, %.1f million instructions/s\n",
                 (unsigned long long)n, (double)machine_virtual_ns(m) / 1e9, host, host > 0 ? (double)n / host / 1e6 : 0.0);
+        vcpu_log_stats(machine_vcpu(m)); /* "stats: engine NAME: ..." lines */
     }
     the_machine = NULL;
     machine_destroy(m);

@@ -7,6 +7,7 @@
 #ifndef VD_MACHINE_CONFIG_H
 #define VD_MACHINE_CONFIG_H
 #include "base/types.h"
+#include "accel/vcpu.h"
 
 struct machine;
 
@@ -29,6 +30,8 @@ struct machine_config {
     int idle_sleep;               /* HLT: -1 auto (wait in real time when a serial port reads a
                                    * terminal), 0 skip to the next deadline, 1 wait in real time */
     long long rtc_start;          /* RTC time at power-on, unix seconds (default: fixed, deterministic) */
+    struct vcpu_engine_opts engine; /* -accel: the CPU engine and its options (default:
+                                   * vcpu_default_engine(), default options) */
 };
 
 void machine_config_init(struct machine_config *c);

@@ -44,6 +44,7 @@ void machine_config_init(struct machine_config *c)
     c->exit_iosize = 2;
     c->rtc_start = CMOS_DEFAULT_START;
     c->idle_sleep = -1;
+    c->engine = (struct vcpu_engine_opts){.engine = vcpu_default_engine()};
 }
 
 /* ---- wiring callbacks ---- */
@@ -264,9 +265,16 @@ struct machine *machine_create(const struct machine_config *c)
     iomap_init(&m->ports, "port");
     vclock_init(&m->clock);
     struct vcpu_board vb = {&m->mem, &m->ports, &m->clock, intr_ack, m, fpu_ferr, fpu_ignne, apic_base_write, board_pmi};
-    m->cpu = vcpu_emu_create(&vb, NULL);
+    m->cpu = vcpu_emu_create(&vb, &c->engine);
     if (!m->cpu) {
-        fprintf(stderr, "vdebug: cannot create the CPU (out of memory)\n");
+        const char *eng = vcpu_engine_name(c->engine.engine);
+        if (!vcpu_engine_available(c->engine.engine))
+            fprintf(stderr, "vdebug: the %s engine is not available on this host (-accel interp runs everywhere)\n", eng);
+        else if (c->engine.engine == VCPU_ENGINE_DBT)
+            fprintf(stderr, "vdebug: cannot create the dbt engine: out of memory, or no executable memory for its "
+                            "translation cache (try a smaller -accel dbt,tb-size=MiB, or -accel interp)\n");
+        else
+            fprintf(stderr, "vdebug: cannot create the %s engine (out of memory)\n", eng);
         machine_destroy(m);
         return NULL;
     }
