@@ -279,7 +279,7 @@ start:
     EXIT
 section .rodata_strs
 ASM
-out=$(printf 'x' | "$VDEBUG" -kernel "$T/echo.bin" -serial stdio -debugcon "file:$T/echo.txt" \
+out=$(printf 'x' | "$VDEBUG" "${ACCEL[@]}" -kernel "$T/echo.bin" -serial stdio -debugcon "file:$T/echo.txt" \
       -device isa-debug-exit,iobase=0xf4,iosize=4 2>&1); st=$?
 [ "$st" = 1 ] && [ "$(cat "$T/echo.txt")" = "got x" ] && pass serial_input_from_stdin \
     || fail serial_input_from_stdin "status $st: $out / $(cat "$T/echo.txt" 2>&1)"

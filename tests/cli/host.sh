@@ -14,7 +14,7 @@ ASM
 # signal SIG: start a spinning guest, wait for its "ready", send SIG
 for sig in TERM INT; do
     rm -f "$T/fifo"; mkfifo "$T/fifo"
-    "$VDEBUG" -kernel "$T/ready.bin" -serial none -debugcon "file:$T/fifo" 2>"$T/err" </dev/null &
+    "$VDEBUG" "${ACCEL[@]}" -kernel "$T/ready.bin" -serial none -debugcon "file:$T/fifo" 2>"$T/err" </dev/null &
     pid=$!
     exec 3<"$T/fifo"
     read -r line <&3
@@ -37,7 +37,7 @@ idt0: dw 0
       dd 0
 ASM
 rm -f "$T/errfifo"; mkfifo "$T/errfifo"
-"$VDEBUG" -kernel "$T/triple.bin" -serial none -no-reboot -no-shutdown 2>"$T/errfifo" </dev/null &
+"$VDEBUG" "${ACCEL[@]}" -kernel "$T/triple.bin" -serial none -no-reboot -no-shutdown 2>"$T/errfifo" </dev/null &
 pid=$!
 exec 5<"$T/errfifo"
 read -r line <&5
@@ -79,7 +79,7 @@ ok=
 for try in 1 2 3 4 5; do
     port=$((20000 + (RANDOM % 30000)))
     rm -f "$T/errfifo"; mkfifo "$T/errfifo"
-    "$VDEBUG" -kernel "$T/tcp_echo.bin" -serial "tcp:127.0.0.1:$port,server" \
+    "$VDEBUG" "${ACCEL[@]}" -kernel "$T/tcp_echo.bin" -serial "tcp:127.0.0.1:$port,server" \
         -device isa-debug-exit,iobase=0xf4,iosize=4 2>"$T/errfifo" </dev/null &
     pid=$!
     exec 5<"$T/errfifo"

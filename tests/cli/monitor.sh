@@ -8,7 +8,7 @@ start:
     jmp start
 ASM
 out=$(printf 'info registers\ninfo pic\nbogus-command\nquit\n' |
-      "$VDEBUG" -kernel "$T/spin.bin" -serial none -monitor stdio 2>"$T/err"); st=$?
+      "$VDEBUG" "${ACCEL[@]}" -kernel "$T/spin.bin" -serial none -monitor stdio 2>"$T/err"); st=$?
 if [ "$st" = 0 ] && [[ "$out" == *"EAX=2badb002"* ]] && [[ "$out" == *"CPL=0"* ]] && [[ "$out" == *master* ]]; then
     pass monitor_console_commands
 else fail monitor_console_commands "status $st: $(head -c 300 <<<"$out") $(cat "$T/err")"; fi
@@ -20,7 +20,7 @@ start:
     cli
     hlt
 ASM
-out=$(printf 'info registers\nquit\n' | "$VDEBUG" -kernel "$T/cli_hlt.bin" -monitor stdio 2>&1); st=$?
+out=$(printf 'info registers\nquit\n' | "$VDEBUG" "${ACCEL[@]}" -kernel "$T/cli_hlt.bin" -monitor stdio 2>&1); st=$?
 [ "$st" = 0 ] && [[ "$out" == *"EAX=2badb002"* ]] && pass monitor_holds_halted_guest \
     || fail monitor_holds_halted_guest "status $st: $out"
 

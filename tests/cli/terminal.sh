@@ -11,16 +11,19 @@ start:
 .spin:
     jmp .spin
 ASM
+# the -accel of $VD_ACCEL, quoted for the inner script
+acc=""
+for a in "${ACCEL[@]}"; do acc+="$(printf '%q' "$a") "; done
 cat >"$T/inner.sh" <<INNER
 cd "$T"
 stty -g >before
 # guest exit path: -icount-limit ends the run
-"$VDEBUG" -kernel ready.bin -serial stdio -debugcon none -icount-limit 1000 >/dev/null 2>&1
+"$VDEBUG" $acc-kernel ready.bin -serial stdio -debugcon none -icount-limit 1000 >/dev/null 2>&1
 stty -g >after_exit
 # signal path: wait for "ready" on the debug console, look at the terminal, SIGTERM
 mkfifo fifo
 exec 7<&0
-"$VDEBUG" -kernel ready.bin -serial stdio -debugcon file:fifo <&7 >/dev/null 2>&1 &
+"$VDEBUG" $acc-kernel ready.bin -serial stdio -debugcon file:fifo <&7 >/dev/null 2>&1 &
 pid=\$!
 exec 3<fifo
 read -r line <&3

@@ -147,7 +147,7 @@ ASM
 # guest said "ready" (it is then about to halt, or halted waiting)
 mkfifo "$T/in" "$T/dcon"
 exec 6<>"$T/in"
-"$VDEBUG" -kernel "$T/rx_irq.bin" -serial stdio -debugcon "file:$T/dcon" \
+"$VDEBUG" "${ACCEL[@]}" -kernel "$T/rx_irq.bin" -serial stdio -debugcon "file:$T/dcon" \
     -device isa-debug-exit,iobase=0xf4,iosize=4 -icount-limit 1000000 <"$T/in" >"$T/rx.out" 2>&1 &
 pid=$!
 exec 7<"$T/dcon"
