@@ -14,7 +14,7 @@ linux_guest || exit 1
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 # -icount-limit only guards against a hung guest (the boot needs ~2 billion)
-"$VDEBUG" -kernel "$G/vmlinuz" -initrd "$G/initrd.gz" -append "console=ttyS0 vdebug.test=1" \
+"$VDEBUG" "${ACCEL[@]}" -kernel "$G/vmlinuz" -initrd "$G/initrd.gz" -append "console=ttyS0 vdebug.test=1" \
     -m 256 -nographic -no-reboot -icount-limit 40000000000 </dev/null >"$T/out" 2>"$T/err"
 st=$?
 tr -d '\r' <"$T/out" >"$T/log"

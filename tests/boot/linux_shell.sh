@@ -15,7 +15,7 @@ pass() { echo "PASS $1"; }
 fail() { echo "FAIL $1: $2"; failed=1; }
 
 # -icount-limit guards against a hung guest only
-coproc VD { exec "$VDEBUG" -kernel "$G/vmlinuz" -initrd "$G/initrd.gz" -append "console=ttyS0" -m 256 \
+coproc VD { exec "$VDEBUG" "${ACCEL[@]}" -kernel "$G/vmlinuz" -initrd "$G/initrd.gz" -append "console=ttyS0" -m 256 \
     -nographic -no-reboot -icount-limit 60000000000 2>"$T/err"; }
 vd_pid=$VD_PID
 trap 'kill "$vd_pid" 2>/dev/null; wait "$vd_pid" 2>/dev/null; rm -rf "$T"' EXIT

@@ -12,6 +12,8 @@
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 : "${VDEBUG:=$ROOT/vdebug}"
+# VD_ACCEL (optional): every vdebug run gets -accel "$VD_ACCEL" (e.g. interp, dbt,verify=on)
+ACCEL=(${VD_ACCEL:+-accel "$VD_ACCEL"})
 T=""
 VD_PID=""
 PORT=""
@@ -38,7 +40,7 @@ sym() { awk -v n="$1" '$3 == n { print "0x" tolower($1) }' "$T/guest.map"; }
 
 vd_start() {
     : >"$T/vd.err"
-    "$VDEBUG" -kernel "$GUEST" -nographic -serial none -debugcon "file:$T/debugcon" \
+    "$VDEBUG" "${ACCEL[@]}" -kernel "$GUEST" -nographic -serial none -debugcon "file:$T/debugcon" \
         -device isa-debug-exit,iobase=0xf4,iosize=4 -gdb tcp::0 -S "$@" </dev/null >"$T/vd.out" 2>"$T/vd.err" &
     VD_PID=$!
     # wait for the line naming the port (no fixed sleep: stop as soon as it is there)

@@ -21,7 +21,7 @@ trap 'vd_stop; rm -rf "$T"' EXIT
 # The serial console is vdebug's stdin/stdout: a FIFO we type into, and a file.
 mkfifo "$T/in"
 exec 3<>"$T/in"
-"$VDEBUG" -kernel "$G/vmlinuz" -initrd "$G/initrd.gz" -append "console=ttyS0 nokaslr" -m 256 \
+"$VDEBUG" "${ACCEL[@]}" -kernel "$G/vmlinuz" -initrd "$G/initrd.gz" -append "console=ttyS0 nokaslr" -m 256 \
     -nographic -no-reboot -icount-limit 40000000000 -gdb tcp::0 -S \
     <"$T/in" >"$T/console" 2>"$T/vd.err" &
 VD_PID=$!
