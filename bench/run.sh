@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Side-by-side benchmark runner: times every guest in $BUILD/bench/*.bin under
-# vdebug and under QEMU (TCG) in the same run, checks that both printed the
-# same "BENCH <name> checksum XXXXXXXX" line, and prints a table of seconds
-# (best of BENCH_RUNS runs) and ratios vdebug/QEMU. See bench/README.md.
+# each vdebug engine (BENCH_ENGINES: the translator and the interpreter) and
+# under QEMU (TCG) in the same run, checks that all printed the same
+# "BENCH <name> checksum XXXXXXXX" line, and prints a table of seconds (best
+# of BENCH_RUNS runs) and ratios vdebug/QEMU, one row per guest and engine.
+# See bench/README.md.
 #
 # `make bench` builds vdebug and the guests, then runs this with VDEBUG and
 # BUILD set. This script assembles and compiles nothing of vdebug's.
@@ -10,6 +12,10 @@
 # Environment:
 #   VDEBUG         vdebug binary                  (default ./vdebug)
 #   BUILD          build directory with bench/*.bin (default ./build)
+#   BENCH_ENGINES  vdebug engines, one row each (default "dbt interp"); each
+#                  is passed as `-accel ENGINE` (options ride along:
+#                  "dbt,verify=on"). BENCH_ACCEL= (empty) passes no option,
+#                  for a vdebug that predates it. See bench/lib/engines.bash.
 #   BENCH_RUNS     timed runs per emulator and guest; the best counts (default 3)
 #   BENCH          run only the guests whose name contains this string
 #   BENCH_TIMEOUT  seconds after which one run is stopped and reported as a
@@ -27,6 +33,8 @@ TIMEOUT=${BENCH_TIMEOUT:-300}
 ICOUNT=${BENCH_ICOUNT:-1}
 QEMU=${QEMU:-qemu-system-i386}
 BDIR=$BUILD/bench
+# shellcheck source=bench/lib/engines.bash
+. bench/lib/engines.bash
 EXIT_OK=1          # isa-debug-exit: status = value << 1 | 1; guests write 0 on success
 
 tmp=$(mktemp -d)
@@ -118,19 +126,33 @@ ratio() { # a b [sa sb]: (a - sa) / (b - sb)
 }
 
 # command lines (arrays, so that `timeout` can run them): set_cmds IMG
+# vdebug's: set_vd_cmd ENGINE IMG (its -d stats line goes to $tmp/vd.stats)
 # shellcheck disable=SC2054  # the commas are inside QEMU option values
+set_vd_cmd() {
+    engine_args "$1"
+    vd_cmd=("$VDEBUG" "${ENGINE_ARGS[@]}" -kernel "$2" -nographic -serial none -debugcon stdio
+        -device isa-debug-exit,iobase=0xf4,iosize=4 -d stats -D "$tmp/vd.stats")
+}
+# shellcheck disable=SC2054
 set_cmds() {
-    vd_cmd=("$VDEBUG" -kernel "$1" -nographic -serial none -debugcon stdio
-        -device isa-debug-exit,iobase=0xf4,iosize=4)
     qemu_cmd=("$QEMU" -accel tcg -kernel "$1" -display none -serial none
         -debugcon stdio -device isa-debug-exit,iobase=0xf4,iosize=4 -no-reboot)
 }
 
-# vdebug's own instruction count, if it prints one on stderr ("N instructions"
-# or "insns: N" / "icount: N")
+# vdebug's own instruction count: its -d stats line "stats: N guest
+# instructions, ..." (or, from a vdebug without -d stats, "N instructions",
+# "insns: N" / "icount: N" on stderr)
 vd_insns() {
-    grep -a -o -E '([0-9]+ (guest )?instructions|(insns|icount)[:=] *[0-9]+)' "$tmp/vd.err" "$tmp/vd.out" 2>/dev/null \
-        | head -n 1 | grep -o -E '[0-9]+' | head -n 1
+    local n
+    n=$(sed -n 's/^stats: \([0-9][0-9]*\) guest instructions.*/\1/p' "$tmp/vd.stats" 2>/dev/null | tail -n 1)
+    [ -n "$n" ] || n=$(grep -a -o -E '([0-9]+ (guest )?instructions|(insns|icount)[:=] *[0-9]+)' "$tmp/vd.err" "$tmp/vd.out" 2>/dev/null \
+        | head -n 1 | grep -o -E '[0-9]+' | head -n 1)
+    printf '%s' "$n"
+}
+# the translator's share: "stats: engine dbt: N guest instructions, M (P%) in translated code"
+vd_translated() {
+    sed -n 's/^stats: engine [^:]*: [0-9]* guest instructions, [0-9]* (\([0-9.]*%\)) in translated code.*/\1/p' \
+        "$tmp/vd.stats" 2>/dev/null | tail -n 1
 }
 
 have_vd=1
@@ -149,19 +171,22 @@ for src in bench/guests/*.asm; do    # any others, in name order
 done
 
 echo "bench: best of $RUNS runs per emulator; ratio = vdebug/qemu (lower is better for vdebug);"
-echo "bench: net = the same after subtracting each emulator's startup row"
-fmt='%-14s %9s %9s %7s %7s %12s %7s %7s %12s  %s\n'
+echo "bench: net = the same after subtracting each emulator's startup row; vdebug engines: ${ENGINES[*]}"
+[ "$have_vd" = 0 ] || engines_note
+fmt='%-14s %-8s %9s %9s %7s %7s %12s %7s %7s %12s  %s\n'
 rows=()
-rows+=("$(printf "$fmt" workload vdebug_s qemu_s ratio net qemu_insns q_mips vd_mips vdebug_insns status)")
+rows+=("$(printf "$fmt" workload engine vdebug_s qemu_s ratio net qemu_insns q_mips vd_mips vdebug_insns status)")
 printf '%s\n' "${rows[0]}"
-st_vd="" st_q="" st_insns=""
+st_q="" st_insns=""
+declare -A st_vd vfail
+for e in "${ENGINES[@]}"; do st_vd[$e]="" vfail[$e]=0; done
 no_mean=" startup "
-nfail=0 vfail=0 nrun=0
+nfail=0 nrun=0
 for g in "${guests[@]}"; do
     [ -z "${BENCH:-}" ] || [[ "$g" == *"$BENCH"* ]] || [ "$g" = startup ] || continue
     img=$BDIR/$g.bin
     if [ ! -f "$img" ]; then
-        rows+=("$(printf "$fmt" "$g" - - - - - - - - "not built ($img)")"); printf '%s\n' "${rows[-1]}"
+        rows+=("$(printf "$fmt" "$g" - - - - - - - - - "not built ($img)")"); printf '%s\n' "${rows[-1]}"
         continue
     fi
     set_cmds "$img"
@@ -176,50 +201,70 @@ for g in "${guests[@]}"; do
             q_insns=$(sed -n 's/^insns: //p' "$tmp/plugin.log" 2>/dev/null | tail -n 1)
         fi
     fi
-    # vdebug
-    v_us="" v_sum="" v_status="no vdebug" v_insns=""
-    if [ "$have_vd" = 1 ]; then
-        bench_emu vd "${vd_cmd[@]}"
-        v_us=$best_us v_sum=$cksum v_status=$status
-        v_insns=$(vd_insns)
-    fi
-    if [ "$g" = startup ]; then st_vd=$v_us st_q=$q_us st_insns=$q_insns; fi
+    [ "$g" != startup ] || st_q=$q_us st_insns=$q_insns
     # status: QEMU is the oracle; without it, the "; bench-expect: LINE"
     # recorded in the guest source (what QEMU printed when it was written)
     expect=$(sed -n 's/^; *bench-expect: *//p' "bench/guests/$g.asm" | head -n 1)
     if [ "$have_qemu" = 1 ]; then ref=$q_sum ref_from=qemu; else ref=$expect ref_from="recorded bench-expect"; fi
-    if [ "$have_qemu" = 1 ] && [ "$q_status" != ok ]; then
-        w=$(why q)
-        note="QEMU FAILED ($q_status${w:+: $w}) - guest bug?"
-        nfail=$((nfail + 1))
-    elif [ "$have_vd" = 1 ] && [ "$v_status" != ok ]; then
-        w=$(why vd)
-        note="VDEBUG FAILED ($v_status${w:+: $w})"
-        v_us=""
-        vfail=$((vfail + 1))
-    elif [ "$have_vd" = 1 ] && [ -n "$ref" ] && [ "$v_sum" != "$ref" ]; then
-        note="CHECKSUM MISMATCH: vdebug '${v_sum#BENCH }' vs $ref_from '${ref#BENCH }'"
-        v_us=""
-        vfail=$((vfail + 1))
-    elif [ "$have_vd" = 1 ] && [ -n "$ref" ]; then
-        note="ok (${ref#BENCH }${ref_from:+, checked against $ref_from})"
-        [ "$ref_from" = qemu ] && note="ok (${ref#BENCH })"
-    else
-        note="unchecked: ${q_sum#BENCH }${v_sum#BENCH }"
-        [ "$have_vd" = 1 ] && vfail=$((vfail + 1))
-    fi
-    if [ "$have_qemu" = 1 ] && [ -n "$expect" ] && [ -n "$q_sum" ] && [ "$q_sum" != "$expect" ]; then
-        note+="; NOTE: QEMU's line differs from the source's bench-expect '$expect': update it"
-    fi
-    net=-
-    [ "$g" = startup ] || net=$(ratio "$v_us" "$q_us" "$st_vd" "$st_q")
-    rows+=("$(printf "$fmt" "$g" "$(secs "$v_us")" "$(secs "$q_us")" "$(ratio "$v_us" "$q_us")" \
-        "$net" "${q_insns:--}" "$(mips "$q_insns" "$q_us" "$st_insns" "$st_q")" \
-        "$(mips "$q_insns" "$v_us" "$st_insns" "$st_vd")" "${v_insns:--}" "$note")")
     grep -q '^; *bench-not-in-mean' "bench/guests/$g.asm" && no_mean+="$g "
-    printf '%s\n' "${rows[-1]}"
+    if [ "$have_qemu" = 1 ] && [ "$q_status" != ok ]; then nfail=$((nfail + 1)); fi
+    # vdebug: each engine; v_us_of[engine] for the QEMU variant rows below
+    declare -A v_us_of=()
+    first_insns="" first_engine=""
+    engines=("${ENGINES[@]}")
+    [ "$have_vd" = 1 ] || engines=(-)
+    for e in "${engines[@]}"; do
+        v_us="" v_sum="" v_status="no vdebug" v_insns="" v_tr=""
+        if [ "$have_vd" = 1 ]; then
+            set_vd_cmd "$e" "$img"
+            rm -f "$tmp/vd.stats"
+            bench_emu vd "${vd_cmd[@]}"
+            v_us=$best_us v_sum=$cksum v_status=$status
+            v_insns=$(vd_insns) v_tr=$(vd_translated)
+        fi
+        if [ "$have_qemu" = 1 ] && [ "$q_status" != ok ]; then
+            w=$(why q)
+            note="QEMU FAILED ($q_status${w:+: $w}) - guest bug?"
+        elif [ "$have_vd" = 1 ] && [ "$v_status" != ok ]; then
+            w=$(why vd)
+            note="VDEBUG FAILED ($v_status${w:+: $w})"
+            v_us=""
+            vfail[$e]=$((vfail[$e] + 1))
+        elif [ "$have_vd" = 1 ] && [ -n "$ref" ] && [ "$v_sum" != "$ref" ]; then
+            note="CHECKSUM MISMATCH: vdebug '${v_sum#BENCH }' vs $ref_from '${ref#BENCH }'"
+            v_us=""
+            vfail[$e]=$((vfail[$e] + 1))
+        elif [ "$have_vd" = 1 ] && [ -n "$ref" ]; then
+            note="ok (${ref#BENCH }${ref_from:+, checked against $ref_from})"
+            [ "$ref_from" = qemu ] && note="ok (${ref#BENCH })"
+        else
+            note="unchecked: ${q_sum#BENCH }${v_sum#BENCH }"
+            [ "$have_vd" = 1 ] && vfail[$e]=$((vfail[$e] + 1))
+        fi
+        if [ "$have_qemu" = 1 ] && [ -n "$expect" ] && [ -n "$q_sum" ] && [ "$q_sum" != "$expect" ]; then
+            note+="; NOTE: QEMU's line differs from the source's bench-expect '$expect': update it"
+        fi
+        [ -z "$v_tr" ] || [ -z "$v_us" ] || note+="; $v_tr translated"
+        # the engines must agree on the instruction count (issue 9: identical counts)
+        if [ -n "$v_insns" ] && [ -n "$v_us" ]; then
+            if [ -z "$first_insns" ]; then first_insns=$v_insns first_engine=$e
+            elif [ "$v_insns" != "$first_insns" ]; then note+="; INSTRUCTION COUNT DIFFERS from $first_engine's $first_insns"
+            fi
+        fi
+        [ "$g" != startup ] || [ "$have_vd" = 0 ] || st_vd[$e]=$v_us
+        v_us_of[$e]=$v_us
+        st_e=""
+        [ "$have_vd" = 0 ] || st_e=${st_vd[$e]}
+        net=-
+        [ "$g" = startup ] || net=$(ratio "$v_us" "$q_us" "$st_e" "$st_q")
+        rows+=("$(printf "$fmt" "$g" "$e" "$(secs "$v_us")" "$(secs "$q_us")" "$(ratio "$v_us" "$q_us")" \
+            "$net" "${q_insns:--}" "$(mips "$q_insns" "$q_us" "$st_insns" "$st_q")" \
+            "$(mips "$q_insns" "$v_us" "$st_insns" "$st_e")" "${v_insns:--}" "$note")")
+        printf '%s\n' "${rows[-1]}"
+    done
 
     # QEMU variants declared in the guest source: "; bench-qemu-variant: NAME ARGS..."
+    # (QEMU timed once more; vdebug's times are those above, one row per engine)
     while read -r vname vargs; do
         [ -n "$vname" ] && [ "$have_qemu" = 1 ] || continue
         # shellcheck disable=SC2086
@@ -232,22 +277,47 @@ for g in "${guests[@]}"; do
         else
             vnote="qemu $vargs; vdebug as above"
         fi
-        vnet=$(ratio "$v_us" "$best_us" "$st_vd" "$st_q")
-        rows+=("$(printf "$fmt" "$g@$vname" "$(secs "$v_us")" "$(secs "$best_us")" \
-            "$(ratio "$v_us" "$best_us")" "$vnet" - - - - "$vnote")")
-        printf '%s\n' "${rows[-1]}"
+        for e in "${engines[@]}"; do
+            v_us=${v_us_of[$e]:-}
+            st_e=""
+            [ "$have_vd" = 0 ] || st_e=${st_vd[$e]}
+            rows+=("$(printf "$fmt" "$g@$vname" "$e" "$(secs "$v_us")" "$(secs "$best_us")" \
+                "$(ratio "$v_us" "$best_us")" "$(ratio "$v_us" "$best_us" "$st_e" "$st_q")" - - - - "$vnote")")
+            printf '%s\n' "${rows[-1]}"
+        done
     done < <(sed -n 's/^; *bench-qemu-variant: *//p' "bench/guests/$g.asm")
 done
 
-# geometric means of the workload ratios that vdebug completed (not startup,
-# not the QEMU variant rows, not guests marked "; bench-not-in-mean: why")
-gmean() { # column
-    printf '%s\n' "${rows[@]:1}" | awk -v c="$1" -v skip="$no_mean" '
-        index(skip, " " $1 " ") == 0 && $1 !~ /@/ && $c ~ /^[0-9.]+$/ && $c > 0 {
+# geometric means of one engine's workload ratios that vdebug completed (not
+# startup, not the QEMU variant rows, not guests marked "; bench-not-in-mean: why")
+gmean() { # column engine
+    printf '%s\n' "${rows[@]:1}" | awk -v c="$1" -v e="$2" -v skip="$no_mean" '
+        $2 == e && index(skip, " " $1 " ") == 0 && $1 !~ /@/ && $c ~ /^[0-9.]+$/ && $c > 0 {
         s += log($c); n++ } END { if (n) printf "%.2f over %d workloads", exp(s / n), n; else printf "none" }'
 }
-echo "bench: geometric mean of ratio (vdebug/qemu): $(gmean 4); of net: $(gmean 5) (not in the mean:${no_mean% })"
+# engine E against engine F: geometric mean over the workloads both completed
+# of E's net ratio / F's (QEMU cancels out: the ratio of the net times)
+gmean_pair() { # engine other
+    printf '%s\n' "${rows[@]:1}" | awk -v a="$1" -v b="$2" -v skip="$no_mean" '
+        index(skip, " " $1 " ") == 0 && $1 !~ /@/ && $6 ~ /^[0-9.]+$/ && $6 > 0 {
+            if ($2 == a) ra[$1] = $6; else if ($2 == b) rb[$1] = $6 }
+        END { for (w in ra) if (w in rb) { s += log(ra[w] / rb[w]); n++ }
+              if (n) printf "%.2f over %d workloads", exp(s / n), n; else printf "none" }'
+}
+echo "bench: not in the means:${no_mean% }"
+if [ "$have_vd" = 1 ]; then
+    for e in "${ENGINES[@]}"; do
+        echo "bench: $e: geometric mean of ratio (vdebug/qemu): $(gmean 5 "$e"); of net: $(gmean 6 "$e")"
+    done
+    for e in "${ENGINES[@]:1}"; do
+        echo "bench: $e / ${ENGINES[0]} (net times): $(gmean_pair "$e" "${ENGINES[0]}")"
+    done
+fi
 echo "bench: q_mips/vd_mips: million guest instructions per second of the work alone, both from QEMU's count less the startup row's"
-[ "$have_vd" = 0 ] || echo "bench: vdebug ran $((nrun - vfail)) of $nrun guests with the expected checksum (failed, wrong or unchecked: $vfail)"
+if [ "$have_vd" = 1 ]; then
+    for e in "${ENGINES[@]}"; do
+        echo "bench: vdebug $e ran $((nrun - vfail[$e])) of $nrun guests with the expected checksum (failed, wrong or unchecked: ${vfail[$e]})"
+    done
+fi
 [ "$nfail" = 0 ] || echo "bench: $nfail guest(s) failed under QEMU: fix the guest"
 exit 0
