@@ -45,6 +45,7 @@ void cpu_dcache_flush(struct cpu *c)
     memset(bc->code_chunks, 0, bc->ram_pages * sizeof(*bc->code_chunks));
     bc->arena_used = 0;
     __atomic_or_fetch(&c->events, EV_BLOCK_END, __ATOMIC_RELAXED);
+    if (c->code_flush_hook) c->code_flush_hook(c->code_hook_opaque);
 }
 
 /* RAM page index of a host pointer, or -1 if it is not RAM (ROM needs no tracking). */
@@ -85,6 +86,7 @@ void cpu_invalidate_host(struct cpu *c, const u8 *host, size_t len)
         len = first;
     }
     if (!(bc->code_chunks[pg] & chunk_mask((unsigned)off, (unsigned)len))) return;
+    if (c->code_inval_hook) c->code_inval_hook(c->code_hook_opaque, host, len);
     const u8 *end = host + len;
     for (struct block **pp = &bc->page_head[pg]; *pp;) {
         struct block *b = *pp;
@@ -99,16 +101,27 @@ void cpu_invalidate_host(struct cpu *c, const u8 *host, size_t len)
     __atomic_or_fetch(&c->events, EV_BLOCK_END, __ATOMIC_RELAXED);
 }
 
-/* First block from a RAM page: send write-TLB entries that map it to the
- * slow path, which calls cpu_invalidate_host. */
+/* Mark [host, host+len) (within one page) as code. The first code on a RAM
+ * page sends write-TLB entries that map it to the slow path, which calls
+ * cpu_invalidate_host. Returns the RAM page, or -1 (not RAM: no tracking). */
+static long mark_code(struct cpu *c, const u8 *host, unsigned len)
+{
+    long pg = ram_page(c, host);
+    if (pg < 0) return -1;
+    struct block_cache *bc = c->bc;
+    unsigned off = (unsigned)((size_t)(host - c->bus.ram) & 0xfff);
+    if (!bc->code_chunks[pg]) cpu_tlb_drop_host_writes(c, c->bus.ram + ((size_t)pg << 12));
+    bc->code_chunks[pg] |= chunk_mask(off, len);
+    return pg;
+}
+
+void cpu_code_mark(struct cpu *c, const u8 *host, unsigned len) { mark_code(c, host, len); }
+
 static void note_code(struct cpu *c, struct block *b)
 {
-    long pg = ram_page(c, b->key);
+    long pg = mark_code(c, b->key, b->bytes);
     if (pg < 0) return;
     struct block_cache *bc = c->bc;
-    unsigned off = (unsigned)((size_t)(b->key - c->bus.ram) & 0xfff);
-    if (!bc->code_chunks[pg]) cpu_tlb_drop_host_writes(c, c->bus.ram + ((size_t)pg << 12));
-    bc->code_chunks[pg] |= chunk_mask(off, b->bytes);
     b->page_next = bc->page_head[pg];
     bc->page_head[pg] = b;
 }

@@ -164,6 +164,12 @@ struct cpu {
 
     /* decoded blocks and the self-modifying-code bookkeeping (block.c) */
     struct block_cache *bc;
+    /* The translator (dbt/) keeps its own code: it is told when guest code
+     * is written (the bytes [host, host+len) overlap code marked with
+     * cpu_code_mark) and when all decoded code is dropped. NULL: no listener. */
+    void (*code_inval_hook)(void *opaque, const u8 *host, size_t len);
+    void (*code_flush_hook)(void *opaque);
+    void *code_hook_opaque;
 
     /* ---- owned by the system-architecture code (paging, descriptors, MSRs) ---- */
     u32 cpuid_max;
@@ -253,6 +259,15 @@ void cpu_tlb_drop_host_writes(struct cpu *c, const u8 *page);
 void cpu_sys_state_loaded(struct cpu *c);
 /* Drop all decoded code. */
 void cpu_dcache_flush(struct cpu *c);
+/* The len bytes at host (within one page) hold code that a translator
+ * compiled: writes to them take the slow path and reach code_inval_hook. */
+void cpu_code_mark(struct cpu *c, const u8 *host, unsigned len);
+/* Run the interpreter until c->icount reaches c->icount_limit (or an exit). */
+enum cpu_exit cpu_run_to_limit(struct cpu *c);
+/* After cpu_raise longjmp'd to an engine's recovery point: deliver the
+ * pending exception (counts one against the budget). Returns a cpu_exit to
+ * stop with, or -1 to go on. */
+int cpu_exception_recover(struct cpu *c);
 /* Guest memory was changed behind the CPU's back (debugger, DMA) or by a
  * write to a page holding code: drop the decoded code that overlaps it. */
 void cpu_invalidate_host(struct cpu *c, const u8 *host, size_t len);

@@ -79,7 +79,7 @@ static const struct block_insn *fetch_slow(struct cpu *c, u32 lin, struct block_
 
 /* Recover from a raised exception: deliver it. Runs on the run loop's stack
  * after longjmp; a fault during delivery longjmps here again. */
-static int handle_exception(struct cpu *c)
+int cpu_exception_recover(struct cpu *c)
 {
     int vec = c->exc_pending_vec;
     c->exc_pending_vec = -1;
@@ -203,14 +203,19 @@ static __attribute__((noinline)) int run_loop(struct cpu *c)
 }
 enum cpu_exit cpu_run(struct cpu *c, u64 max_insns)
 {
+    c->icount_limit = c->icount + max_insns;
+    return cpu_run_to_limit(c);
+}
+
+enum cpu_exit cpu_run_to_limit(struct cpu *c)
+{
     jmp_buf jb;
     jmp_buf *volatile saved = c->jb;
-    c->icount_limit = c->icount + max_insns;
     c->jb = &jb;
     int r;
     if (setjmp(jb)) {
         /* an exception was raised: deliver it (a fault during delivery lands here again) */
-        r = handle_exception(c);
+        r = cpu_exception_recover(c);
         if (r >= 0) goto out;
     }
     r = run_loop(c);

@@ -1,15 +1,198 @@
-/* scaffold: replaced by the translator */
-#include "dbt/dbt.h"
+/*
+ * The translator's run loop: a drop-in for cpu_run. Each turn handles what
+ * the interpreter would handle between blocks (pending events, the budget),
+ * finds the block at CS:EIP through the fetch TLB and the translation cache
+ * (translating on a miss) and runs it; blocks then continue into each other
+ * through chained jumps and dbt_lookup without coming back here. Whatever
+ * translated code cannot do exactly runs on the interpreter, at block
+ * granularity, with the same budget rules:
+ *   - pending events (interrupts, traps, breakpoints, HLT, the STI shadow)
+ *     and everything while the debugger or TF wants instruction boundaries;
+ *   - a block that does not fit in the remaining budget, or whose end is
+ *     beyond the CS limit (the interpreter raises the #GP exactly);
+ *   - code that cannot be translated (MMIO, an instruction across a page end);
+ *   - tracing (-d exec, -d cpu), which logs every instruction.
+ * Faults raised in translated code longjmp here and are delivered exactly
+ * as the interpreter delivers them (cpu_exception_recover).
+ */
+#include "dbt/dbt_int.h"
+#include "cpu/cpu_mem.h"
+#include "base/log.h"
 #include <stdlib.h>
-struct dbt { struct cpu *c; struct dbt_stats st; };
+#include <stdio.h>
+#include <string.h>
+
+#if defined(__x86_64__)
+
 bool dbt_available(void) { return true; }
+
 struct dbt *dbt_new(struct cpu *c, size_t cache_bytes, bool verify)
 {
     struct dbt *d = calloc(1, sizeof(*d));
-    if (d) d->c = c;
+    if (!d) return NULL;
+    d->c = c;
+    d->verify = verify;
+    if (!tb_cache_init(d, cache_bytes)) {
+        dbt_free(d);
+        return NULL;
+    }
+    dbt_emit_stubs(d);
+    tb_hooks_install(d);
+    const char *nn = getenv("VD_DBT_NO_NATIVE");
+    if (nn) {
+        char buf[1024];
+        snprintf(buf, sizeof(buf), "%s", nn);
+        for (char *sv, *tok = strtok_r(buf, ",", &sv); tok; tok = strtok_r(NULL, ",", &sv)) {
+            if (!strcmp(tok, "all")) d->no_native_all = true;
+            for (int op = 0; op < X86_OP_COUNT; op++)
+                if (x86_forms[op].name && !strcmp(x86_forms[op].name, tok)) d->no_native[op / 8] |= (u8)(1u << (op % 8));
+        }
+    }
     return d;
 }
-void dbt_free(struct dbt *d) { free(d); }
-enum cpu_exit dbt_run(struct dbt *d, u64 n) { u64 s = d->c->icount; enum cpu_exit x = cpu_run(d->c, n); d->st.insns_interp += d->c->icount - s; return x; }
+
+void dbt_free(struct dbt *d)
+{
+    if (!d) return;
+    if (d->c && d->c->code_hook_opaque == d) {
+        d->c->code_inval_hook = NULL;
+        d->c->code_flush_hook = NULL;
+    }
+    tb_cache_free(d);
+    free(d);
+}
+
+void dbt_flush(struct dbt *d) { d->flush_pending = true; }
+
+void dbt_get_stats(const struct dbt *d, struct dbt_stats *s)
+{
+    *s = d->st;
+    s->code_bytes = d->code_used - d->code_start;
+}
+
+/* Called by translated code at an exit: the code of the block at CS:EIP if
+ * it can run now (chaining exit x to it when allowed), else the stub back
+ * to the dispatcher. */
+const u8 *dbt_lookup(struct dbt *d, struct tb_exit *x)
+{
+    struct cpu *c = d->c;
+    if (c->events || d->flush_pending) return d->exit_stub;
+    u32 eip = c->s.eip, lin = c->s.seg[S_CS].base + eip;
+    const struct tlb_entry *e = &c->tlbc->x[TLB_IDX(lin)];
+    if (e->tag != (lin & 0xfffff000u)) return d->exit_stub;
+    struct tb *tb = tb_find(d, TLB_HOST(e, lin), eip, tb_key(c));
+    if (!tb || c->icount + tb->n > c->icount_limit) return d->exit_stub;
+    if ((u64)eip + tb->bytes - 1 > c->s.seg[S_CS].limit) return d->exit_stub;
+    if (x) tb_chain(d, x, tb);
+    return tb->code;
+}
+
+/* Run up to n instructions on the interpreter within the current budget.
+ * Exception deliveries there count against the budget as they do in
+ * cpu_run (one each), so the caller's limit moves with them. */
+static int interp(struct dbt *d, u64 n)
+{
+    struct cpu *c = d->c;
+    u64 limit = c->icount_limit, start = c->icount;
+    u64 want = limit - c->icount < n ? limit : c->icount + n;
+    c->icount_limit = want;
+    int r = cpu_run_to_limit(c);
+    u64 deliveries = want - c->icount_limit;
+    c->icount_limit = limit - deliveries;
+    d->st.insns_interp += c->icount - start;
+    return r;
+}
+
+/* Events that persist across instructions: while one is set, the
+ * interpreter runs the whole rest of the budget (one instruction at a time,
+ * as it does itself). */
+#define EV_PERSISTENT (EV_DEBUG | EV_TF | EV_TRACE)
+
+static __attribute__((noinline)) int run_loop(struct dbt *d)
+{
+    struct cpu *c = d->c;
+    for (;;) {
+        if (d->flush_pending) tb_flush_now(d);
+        if (c->events) {
+            if (c->events & EV_BLOCK_END) __atomic_and_fetch(&c->events, ~(u32)EV_BLOCK_END, __ATOMIC_RELAXED);
+            if (c->events) {
+                int r = interp(d, (c->events & EV_PERSISTENT) ? UINT64_MAX : 1);
+                if (r != CPU_EXIT_BUDGET) return r;
+                continue;
+            }
+        }
+        if (c->icount >= c->icount_limit) return CPU_EXIT_BUDGET;
+        u32 eip = c->s.eip, lin = c->s.seg[S_CS].base + eip;
+        const struct tlb_entry *e = &c->tlbc->x[TLB_IDX(lin)];
+        const u8 *host;
+        if (likely(e->tag == (lin & 0xfffff000u))) {
+            host = TLB_HOST(e, lin);
+        } else {
+            size_t avail;
+            host = cpu_fetch_ptr(c, lin, &avail); /* may raise #PF */
+            if (e->tag != (lin & 0xfffff000u)) host = NULL; /* MMIO or kept slow */
+        }
+        struct tb *tb = NULL;
+        if (host) {
+            u32 key = tb_key(c);
+            tb = tb_find(d, host, eip, key);
+            if (!tb) {
+                tb = dbt_translate(d, host, 0x1000 - (lin & 0xfff), eip, key);
+                if (!tb && d->flush_pending) continue; /* the cache was full: flush, retry */
+            }
+        }
+        if (!tb || tb->n > c->icount_limit - c->icount || (u64)eip + tb->bytes - 1 > c->s.seg[S_CS].limit) {
+            int r = interp(d, tb ? c->icount_limit - c->icount : 1);
+            if (r != CPU_EXIT_BUDGET) return r;
+            continue;
+        }
+        u64 start = c->icount;
+        if (d->verify) {
+            bool handled;
+            int r = (int)dbt_verify_block(d, tb, &handled);
+            if (handled) {
+                if (r != CPU_EXIT_BUDGET) return r;
+                continue;
+            }
+        }
+        d->enter(c, tb->code);
+        d->st.insns_translated += c->icount - start;
+    }
+}
+
+enum cpu_exit dbt_run(struct dbt *d, u64 max_insns)
+{
+    struct cpu *c = d->c;
+    c->icount_limit = c->icount + max_insns;
+    if (vd_log_enabled(LOG_EXEC | LOG_CPU)) {
+        /* instruction traces: the interpreter logs every instruction */
+        u64 start = c->icount;
+        enum cpu_exit x = cpu_run_to_limit(c);
+        d->st.insns_interp += c->icount - start;
+        return x;
+    }
+    jmp_buf jb;
+    jmp_buf *volatile saved = c->jb;
+    c->jb = &jb;
+    int r;
+    if (setjmp(jb)) {
+        /* raised in translated code (or in the dispatcher's fetch): deliver it */
+        r = cpu_exception_recover(c);
+        if (r >= 0) goto out;
+    }
+    r = run_loop(d);
+out:
+    c->jb = saved;
+    return (enum cpu_exit)r;
+}
+
+#else /* not an x86-64 host: the interpreter is the only software engine */
+
+bool dbt_available(void) { return false; }
+struct dbt *dbt_new(struct cpu *c, size_t cache_bytes, bool verify) { return NULL; }
+void dbt_free(struct dbt *d) {}
+enum cpu_exit dbt_run(struct dbt *d, u64 max_insns) { return CPU_EXIT_STOP; }
 void dbt_flush(struct dbt *d) {}
-void dbt_get_stats(const struct dbt *d, struct dbt_stats *s) { *s = d->st; }
+void dbt_get_stats(const struct dbt *d, struct dbt_stats *s) { memset(s, 0, sizeof(*s)); }
+
+#endif

@@ -1,0 +1,132 @@
+/*
+ * The translator's internals, shared by its files:
+ *   tb.c        translation blocks: the cache memory, lookup, chaining,
+ *               invalidation and flushes
+ *   translate.c guest block -> host code (native emitters, handler calls)
+ *   dbt.c       the run loop (dispatcher), the way into and out of host code
+ *   verify.c    the lockstep checker
+ *
+ * Host code conventions (System V x86-64):
+ *   rbx  struct cpu *c for the whole stay in translated code
+ *   r12  c->icount at the entry of the block running now
+ *   everything else is scratch; helpers are called with the stack 16-aligned
+ *   (the entry trampoline aligns it and translated code never pushes).
+ * Guest state lives in struct cpu at all times (registers in c->s.gpr,
+ * arithmetic flags in c->lf exactly as the interpreter keeps them), so a
+ * handler call or a fault at any instruction sees the interpreter's state;
+ * only EIP and the instruction count are written just before they are
+ * needed (a handler call, a slow path, an exit).
+ */
+#ifndef VD_DBT_INT_H
+#define VD_DBT_INT_H
+#include "dbt/dbt.h"
+#include "dbt/x64.h"
+#include <stddef.h>
+
+#define TB_MAX_INSNS 32      /* as the interpreter's blocks (BLOCK_MAX_INSNS) */
+#define TB_HASH_BITS 16
+
+/* The mode a translation was made for (code that is identical in bytes but
+ * runs with a different key is translated again). */
+enum {
+    KEY_MODE32 = 1u << 0,    /* CS.D */
+    KEY_USER = 1u << 1,      /* CPL 3: the emitted TLB probes use tlb[1] */
+    KEY_SS32 = 1u << 2,      /* SS.B */
+    KEY_CSLIM4G = 1u << 3,   /* CS limit 0xffffffff: chained jumps need no limit check */
+    KEY_FLAT_SHIFT = 8,      /* bit 8 + seg: that segment is flat (base 0, limit 4G, RW) */
+};
+
+/* One exit of a block to a known guest EIP, patchable to jump straight to
+ * the block that runs there (chaining). */
+struct tb_exit {
+    u8 *jmp;                 /* the rel32 of the exit's jmp; unchained it points to the next byte */
+    struct tb *src;
+    struct tb *dst;          /* chained to, or NULL */
+    struct tb_exit *next_in; /* the other exits chained to dst */
+};
+
+struct tb {
+    const u8 *host;          /* host address of the first guest byte; NULL when dropped */
+    u32 eip;                 /* guest EIP of the first instruction */
+    u32 key;                 /* KEY_* */
+    u32 csbase;              /* CS base it was translated under */
+    u16 bytes;               /* guest bytes covered */
+    u8 n;                    /* guest instructions */
+    u8 nexit;
+    u32 gen;                 /* cache generation it belongs to */
+    u8 *code;                /* entry point */
+    u32 code_size;
+    struct tb *hash_next;
+    struct tb *page_next;    /* other blocks translated from the same RAM page */
+    struct tb_exit *in;      /* exits of other blocks chained to this one */
+    struct tb_exit *exits;   /* its own patchable exits (nexit of them) */
+};
+
+struct dbt {
+    struct cpu *c;
+    bool verify;
+    /* executable memory: the fixed stubs first, then block code */
+    u8 *mem;
+    size_t mem_size, code_start, code_used;
+    /* block descriptors and exit descriptors: arrays refilled on flush */
+    struct tb *tbs;
+    size_t ntb, max_tb;
+    struct tb_exit *exits;
+    size_t nexits, max_exits;
+    struct tb *hash[1u << TB_HASH_BITS];
+    struct tb **page_head;   /* per RAM page */
+    size_t ram_pages;
+    u32 gen;
+    bool flush_pending;      /* flush at the next dispatcher turn (code may be running now) */
+    /* fixed stubs */
+    void (*enter)(struct cpu *c, const u8 *code); /* the trampoline into host code */
+    u8 *exit_stub;           /* return to the dispatcher */
+    u8 *lookup_stub;         /* find the next block from c->s.eip and go there: rsi = exit or 0 */
+    struct dbt_stats st;
+    /* VD_DBT_NO_NATIVE=FORM,FORM,...|all: forms that call their handler
+     * instead of native code (for bisecting a translation bug) */
+    u8 no_native[(X86_OP_COUNT + 7) / 8];
+    bool no_native_all;
+};
+
+/* tb.c */
+bool tb_cache_init(struct dbt *d, size_t bytes);
+void tb_cache_free(struct dbt *d);
+u32 tb_key(const struct cpu *c);
+struct tb *tb_find(struct dbt *d, const u8 *host, u32 eip, u32 key);
+/* Allocate a block (NULL when the descriptor arrays are full). */
+struct tb *tb_alloc(struct dbt *d);
+struct tb_exit *tb_alloc_exits(struct dbt *d, unsigned n);
+void tb_insert(struct dbt *d, struct tb *tb);
+void tb_flush_now(struct dbt *d);
+/* Patch exit x to jump to tb's code, if the rules allow it. */
+void tb_chain(struct dbt *d, struct tb_exit *x, struct tb *tb);
+void tb_hooks_install(struct dbt *d);
+
+/* translate.c: translate the block at host/eip for the current mode; NULL
+ * when the first instruction cannot be translated here (crosses the page
+ * end) or the cache is full (d->flush_pending is then set). */
+struct tb *dbt_translate(struct dbt *d, const u8 *host, size_t avail, u32 eip, u32 key);
+/* The fixed stubs at the start of the cache. */
+void dbt_emit_stubs(struct dbt *d);
+
+/* dbt.c: called from translated code to find the next block */
+const u8 *dbt_lookup(struct dbt *d, struct tb_exit *x);
+
+/* verify.c */
+enum cpu_exit dbt_verify_block(struct dbt *d, struct tb *tb, bool *handled);
+
+/* offsets into struct cpu for the emitters */
+#define OFF_GPR(r) ((i32)(offsetof(struct cpu, s.gpr) + 4 * (r)))
+#define OFF_EIP ((i32)offsetof(struct cpu, s.eip))
+#define OFF_EFLAGS ((i32)offsetof(struct cpu, s.eflags))
+#define OFF_NEXT_EIP ((i32)offsetof(struct cpu, next_eip))
+#define OFF_EVENTS ((i32)offsetof(struct cpu, events))
+#define OFF_ICOUNT ((i32)offsetof(struct cpu, icount))
+#define OFF_ICOUNT_LIMIT ((i32)offsetof(struct cpu, icount_limit))
+#define OFF_LF_RES ((i32)offsetof(struct cpu, lf.res))
+#define OFF_LF_OP1 ((i32)offsetof(struct cpu, lf.op1))
+#define OFF_LF_OP2 ((i32)offsetof(struct cpu, lf.op2))
+#define OFF_LF_KIND ((i32)offsetof(struct cpu, lf.kind))
+
+#endif

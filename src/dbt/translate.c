@@ -1,0 +1,817 @@
+/*
+ * Guest block -> host x86-64 code.
+ *
+ * A block is decoded by the same decoder and ends by the same rules as the
+ * interpreter's decoded blocks (cpu/block.c), and additionally after any
+ * instruction that may change the mode key (segment loads). Each
+ * instruction becomes either
+ *   - native code (emit_native: MOV, the ALU group, TEST, INC/DEC, LEA,
+ *     MOVZX/MOVSX, PUSH/POP, near JMP/Jcc/CALL/RET), which is mostly the
+ *     guest instruction itself applied to the guest registers in struct cpu,
+ *     followed by the stores that keep c->lf as the interpreter would leave
+ *     it; or
+ *   - a call of the instruction's interpreter handler, chosen by the same
+ *     cpu_select_handler, with EIP, next_eip and icount written first.
+ * Memory operands of native instructions compute the linear address, probe
+ * the software TLB inline and access host memory directly; a TLB miss (page
+ * walk, MMIO, watched page, page holding code, misaligned access) runs the
+ * whole instruction through its handler in an out-of-line stub, so every
+ * slow case is the interpreter's.
+ *
+ * Arithmetic flags: after a native flag-setting instruction the host's
+ * flags equal the guest's, and a following Jcc, INC or DEC uses them
+ * directly; when host code in between clobbered them (a TLB probe, a
+ * handler) they are rebuilt from c->lf with two instructions when the kind
+ * of the last flag-setting instruction is known at translation time, and
+ * otherwise a helper evaluates the condition.
+ */
+#include "dbt/dbt_int.h"
+#include "cpu/flags.h"
+#include "cpu/cpu_mem.h"
+#include "base/log.h"
+#include <time.h>
+
+_Static_assert(sizeof(struct tlb_entry) == 24, "the emitted TLB probe scales the index by 24");
+
+#define MAX_FRAGS 256
+
+enum frag_kind { FR_STATIC, FR_DYN, FR_SLOW, FR_BAIL };
+
+/* Out-of-line code emitted after the block body. */
+struct frag {
+    enum frag_kind kind;
+    u8 *from;            /* rel32 in the body that jumps here */
+    int k;               /* FR_STATIC/FR_DYN: instructions retired; FR_SLOW: the instruction */
+    u32 target;          /* FR_STATIC: the EIP */
+    u8 *resume;          /* FR_SLOW: where the body continues */
+    int lfkind;          /* FR_SLOW: flags to rebuild in the host before resuming, or -1 */
+};
+
+struct tctx {
+    struct dbt *d;
+    struct cpu *c;
+    struct xb b;
+    struct tb *tb;
+    u32 key;
+    i32 tlb_r, tlb_w;           /* offsets of this mode's TLB arrays in struct cpu */
+    /* the instruction being emitted */
+    int k;
+    u32 eip;
+    const struct x86_insn *in;
+    const struct x86_insn *in_copy; /* the copy handlers get */
+    cpu_handler fn;
+    /* static knowledge of the flags */
+    int lfkind;                 /* LF_* kind c->lf holds, or -1 if unknown */
+    bool hostfl;                /* the host's arithmetic flags are the guest's (lfkind known) */
+    struct frag frags[MAX_FRAGS];
+    int nfrag;
+    bool too_many;
+    struct tb_exit *exits;
+    int nexit, max_exit;
+    u64 native;
+    /* per instruction, for the slow stubs */
+    u32 ieip[TB_MAX_INSNS];
+    const struct x86_insn *icopy;
+    cpu_handler ifn[TB_MAX_INSNS];
+};
+
+static inline struct xm cpu_at(i32 off) { return xmem(XBX, off); }
+static inline bool seg_flat(const struct tctx *t, int seg) { return t->key & (1u << (KEY_FLAT_SHIFT + seg)); }
+
+/* The guest register r of size sz (AL..BH numbering for bytes) in struct cpu. */
+static struct xm greg(int r, unsigned sz)
+{
+    if (sz == 1) return cpu_at(OFF_GPR(r & 3) + (r >> 2));
+    return cpu_at(OFF_GPR(r));
+}
+
+static struct frag *frag_new(struct tctx *t, enum frag_kind kind, u8 *from)
+{
+    if (t->nfrag == MAX_FRAGS) {
+        t->too_many = true;
+        return &t->frags[MAX_FRAGS - 1];
+    }
+    struct frag *f = &t->frags[t->nfrag++];
+    memset(f, 0, sizeof(*f));
+    f->kind = kind;
+    f->from = from;
+    f->lfkind = -1;
+    return f;
+}
+
+/* c->icount = icount at block entry + k */
+static void emit_icount(struct tctx *t, int k)
+{
+    if (k == 0) {
+        x_store(&t->b, 8, cpu_at(OFF_ICOUNT), X12);
+        return;
+    }
+    x_lea(&t->b, 8, XAX, xmem(X12, k));
+    x_store(&t->b, 8, cpu_at(OFF_ICOUNT), XAX);
+}
+
+/* ---- exits ---- */
+static void jump_to_dyn_exit(struct tctx *t, int cc, int k)
+{
+    u8 *at = cc < 0 ? x_jmp32(&t->b) : x_jcc32(&t->b, cc);
+    frag_new(t, FR_DYN, at)->k = k;
+}
+static void jump_to_static_exit(struct tctx *t, int cc, int k, u32 target)
+{
+    u8 *at = cc < 0 ? x_jmp32(&t->b) : x_jcc32(&t->b, cc);
+    struct frag *f = frag_new(t, FR_STATIC, at);
+    f->k = k;
+    f->target = target;
+}
+
+/* Rebuild the host flags from c->lf for a kind known at translation time.
+ * Returns false when the kind has no two-instruction rebuild. */
+static bool emit_flags_rebuild(struct tctx *t, int kind)
+{
+    if (kind < 0 || kind == LF_NONE) return false;
+    struct xb *b = &t->b;
+    int sz = 1 << ((kind - 1) % 3); /* rows of 8/16/32 */
+    if (kind >= LF_ADD8 && kind <= LF_ADD32) {
+        x_load(b, 4, XAX, cpu_at(OFF_LF_OP1));
+        x_alu_rm(b, sz, XALU_ADD, XAX, cpu_at(OFF_LF_OP2));
+    } else if (kind >= LF_SUB8 && kind <= LF_SUB32) {
+        x_load(b, 4, XAX, cpu_at(OFF_LF_OP1));
+        x_alu_rm(b, sz, XALU_CMP, XAX, cpu_at(OFF_LF_OP2));
+    } else if (kind >= LF_LOGIC8 && kind <= LF_LOGIC32) {
+        x_load(b, 4, XAX, cpu_at(OFF_LF_RES));
+        x_test_rr(b, sz, XAX, XAX);
+    } else if ((kind >= LF_INC8 && kind <= LF_DEC32)) {
+        /* CF from EFLAGS (INC/DEC keep it there), the rest from the operation */
+        bool dec = kind >= LF_DEC8;
+        x_op(b, 4, 0x0fba, 2, 4, &(struct xm){XBX, -1, 0, OFF_EFLAGS}, 0); /* bt dword [eflags], 0 */
+        x_u8(b, 0);
+        x_load(b, 4, XAX, cpu_at(OFF_LF_OP1));
+        x_op(b, sz, sz == 1 ? 0xfe : 0xff, 1, dec ? 1 : 0, NULL, XAX); /* inc/dec */
+    } else {
+        return false;
+    }
+    return true;
+}
+
+/* The host flags are the guest's; rebuild them if needed. false: unknown. */
+static bool need_hostfl(struct tctx *t)
+{
+    if (t->hostfl) return true;
+    if (!emit_flags_rebuild(t, t->lfkind)) return false;
+    t->hostfl = true;
+    return true;
+}
+
+/* ---- handler calls ---- */
+static void emit_sync(struct tctx *t, int k, u32 eip, u32 len)
+{
+    x_store_imm(&t->b, 4, cpu_at(OFF_EIP), eip);
+    x_store_imm(&t->b, 4, cpu_at(OFF_NEXT_EIP), eip + len);
+    emit_icount(t, k);
+}
+
+/* Call the handler of the current instruction; afterwards leave the block
+ * (at instruction k+1, from next_eip) if it did not fall through or raised
+ * an event, as the interpreter's run loop does. */
+static void emit_call_handler(struct tctx *t, bool checks)
+{
+    struct xb *b = &t->b;
+    emit_sync(t, t->k, t->eip, t->in->len);
+    x_mov_rr(b, 8, XDI, XBX);
+    x_mov_ri64(b, XSI, (u64)(uintptr_t)t->in_copy);
+    x_call_abs(b, (const void *)t->fn);
+    if (!checks) return;
+    x_alu_mi(b, 4, XALU_CMP, cpu_at(OFF_NEXT_EIP), t->eip + t->in->len);
+    jump_to_dyn_exit(t, XCC_NE, t->k + 1);
+    x_alu_mi(b, 4, XALU_CMP, cpu_at(OFF_EVENTS), 0);
+    jump_to_dyn_exit(t, XCC_NE, t->k + 1);
+}
+
+/* ---- memory operands ---- */
+/* esi = linear address of the ModRM/moffs memory operand (flat segment,
+ * 32-bit addressing: checked by the caller). */
+static void emit_ea(struct tctx *t)
+{
+    const struct x86_insn *in = t->in;
+    struct xb *b = &t->b;
+    if (in->base != X86_REG_NONE) x_load(b, 4, XSI, greg(in->base, 4));
+    else x_mov_ri32(b, XSI, 0);
+    if (in->index != X86_REG_NONE) {
+        x_load(b, 4, X8, greg(in->index, 4));
+        x_lea(b, 4, XSI, xmem_idx(XSI, X8, in->scale, in->disp));
+    } else if (in->disp) {
+        x_lea(b, 4, XSI, xmem(XSI, in->disp));
+    }
+}
+
+/* Probe the TLB for an access of sz bytes at esi (write: the write array);
+ * on a hit rdi = host address; a miss jumps to the instruction's slow stub.
+ * Clobbers eax, edi and the host flags. */
+static struct frag *emit_probe(struct tctx *t, unsigned sz, bool write)
+{
+    struct xb *b = &t->b;
+    x_mov_rr(b, 4, XDI, XSI);
+    x_shift_ri(b, 4, 5, XDI, 12);
+    x_alu_ri(b, 4, XALU_AND, XDI, TLB_SIZE - 1);
+    x_lea(b, 4, XDI, xmem_idx(XDI, XDI, 1, 0)); /* *3; the *8 is in the addressing */
+    x_mov_rr(b, 4, XAX, XSI);
+    x_alu_ri(b, 4, XALU_AND, XAX, 0xfffff000u | (sz - 1));
+    i32 arr = write ? t->tlb_w : t->tlb_r;
+    x_alu_rm(b, 4, XALU_CMP, XAX, xmem_idx(XBX, XDI, 3, arr + (i32)offsetof(struct tlb_entry, tag)));
+    u8 *at = x_jcc32(b, XCC_NE);
+    x_load(b, 8, XDI, xmem_idx(XBX, XDI, 3, arr + (i32)offsetof(struct tlb_entry, addend)));
+    x_alu_rr(b, 8, XALU_ADD, XDI, XSI);
+    struct frag *f = frag_new(t, FR_SLOW, at);
+    f->k = t->k;
+    t->hostfl = false;
+    return f;
+}
+
+/* The current instruction's memory operand can be accessed natively. */
+static bool mem_native_ok(const struct tctx *t)
+{
+    return t->in->asize == 4 && seg_flat(t, t->in->seg);
+}
+
+/* ---- native emitters ---- */
+static u32 lf_kind_for(int op, unsigned sz)
+{
+    u32 k = lf_szidx(sz);
+    switch (op) {
+    case XALU_ADD: return LF_ADD8 + k;
+    case XALU_SUB: case XALU_CMP: return LF_SUB8 + k;
+    default: return LF_LOGIC8 + k;
+    }
+}
+
+/* eax = result, edx = op1, ecx = op2 (zero-extended): record c->lf as alu() does. */
+static void emit_lf_store(struct tctx *t, u32 kind)
+{
+    struct xb *b = &t->b;
+    x_store(b, 4, cpu_at(OFF_LF_RES), XAX);
+    if (kind >= LF_LOGIC8 && kind <= LF_LOGIC32) {
+        x_store_imm(b, 4, cpu_at(OFF_LF_OP1), 0);
+        x_store_imm(b, 4, cpu_at(OFF_LF_OP2), 0);
+    } else {
+        x_store(b, 4, cpu_at(OFF_LF_OP1), XDX);
+        x_store(b, 4, cpu_at(OFF_LF_OP2), XCX);
+    }
+    if ((int)kind != t->lfkind) x_store_imm(b, 4, cpu_at(OFF_LF_KIND), kind);
+    t->lfkind = (int)kind;
+    t->hostfl = true;
+}
+
+enum src { SRC_G, SRC_E, SRC_IMM, SRC_ACC };
+
+/* dst op= src for ADD OR AND SUB XOR CMP and TEST (op -1). dst is the E
+ * operand (mem or register), G (reg) or the accumulator. */
+static bool emit_alu(struct tctx *t, int op, unsigned sz, enum src dst, enum src src)
+{
+    const struct x86_insn *in = t->in;
+    struct xb *b = &t->b;
+    bool test = op < 0;
+    bool mem = (dst == SRC_E || src == SRC_E) && in->mod != 3;
+    if (mem && !mem_native_ok(t)) return false;
+    bool writes = !test && op != XALU_CMP;
+    struct frag *slow = NULL;
+    if (mem) {
+        emit_ea(t);
+        slow = emit_probe(t, sz, dst == SRC_E && writes);
+    }
+    /* edx = destination operand (a), ecx = source (b) */
+    struct xm dm = dst == SRC_E ? (mem ? xmem(XDI, 0) : greg(in->rm, sz))
+                                : dst == SRC_G ? greg(in->reg, sz) : greg(X86_EAX, sz);
+    x_load(b, sz, XDX, dm);
+    if (src == SRC_IMM) x_mov_ri32(b, XCX, in->imm & (sz == 1 ? 0xff : sz == 2 ? 0xffff : 0xffffffffu));
+    else if (src == SRC_G) x_load(b, sz, XCX, greg(in->reg, sz));
+    else x_load(b, sz, XCX, mem ? xmem(XDI, 0) : greg(in->rm, sz));
+    x_mov_rr(b, 4, XAX, XDX);
+    /* CMP and TEST compute the result too: c->lf records it */
+    x_alu_rr(b, sz, test ? XALU_AND : op == XALU_CMP ? XALU_SUB : op, XAX, XCX);
+    if (writes) x_store(b, sz, dm, XAX);
+    u32 kind = test ? LF_LOGIC8 + lf_szidx(sz) : lf_kind_for(op, sz);
+    emit_lf_store(t, kind);
+    if (slow) {
+        slow->resume = b->p;
+        slow->lfkind = (int)kind;
+    }
+    return true;
+}
+
+/* MOV between E and G, or an immediate into E */
+static bool emit_mov(struct tctx *t, unsigned sz, bool to_e, bool imm)
+{
+    const struct x86_insn *in = t->in;
+    struct xb *b = &t->b;
+    bool mem = in->mod != 3;
+    if (mem && !mem_native_ok(t)) return false;
+    struct frag *slow = NULL;
+    if (mem) {
+        emit_ea(t);
+        slow = emit_probe(t, sz, to_e);
+    }
+    struct xm em = mem ? xmem(XDI, 0) : greg(in->rm, sz);
+    if (imm) {
+        x_store_imm(b, sz, em, in->imm);
+    } else if (to_e) {
+        x_load(b, sz, XDX, greg(in->reg, sz));
+        x_store(b, sz, em, XDX);
+    } else {
+        x_load(b, sz, XDX, em);
+        x_store(b, sz, greg(in->reg, sz), XDX);
+    }
+    if (slow) slow->resume = b->p;
+    return true;
+}
+
+/* MOVZX/MOVSX Gv, Eb/Ew */
+static bool emit_movx(struct tctx *t, unsigned ssz, bool sx)
+{
+    const struct x86_insn *in = t->in;
+    struct xb *b = &t->b;
+    bool mem = in->mod != 3;
+    if (mem && !mem_native_ok(t)) return false;
+    struct frag *slow = NULL;
+    if (mem) {
+        emit_ea(t);
+        slow = emit_probe(t, ssz, false);
+    }
+    struct xm em = mem ? xmem(XDI, 0) : greg(in->rm, ssz);
+    if (sx) x_load_sx(b, ssz, XDX, em);
+    else x_load(b, ssz, XDX, em);
+    x_store(b, in->osize, greg(in->reg, in->osize), XDX);
+    if (slow) slow->resume = b->p;
+    return true;
+}
+
+/* MOV moffs forms: AL/eAX <-> [disp] */
+static bool emit_mov_moffs(struct tctx *t, unsigned sz, bool to_mem)
+{
+    if (!mem_native_ok(t)) return false;
+    struct xb *b = &t->b;
+    emit_ea(t);
+    struct frag *slow = emit_probe(t, sz, to_mem);
+    if (to_mem) {
+        x_load(b, sz, XDX, greg(X86_EAX, sz));
+        x_store(b, sz, xmem(XDI, 0), XDX);
+    } else {
+        x_load(b, sz, XDX, xmem(XDI, 0));
+        x_store(b, sz, greg(X86_EAX, sz), XDX);
+    }
+    slow->resume = b->p;
+    return true;
+}
+
+/* INC/DEC of a register or memory: CF is kept, so the current CF goes to
+ * EFLAGS first (as incdec() does) and into the host CF for the host's own
+ * INC/DEC, which then leaves the host flags equal to the guest's. */
+static bool emit_incdec(struct tctx *t, unsigned sz, int reg, bool is_e, bool dec)
+{
+    const struct x86_insn *in = t->in;
+    struct xb *b = &t->b;
+    bool mem = is_e && in->mod != 3;
+    if (mem && !mem_native_ok(t)) return false;
+    int lk = t->lfkind;
+    bool cf_in_eflags = lk == LF_NONE || (lk >= LF_INC8 && lk <= LF_DEC32);
+    bool rebuildable = (lk >= LF_ADD8 && lk <= LF_ADD32) || (lk >= LF_SUB8 && lk <= LF_SUB32) ||
+                       (lk >= LF_LOGIC8 && lk <= LF_LOGIC32);
+    /* CF unknown at translation time: the handler computes it */
+    if (!cf_in_eflags && !rebuildable) return false;
+    struct frag *slow = NULL;
+    if (mem) {
+        emit_ea(t);
+        slow = emit_probe(t, sz, true);
+    }
+    if (!cf_in_eflags) {
+        /* CF of the last ADD/SUB/logic operation, into EFLAGS bit 0 */
+        need_hostfl(t); /* rebuildable: always succeeds */
+        x_setcc(b, XCC_B, XCX);
+        x_movzx8_rr(b, XCX, XCX);
+        x_load(b, 4, XAX, cpu_at(OFF_EFLAGS));
+        x_alu_ri(b, 4, XALU_AND, XAX, ~(u32)FL_CF);
+        x_alu_rr(b, 4, XALU_OR, XAX, XCX);
+        x_store(b, 4, cpu_at(OFF_EFLAGS), XAX);
+    }
+    struct xm dm = mem ? xmem(XDI, 0) : greg(reg, sz);
+    x_load(b, sz, XDX, dm);
+    x_op(b, 4, 0x0fba, 2, 4, &(struct xm){XBX, -1, 0, OFF_EFLAGS}, 0); /* bt [eflags], 0: host CF = CF */
+    x_u8(b, 0);
+    x_mov_rr(b, 4, XAX, XDX);
+    x_op(b, sz, sz == 1 ? 0xfe : 0xff, 1, dec ? 1 : 0, NULL, XAX);
+    x_store(b, sz, dm, XAX);
+    x_mov_ri32(b, XCX, 1);
+    u32 kind = (dec ? LF_DEC8 : LF_INC8) + lf_szidx(sz);
+    /* lf: res, op1 = a, op2 = 1 (mov does not touch the host flags) */
+    x_store(b, 4, cpu_at(OFF_LF_RES), XAX);
+    x_store(b, 4, cpu_at(OFF_LF_OP1), XDX);
+    x_store(b, 4, cpu_at(OFF_LF_OP2), XCX);
+    if ((int)kind != t->lfkind) x_store_imm(b, 4, cpu_at(OFF_LF_KIND), kind);
+    t->lfkind = (int)kind;
+    t->hostfl = true;
+    if (slow) {
+        slow->resume = b->p;
+        slow->lfkind = (int)kind;
+    }
+    return true;
+}
+
+static bool emit_lea(struct tctx *t)
+{
+    const struct x86_insn *in = t->in;
+    if (in->asize != 4) return false;
+    emit_ea(t);
+    x_store(&t->b, in->osize, greg(in->reg, in->osize), XSI);
+    return true;
+}
+
+static bool stack_native_ok(const struct tctx *t)
+{
+    return t->in->osize == 4 && (t->key & KEY_SS32) && seg_flat(t, S_SS);
+}
+
+/* push the 32-bit value in edx: esi = ESP - 4, probe, store, commit ESP */
+static void emit_push_edx(struct tctx *t)
+{
+    struct xb *b = &t->b;
+    x_load(b, 4, XSI, greg(X86_ESP, 4));
+    x_lea(b, 4, XSI, xmem(XSI, -4));
+    struct frag *slow = emit_probe(t, 4, true);
+    x_store(b, 4, xmem(XDI, 0), XDX);
+    x_store(b, 4, greg(X86_ESP, 4), XSI);
+    slow->resume = b->p;
+}
+
+static bool emit_push_reg(struct tctx *t, int reg)
+{
+    if (!stack_native_ok(t)) return false;
+    x_load(&t->b, 4, XDX, greg(reg, 4));
+    emit_push_edx(t);
+    return true;
+}
+
+static bool emit_pop_reg(struct tctx *t, int reg)
+{
+    if (!stack_native_ok(t)) return false;
+    struct xb *b = &t->b;
+    x_load(b, 4, XSI, greg(X86_ESP, 4));
+    struct frag *slow = emit_probe(t, 4, false);
+    x_load(b, 4, XDX, xmem(XDI, 0));
+    x_lea(b, 4, XSI, xmem(XSI, 4));
+    x_store(b, 4, greg(X86_ESP, 4), XSI);
+    x_store(b, 4, greg(reg, 4), XDX); /* after ESP: POP ESP loads the popped value */
+    slow->resume = b->p;
+    return true;
+}
+
+/* Near relative branches the translator can follow itself: 32-bit operand
+ * size under a CS with a 4 GiB limit (no truncation, no limit check). */
+static bool near_native_ok(const struct tctx *t) { return t->in->osize == 4 && (t->key & KEY_CSLIM4G); }
+
+static bool cond_helper(struct cpu *c, int cc) { return cpu_cond_fast(c, cc); }
+
+static bool emit_jcc(struct tctx *t)
+{
+    if (!near_native_ok(t)) return false;
+    u32 target = t->eip + t->in->len + t->in->imm;
+    int cc = t->in->cc;
+    if (need_hostfl(t)) {
+        jump_to_static_exit(t, cc, t->k + 1, target);
+        return true;
+    }
+    /* flags of unknown kind: ask the interpreter's evaluator */
+    struct xb *b = &t->b;
+    x_mov_rr(b, 8, XDI, XBX);
+    x_mov_ri32(b, XSI, (u32)cc);
+    x_call_abs(b, (const void *)cond_helper);
+    x_test_rr(b, 1, XAX, XAX);
+    t->hostfl = false;
+    jump_to_static_exit(t, XCC_NE, t->k + 1, target);
+    return true;
+}
+
+static bool native_allowed(const struct tctx *t)
+{
+    unsigned op = t->in->op;
+    return !t->d->no_native_all && !(t->d->no_native[op / 8] & (1u << (op % 8)));
+}
+
+static bool emit_native(struct tctx *t)
+{
+    const struct x86_insn *in = t->in;
+    if ((in->pfx & X86_PFX_LOCK) || !native_allowed(t)) return false;
+    unsigned v = in->osize;
+    switch (in->op) {
+#define ALU_CASES(M, OPN) \
+    case X86_OP_##M##_EbGb: return emit_alu(t, OPN, 1, SRC_E, SRC_G); \
+    case X86_OP_##M##_EvGv: return emit_alu(t, OPN, v, SRC_E, SRC_G); \
+    case X86_OP_##M##_GbEb: return emit_alu(t, OPN, 1, SRC_G, SRC_E); \
+    case X86_OP_##M##_GvEv: return emit_alu(t, OPN, v, SRC_G, SRC_E); \
+    case X86_OP_##M##_EbIb: return emit_alu(t, OPN, 1, SRC_E, SRC_IMM); \
+    case X86_OP_##M##_EvIz: case X86_OP_##M##_EvIbs: return emit_alu(t, OPN, v, SRC_E, SRC_IMM); \
+    case X86_OP_##M##_ALIb: return emit_alu(t, OPN, 1, SRC_ACC, SRC_IMM); \
+    case X86_OP_##M##_eAXIz: return emit_alu(t, OPN, v, SRC_ACC, SRC_IMM);
+    ALU_CASES(ADD, XALU_ADD)
+    ALU_CASES(OR, XALU_OR)
+    ALU_CASES(AND, XALU_AND)
+    ALU_CASES(SUB, XALU_SUB)
+    ALU_CASES(XOR, XALU_XOR)
+    ALU_CASES(CMP, XALU_CMP)
+#undef ALU_CASES
+    case X86_OP_TEST_EbGb: return emit_alu(t, -1, 1, SRC_E, SRC_G);
+    case X86_OP_TEST_EvGv: return emit_alu(t, -1, v, SRC_E, SRC_G);
+    case X86_OP_TEST_EbIb: return emit_alu(t, -1, 1, SRC_E, SRC_IMM);
+    case X86_OP_TEST_EvIz: return emit_alu(t, -1, v, SRC_E, SRC_IMM);
+    case X86_OP_TEST_ALIb: return emit_alu(t, -1, 1, SRC_ACC, SRC_IMM);
+    case X86_OP_TEST_eAXIz: return emit_alu(t, -1, v, SRC_ACC, SRC_IMM);
+    case X86_OP_MOV_EbGb: return emit_mov(t, 1, true, false);
+    case X86_OP_MOV_EvGv: return emit_mov(t, v, true, false);
+    case X86_OP_MOV_GbEb: return emit_mov(t, 1, false, false);
+    case X86_OP_MOV_GvEv: return emit_mov(t, v, false, false);
+    case X86_OP_MOV_EbIb: return emit_mov(t, 1, true, true);
+    case X86_OP_MOV_EvIz: return emit_mov(t, v, true, true);
+    case X86_OP_MOV_ZbIb: x_store_imm(&t->b, 1, greg(in->reg, 1), in->imm); return true;
+    case X86_OP_MOV_ZvIv: x_store_imm(&t->b, v, greg(in->reg, v), in->imm); return true;
+    case X86_OP_MOV_ALOb: return emit_mov_moffs(t, 1, false);
+    case X86_OP_MOV_eAXOv: return emit_mov_moffs(t, v, false);
+    case X86_OP_MOV_ObAL: return emit_mov_moffs(t, 1, true);
+    case X86_OP_MOV_OveAX: return emit_mov_moffs(t, v, true);
+    case X86_OP_MOVZX_GvEb: return emit_movx(t, 1, false);
+    case X86_OP_MOVZX_GvEw: return emit_movx(t, 2, false);
+    case X86_OP_MOVSX_GvEb: return emit_movx(t, 1, true);
+    case X86_OP_MOVSX_GvEw: return emit_movx(t, 2, true);
+    case X86_OP_LEA_GvM: return emit_lea(t);
+    case X86_OP_INC_Zv: return emit_incdec(t, v, in->reg, false, false);
+    case X86_OP_DEC_Zv: return emit_incdec(t, v, in->reg, false, true);
+    case X86_OP_INC_Ev: return emit_incdec(t, v, in->rm, true, false);
+    case X86_OP_DEC_Ev: return emit_incdec(t, v, in->rm, true, true);
+    case X86_OP_INC_Eb: return emit_incdec(t, 1, in->rm, true, false);
+    case X86_OP_DEC_Eb: return emit_incdec(t, 1, in->rm, true, true);
+    case X86_OP_PUSH_Zv: return emit_push_reg(t, in->reg);
+    case X86_OP_POP_Zv: return emit_pop_reg(t, in->reg);
+    case X86_OP_NOP: return true;
+    case X86_OP_JCC_Jb: case X86_OP_JCC_Jz: return emit_jcc(t);
+    default: return false;
+    }
+}
+
+/* Block-ending instructions with a native form: the exit is part of it. */
+static bool emit_native_branch(struct tctx *t)
+{
+    const struct x86_insn *in = t->in;
+    struct xb *b = &t->b;
+    if (!near_native_ok(t) || (in->pfx & X86_PFX_LOCK) || !native_allowed(t)) return false;
+    u32 next = t->eip + in->len;
+    switch (in->op) {
+    case X86_OP_JMP_Jb:
+    case X86_OP_JMP_Jz:
+        jump_to_static_exit(t, -1, t->k + 1, next + in->imm);
+        return true;
+    case X86_OP_CALL_Jz:
+        if (!stack_native_ok(t)) return false;
+        x_mov_ri32(b, XDX, next);
+        emit_push_edx(t);
+        jump_to_static_exit(t, -1, t->k + 1, next + in->imm);
+        return true;
+    case X86_OP_RET: {
+        if (!stack_native_ok(t)) return false;
+        x_load(b, 4, XSI, greg(X86_ESP, 4));
+        struct frag *slow = emit_probe(t, 4, false);
+        x_load(b, 4, XDX, xmem(XDI, 0));
+        x_lea(b, 4, XSI, xmem(XSI, 4));
+        x_store(b, 4, greg(X86_ESP, 4), XSI);
+        x_store(b, 4, cpu_at(OFF_NEXT_EIP), XDX);
+        slow->resume = b->p;
+        jump_to_dyn_exit(t, -1, t->k + 1);
+        return true;
+    }
+    default:
+        return false;
+    }
+}
+
+/* Forms after which the mode key may differ: they end the block with an
+ * exit that is never chained. */
+static bool changes_key(const struct x86_insn *in)
+{
+    switch (in->op) {
+    case X86_OP_MOV_SwEw:
+    case X86_OP_POP_ES: case X86_OP_POP_SS: case X86_OP_POP_DS: case X86_OP_POP_FS: case X86_OP_POP_GS:
+    case X86_OP_LES_GvMp: case X86_OP_LDS_GvMp: case X86_OP_LSS_GvMp: case X86_OP_LFS_GvMp: case X86_OP_LGS_GvMp:
+        return true;
+    default:
+        return (x86_forms[in->op].flags & F_BRANCH) != 0;
+    }
+}
+
+/* As block.c: the block ends after any F_BRANCH form but the conditional ones. */
+static bool ends_block(const struct x86_insn *in)
+{
+    switch (in->op) {
+    case X86_OP_JCC_Jb: case X86_OP_JCC_Jz:
+    case X86_OP_LOOPNE_Jb: case X86_OP_LOOPE_Jb: case X86_OP_LOOP_Jb: case X86_OP_JCXZ_Jb:
+        return false;
+    case X86_OP_UD:
+        return true;
+    default:
+        return changes_key(in);
+    }
+}
+
+/* ---- out-of-line fragments ---- */
+static void select_insn(struct tctx *t, int k)
+{
+    t->k = k;
+    t->eip = t->ieip[k];
+    t->in = t->in_copy = &t->icopy[k];
+    t->fn = t->ifn[k];
+}
+
+static void emit_frags(struct tctx *t)
+{
+    struct xb *b = &t->b;
+    u8 *dyn_at[TB_MAX_INSNS + 2] = {0};
+    /* slow stubs add dynamic exits to the list as they go */
+    for (int i = 0; i < t->nfrag && !t->too_many; i++) {
+        struct frag f = t->frags[i];
+        switch (f.kind) {
+        case FR_DYN:
+            if (dyn_at[f.k]) {
+                x_patch(f.from, dyn_at[f.k]);
+                break;
+            }
+            x_patch(f.from, b->p);
+            dyn_at[f.k] = b->p;
+            emit_icount(t, f.k);
+            x_load(b, 4, XAX, cpu_at(OFF_NEXT_EIP));
+            x_store(b, 4, cpu_at(OFF_EIP), XAX);
+            x_mov_ri64(b, XDI, (u64)(uintptr_t)t->d);
+            x_mov_ri32(b, XSI, 0);
+            x_patch(x_jmp32(b), t->d->lookup_stub);
+            break;
+        case FR_STATIC: {
+            x_patch(f.from, b->p);
+            emit_icount(t, f.k);
+            x_store_imm(b, 4, cpu_at(OFF_EIP), f.target);
+            struct tb_exit *x = t->nexit < t->max_exit ? &t->exits[t->nexit++] : NULL;
+            if (x) {
+                x->jmp = x_jmp32(b);
+                x_patch(x->jmp, b->p); /* unchained: on to the lookup */
+                x->src = t->tb;
+            }
+            x_mov_ri64(b, XDI, (u64)(uintptr_t)t->d);
+            x_mov_ri64(b, XSI, (u64)(uintptr_t)x);
+            x_patch(x_jmp32(b), t->d->lookup_stub);
+            break;
+        }
+        case FR_BAIL:
+            x_patch(f.from, t->d->exit_stub);
+            break;
+        case FR_SLOW:
+            /* the whole instruction through its handler, then back */
+            x_patch(f.from, b->p);
+            select_insn(t, f.k);
+            emit_call_handler(t, true);
+            if (f.lfkind >= 0) emit_flags_rebuild(t, f.lfkind);
+            x_patch(x_jmp32(b), f.resume);
+            break;
+        }
+        if (x_overflow(b)) return;
+    }
+}
+
+static void log_insn(struct cpu *c, const struct x86_insn *in, u32 eip)
+{
+    char buf[96];
+    x86_format(in, eip, buf, sizeof(buf));
+    vd_logf("%04x:%08x  %s\n", c->s.seg[S_CS].sel, eip, buf);
+}
+
+struct tb *dbt_translate(struct dbt *d, const u8 *host, size_t avail, u32 eip, u32 key)
+{
+    struct cpu *c = d->c;
+    struct x86_insn ins[TB_MAX_INSNS];
+    unsigned n = 0;
+    size_t off = 0;
+    while (n < TB_MAX_INSNS) {
+        int len = x86_decode(host + off, avail - off, (enum x86_mode)c->code_mode, &ins[n]);
+        if (len <= 0) break; /* crosses the page end, or too long: the interpreter decides */
+        off += (size_t)len;
+        n++;
+        if (ends_block(&ins[n - 1])) break;
+    }
+    if (n == 0) return NULL;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+
+    struct tb *tb = tb_alloc(d);
+    struct tb_exit *ex = tb ? tb_alloc_exits(d, n + 1) : NULL;
+    size_t pos = (d->code_used + 15) & ~(size_t)15;
+    size_t cbytes = n * sizeof(struct x86_insn);
+    if (!tb || !ex || pos + cbytes + 4096 > d->mem_size) {
+        d->flush_pending = true;
+        return NULL;
+    }
+    struct x86_insn *copies = (struct x86_insn *)(d->mem + pos);
+    memcpy(copies, ins, cbytes);
+    pos = (pos + cbytes + 15) & ~(size_t)15;
+
+    struct tctx t;
+    memset(&t, 0, sizeof(t));
+    t.d = d;
+    t.c = c;
+    t.tb = tb;
+    t.key = key;
+    i32 set = (i32)offsetof(struct cpu, tlb) + ((key & KEY_USER) ? (i32)sizeof(struct tlb_set) : 0);
+    t.tlb_r = set + (i32)offsetof(struct tlb_set, r);
+    t.tlb_w = set + (i32)offsetof(struct tlb_set, w);
+    t.lfkind = -1;
+    t.exits = ex;
+    t.max_exit = (int)n + 1;
+    t.icopy = copies;
+    t.b = (struct xb){d->mem + pos, d->mem + pos, d->mem + d->mem_size};
+    struct xb *b = &t.b;
+    u32 e = eip;
+    for (unsigned k = 0; k < n; k++) {
+        t.ieip[k] = e;
+        t.ifn[k] = cpu_select_handler(&copies[k]);
+        if (vd_log_enabled(LOG_IN_ASM)) log_insn(c, &copies[k], e);
+        e += copies[k].len;
+    }
+
+    /* prologue: enter only with the whole block inside the budget and no event */
+    x_load(b, 8, X12, cpu_at(OFF_ICOUNT));
+    x_lea(b, 8, XAX, xmem(X12, (i32)n));
+    x_alu_rm(b, 8, XALU_CMP, XAX, cpu_at(OFF_ICOUNT_LIMIT));
+    frag_new(&t, FR_BAIL, x_jcc32(b, XCC_A));
+    x_alu_mi(b, 4, XALU_CMP, cpu_at(OFF_EVENTS), 0);
+    frag_new(&t, FR_BAIL, x_jcc32(b, XCC_NE));
+
+    bool exited = false;
+    for (unsigned k = 0; k < n; k++) {
+        select_insn(&t, (int)k);
+        if (k == n - 1 && ends_block(t.in)) {
+            exited = true;
+            if (emit_native_branch(&t)) {
+                t.native++;
+                break;
+            }
+            emit_call_handler(&t, false);
+            jump_to_dyn_exit(&t, -1, (int)k + 1);
+            break;
+        }
+        if (emit_native(&t)) {
+            t.native++;
+        } else {
+            emit_call_handler(&t, true);
+            t.lfkind = -1;
+            t.hostfl = false;
+        }
+    }
+    if (!exited) jump_to_static_exit(&t, -1, (int)n, eip + (u32)off);
+    emit_frags(&t);
+    if (t.too_many || x_overflow(b)) {
+        d->flush_pending = true;
+        return NULL;
+    }
+    tb->host = host;
+    tb->eip = eip;
+    tb->key = key;
+    tb->csbase = c->s.seg[S_CS].base;
+    tb->bytes = (u16)off;
+    tb->n = (u8)n;
+    tb->code = d->mem + pos;
+    tb->code_size = (u32)(b->p - tb->code);
+    tb->exits = ex;
+    tb->nexit = (u8)t.nexit;
+    d->code_used = (size_t)(b->p - d->mem);
+    tb_insert(d, tb);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    d->st.translate_seconds += (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    d->st.blocks_translated++;
+    d->st.guest_insns_translated += n;
+    d->st.native_insns += t.native;
+    d->st.code_bytes = d->code_used;
+    return tb;
+}
+
+/* The fixed code at the start of the cache. */
+void dbt_emit_stubs(struct dbt *d)
+{
+    struct xb b = {d->mem, d->mem, d->mem + d->code_start};
+    static const int saved[] = {XBX, XBP, X12, X13, X14, X15};
+    /* enter(c, code): save the callee-saved registers, align the stack, go */
+    d->enter = (void (*)(struct cpu *, const u8 *))(void *)b.p;
+    for (int i = 0; i < 6; i++) x_push(&b, saved[i]);
+    x_alu_ri(&b, 8, XALU_SUB, XSP, 8);
+    x_mov_rr(&b, 8, XBX, XDI);
+    x_jmp_r(&b, XSI);
+    /* exit: back to the dispatcher */
+    d->exit_stub = b.p;
+    x_alu_ri(&b, 8, XALU_ADD, XSP, 8);
+    for (int i = 5; i >= 0; i--) x_pop(&b, saved[i]);
+    x_ret(&b);
+    /* lookup(d, exit): the next block's code, or the exit stub */
+    d->lookup_stub = b.p;
+    x_call_abs(&b, (const void *)dbt_lookup);
+    x_jmp_r(&b, XAX);
+}
