@@ -15,6 +15,11 @@
  *   - each engine's run then continues to MAXB and ends in the reference's
  *     final state and RAM: a run cut at any instruction and resumed is the
  *     same as an uncut one.
+ * The references are fresh vcpus; each engine's runs reuse one vcpu, reset
+ * (vcpu_reset, the guests' RAM zeroed and vcpu_mem_changed) before each
+ * budget, so its translations of the previous run must be dropped or found
+ * stale. RAM is compared where the guests work; that the rest stays zero is
+ * checked once per guest and engine, after all the runs.
  *
  * Guests (source at the end of this file, assembled with nasm):
  *   A  32-bit integer loop: ALU with memory operands, a call, a store into
@@ -78,12 +83,15 @@ enum {
 enum { IDT = 0, GDT = 0x800, PD = 0x120000, PT = 0x121000, DATA = 0x100000, STACK = 0x80000 };
 enum { IRQ_VECTOR = 0x40 };
 
+static char diff_buf[256];
+
 struct rig {
     struct physmem pm;
     struct iomap io;
     struct vclock ck;
     struct vcpu *v;
     int acks;
+    u64 clock_base;         /* the port 0x84 clock reads ck.now - clock_base */
 };
 
 /* INTA: the line drops (an edge-triggered source) and the vector is 0x40 */
@@ -103,7 +111,7 @@ static void port_irq_write(void *o, u64 off, u32 val, unsigned size)
 static u32 port_clock_read(void *o, u64 off, unsigned size)
 {
     struct rig *r = o;
-    return (u32)r->ck.now;
+    return (u32)(r->ck.now - r->clock_base);
 }
 
 static struct rig *rig_new(const struct vcpu_engine_opts *o)
@@ -135,6 +143,45 @@ static void rig_free(struct rig *r)
     iomap_free(&r->io);
     physmem_free(&r->pm);
     free(r);
+}
+
+/* Back to a powered-on vcpu over zeroed RAM (the budget runs reuse one rig
+ * per engine; the reference rigs are fresh): what a fresh rig would be,
+ * but for the instruction count and the clock, which only move on (the
+ * guests see neither: setup sets the TSC, the clock port counts from here). */
+/* The RAM the guests use; they must leave the rest zero (checked). */
+static const struct { u32 start, len; } used[] = {
+    {0, 0x8000},            /* IDT/IVT, GDT, code, counters at 0x5000, real-mode stack */
+    {STACK - 0x1000, 0x1000},
+    {DATA, 0x60000},        /* data, copies, page tables, #PF pages, REP STOSD */
+};
+
+static void rig_reset(struct rig *r)
+{
+    vcpu_set_intr(r->v, false);
+    vcpu_reset(r->v);
+    for (size_t i = 0; i < sizeof(used) / sizeof(used[0]); i++) {
+        memset(r->pm.ram + used[i].start, 0, used[i].len);
+        vcpu_mem_changed(r->v, used[i].start, used[i].len);
+    }
+    r->acks = 0;
+    r->clock_base = r->ck.now;
+}
+
+/* NULL when RAM outside used[] is all zero, else the first non-zero byte. */
+static const char *stray_write(const struct rig *r)
+{
+    for (u32 a = 0; a < RAM_SIZE; a++) {
+        bool in = false;
+        for (size_t i = 0; i < sizeof(used) / sizeof(used[0]) && !in; i++)
+            in = a >= used[i].start && a - used[i].start < used[i].len;
+        if (!in && r->pm.ram[a]) {
+            snprintf(diff_buf, sizeof(diff_buf), "RAM at 0x%x written (0x%02x), outside the guests' areas", a,
+                     r->pm.ram[a]);
+            return diff_buf;
+        }
+    }
+    return NULL;
 }
 
 static void put32(struct rig *r, u32 pa, u32 v) { vcpu_write_phys(r->v, pa, &v, 4); }
@@ -182,6 +229,7 @@ static void enter_pm(struct rig *r, u32 eip, bool paging)
     s.eflags = FL_FIXED1;
     s.cpl = 0;
     s.eip = eip;
+    s.tsc = 0;
     vcpu_set_state(r->v, &s);
 }
 
@@ -223,12 +271,11 @@ static void setup_d(struct rig *r)
     memset(s.gpr, 0, sizeof(s.gpr));
     s.gpr[R_ESP] = 0x7000;
     s.eip = G_PROG_D;
+    s.tsc = 0;
     vcpu_set_state(r->v, &s);
 }
 
 /* ---- comparison ---- */
-
-static char diff_buf[256];
 
 #define DIFF_FIELD(name, x, y) do { \
         if ((x) != (y)) { \
@@ -314,16 +361,19 @@ static const char *state_diff(const struct cpu_state *a, const struct cpu_state 
     return NULL;
 }
 
-/* NULL when RAM is equal, else the first differing address. */
+/* NULL when the guests' RAM is equal, else the first differing address. */
 static const char *ram_diff(const struct rig *a, const struct rig *b)
 {
-    if (!memcmp(a->pm.ram, b->pm.ram, RAM_SIZE)) return NULL;
-    for (u32 i = 0; i < RAM_SIZE; i++)
-        if (a->pm.ram[i] != b->pm.ram[i]) {
-            snprintf(diff_buf, sizeof(diff_buf), "RAM at 0x%x: 0x%02x vs 0x%02x", i, a->pm.ram[i], b->pm.ram[i]);
-            break;
-        }
-    return diff_buf;
+    for (size_t k = 0; k < sizeof(used) / sizeof(used[0]); k++) {
+        const u8 *pa = a->pm.ram + used[k].start, *pb = b->pm.ram + used[k].start;
+        if (!memcmp(pa, pb, used[k].len)) continue;
+        for (u32 i = 0; i < used[k].len; i++)
+            if (pa[i] != pb[i]) {
+                snprintf(diff_buf, sizeof(diff_buf), "RAM at 0x%x: 0x%02x vs 0x%02x", used[k].start + i, pa[i], pb[i]);
+                return diff_buf;
+            }
+    }
+    return NULL;
 }
 
 /* ---- running ---- */
@@ -385,6 +435,12 @@ static bool check_guest(const struct guest_case *g, const struct engine_cfg *cfg
     struct rig *ref = rig_new(&interp->o);
     g->setup(ref);
     bool ok = true;
+    struct rig *rigs[4] = {0};
+    for (int e = 0; e < ncfg && ok; e++)
+        if (!(rigs[e] = rig_new(&cfg[e].o))) {
+            FAILF("%s: %s: vcpu_emu_create failed", g->name, cfg[e].name);
+            ok = false;
+        }
     for (int b = 1; b <= MAXB && ok; b++) {
         run_span(ref, b - 1, b, g->intr_at);
         struct cpu_state ref_s;
@@ -397,13 +453,10 @@ static bool check_guest(const struct guest_case *g, const struct engine_cfg *cfg
             break;
         }
         for (int e = 0; e < ncfg && ok; e++) {
-            struct rig *r = rig_new(&cfg[e].o);
-            if (!r) {
-                FAILF("%s: %s: vcpu_emu_create failed", g->name, cfg[e].name);
-                ok = false;
-                break;
-            }
+            struct rig *r = rigs[e];
+            rig_reset(r);
             g->setup(r);
+            u64 ic0 = vcpu_icount(r->v);
             enum vcpu_exit x = run_span(r, 0, b, g->intr_at);
             struct cpu_state s;
             vcpu_get_state(r->v, &s);
@@ -411,9 +464,9 @@ static bool check_guest(const struct guest_case *g, const struct engine_cfg *cfg
             if (x != VCPU_EXIT_BUDGET) {
                 FAILF("%s: %s, budget %d: exit %d, expected VCPU_EXIT_BUDGET", g->name, cfg[e].name, b, x);
                 ok = false;
-            } else if (vcpu_icount(r->v) != ref_ic) {
+            } else if (vcpu_icount(r->v) - ic0 != ref_ic) {
                 FAILF("%s: %s, budget %d: retired %llu, the reference (stepped) %llu", g->name, cfg[e].name, b,
-                      (unsigned long long)vcpu_icount(r->v), (unsigned long long)ref_ic);
+                      (unsigned long long)(vcpu_icount(r->v) - ic0), (unsigned long long)ref_ic);
                 ok = false;
             } else if ((d = state_diff(&s, &ref_s))) {
                 FAILF("%s: %s, budget %d: state differs from the reference stepped %d times: %s", g->name,
@@ -430,9 +483,9 @@ static bool check_guest(const struct guest_case *g, const struct engine_cfg *cfg
                 /* resume to MAXB: the same end as the uncut reference */
                 x = run_span(r, b, MAXB, g->intr_at);
                 vcpu_get_state(r->v, &s);
-                if (x != VCPU_EXIT_BUDGET || vcpu_icount(r->v) != *final_icount) {
+                if (x != VCPU_EXIT_BUDGET || vcpu_icount(r->v) - ic0 != *final_icount) {
                     FAILF("%s: %s, cut at %d and resumed: exit %d, retired %llu, the reference %llu", g->name,
-                          cfg[e].name, b, x, (unsigned long long)vcpu_icount(r->v),
+                          cfg[e].name, b, x, (unsigned long long)(vcpu_icount(r->v) - ic0),
                           (unsigned long long)*final_icount);
                     ok = false;
                 } else if ((d = state_diff(&s, &fin_s)) || (d = ram_diff(r, fin))) {
@@ -440,9 +493,17 @@ static bool check_guest(const struct guest_case *g, const struct engine_cfg *cfg
                     ok = false;
                 }
             }
-            rig_free(r);
         }
     }
+    /* nothing any run wrote outside the guests' areas survives the resets */
+    for (int e = 0; e < ncfg && ok; e++) {
+        const char *d = stray_write(rigs[e]);
+        if (d) {
+            FAILF("%s: %s: %s", g->name, cfg[e].name, d);
+            ok = false;
+        }
+    }
+    for (int e = 0; e < ncfg; e++) rig_free(rigs[e]);
     rig_free(ref);
     *final_ref = fin;
     return ok;
