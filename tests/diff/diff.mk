@@ -53,3 +53,24 @@ DIFF_BINS += $(BUILD)/tests/diff/sse_hostcmp
 $(BUILD)/tests/diff/sse_hostcmp: tests/diff/sse_hostcmp.c $(LIB) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/unit $< $(LIB) $(LDFLAGS) -o $@ $(LDLIBS)
+
+# ---- dbt_x64_oracle: the translator's x86-64 encoder against Capstone 4 ----
+# Every shape of src/dbt/x64.h (each wrapper, every allowed register, size,
+# base/index/scale/displacement class, imm8/imm32 boundary, condition code)
+# decoded back: one instruction of the emitted (minimal) length with the
+# expected mnemonic and operands; x_overflow and x_patch. Needs
+# libcapstone-dev, else a script that reports SKIP; Zydis 4 (libzydis-dev),
+# if installed, is a second decoder for the same checks.
+DIFF_BINS += $(BUILD)/tests/diff/dbt_x64_oracle
+ifeq ($(wildcard /usr/include/capstone/capstone.h),)
+$(BUILD)/tests/diff/dbt_x64_oracle:
+	@mkdir -p $(dir $@)
+	printf '#!/bin/sh\necho "SKIP dbt_x64: libcapstone-dev is not installed"\n' >$@
+	chmod +x $@
+else
+DBT_X64_ZYDIS := $(if $(wildcard /usr/include/Zydis/Zydis.h),-DHAVE_ZYDIS,)
+$(BUILD)/tests/diff/dbt_x64_oracle: tests/diff/dbt_x64_oracle.c src/dbt/x64.h src/base/types.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(DBT_X64_ZYDIS) $< $(LDFLAGS) -o $@ $(LDLIBS) -lcapstone \
+		$(if $(DBT_X64_ZYDIS),-lZydis)
+endif
