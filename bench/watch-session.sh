@@ -184,7 +184,7 @@ best() { # alone|session KIND IMAGE
     for ((r = 0; r < RUNS; r++)); do
         case $1 in alone) alone_once "$2" "$3" ;; *) session_once "$2" "$3" ;; esac
         if [ "$r_status" != ok ]; then
-            b_us="" b_status=$r_status
+            b_us="" b_status=$r_status b_hits=${r_hits:-}
             [ "$1" = session ] && cp "$tmp/gdb.out" "$tmp/gdb.fail"
             case $r_status in timeout*) b_us=timeout ;; esac
             return
@@ -203,6 +203,8 @@ insns=$(awk -v n="$ITERS" -v r="$ROUNDS" 'BEGIN { printf "%.0f", int(n / r) * r 
 echo "watch-session: guest $NAME: $ITERS loop iterations (~$insns M instructions) on one 4 KiB page; gdb: watch *(int *)$ADDR, written $ROUNDS times"
 echo "watch-session: $($GDB --version | head -n 1); best of $RUNS runs; ratio = gdb_s / alone_s (issue 9's goal for vdebug: <= 1.5); vs_qemu = gdb_s / QEMU's gdb_s"
 [ "$have_vd" = 0 ] || engines_note
+[ "$have_qemu" = 1 ] || [ -n "$expect" ] ||
+    echo "watch-session: note: no reference checksum (no QEMU, and BENCH_WATCH_ITERS differs from the source's)"
 fmt='%-14s %9s %10s %8s %8s %5s  %s\n'
 printf "$fmt" emulator alone_s gdb_s ratio vs_qemu hits status
 
@@ -252,7 +254,6 @@ if [ "$have_qemu" = 1 ]; then
 fi
 
 if [ "$have_vd" = 1 ]; then
-    [ -n "$ref" ] || echo "watch-session: note: no reference checksum (no QEMU, and BENCH_WATCH_ITERS differs from the source)"
     for e in "${ENGINES[@]}"; do
         best alone "$e" "$IMG"
         va_us=$b_us va_status=$b_status va_sum=$b_sum
@@ -265,8 +266,11 @@ if [ "$have_vd" = 1 ]; then
             best session "$e" "$IMG"
             vs_us=$b_us hits=${b_hits:--}
             if [ "$b_status" != ok ]; then
-                note="VDEBUG SESSION FAILED ($b_status${b_hits:+, hits $b_hits})"
-                [ ! -f "$tmp/gdb.fail" ] || note+=": gdb: $(grep -a -v '^\s*$' "$tmp/gdb.fail" | tail -n 1 | cut -c 1-80)"
+                note="VDEBUG SESSION FAILED ($b_status; the watchpoint fired ${b_hits:-0} of $ROUNDS times)"
+                # gdb's last words, unless it was only stopped by the timeout
+                if [[ "$b_status" != timeout* ]] && [ -f "$tmp/gdb.fail" ]; then
+                    note+=": gdb: $(grep -a -v '^\s*$' "$tmp/gdb.fail" | tail -n 1 | cut -c 1-80)"
+                fi
                 [ "$vs_us" = timeout ] || vs_us=""
             elif [ -n "$ref" ] && [ "$b_sum" != "$ref" ]; then
                 note="CHECKSUM MISMATCH under gdb: '${b_sum#BENCH }' vs $ref_from '${ref#BENCH }'"; vs_us=""
