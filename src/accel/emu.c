@@ -100,6 +100,14 @@ static bool bp_hit(void *o, u32 lin)
     return false;
 }
 
+static bool bp_page(void *o, u32 page)
+{
+    struct emu *e = o;
+    for (int i = 0; i < e->nbp; i++)
+        if ((e->bp[i] & 0xfffff000u) == page) return true;
+    return false;
+}
+
 static void update_debug_events(struct emu *e)
 {
     /* EV_DEBUG is shared with the guest's DR7 breakpoints and pending watch stops */
@@ -400,8 +408,8 @@ static void emu_log_stats(struct vcpu *v)
     vd_logf("stats: engine dbt: %llu cache flushes, %llu invalidations, %.3f s in the translator\n",
             (unsigned long long)s.flushes, (unsigned long long)s.invalidations, s.translate_seconds);
     if (e->opts.verify)
-        vd_logf("stats: engine dbt: lockstep checker compared %llu blocks, no difference\n",
-                (unsigned long long)s.verify_blocks);
+        vd_logf("stats: engine dbt: lockstep checker ran %llu blocks, compared %llu, no difference\n",
+                (unsigned long long)s.verify_blocks, (unsigned long long)(s.verify_blocks - s.verify_unchecked));
 }
 
 static void emu_reset(struct vcpu *v)
@@ -486,6 +494,7 @@ struct vcpu *vcpu_emu_create(const struct vcpu_board *b, const struct vcpu_engin
     }
     e->time_base = b->clock->now;
     e->c->bp_hit = bp_hit;
+    e->c->bp_page = bp_page;
     e->c->bp_opaque = e;
     e->c->watch_page = emu_watch_page;
     e->c->watch_hit = emu_watch_hit;

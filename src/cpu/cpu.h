@@ -138,10 +138,14 @@ struct cpu {
 
     /* debugger support (accel/emu): breakpoints and watchpoints */
     bool (*bp_hit)(void *opaque, u32 linear);  /* consulted when EV_DEBUG is set */
+    bool (*bp_page)(void *opaque, u32 lin_page); /* a breakpoint lies in this linear page (for the translator) */
     void *bp_opaque;
     u32 wp_hit_addr;        /* address that triggered CPU_EXIT_WATCHPOINT */
     int wp_hit_kind;
     bool step_mode;         /* cpu_run returns right after delivering an exception */
+    bool stop_at_limit;     /* return at the budget's end without handling the events of that
+                             * boundary (the translator's short interpreter runs: each boundary
+                             * is handled once, by the run that continues from it) */
     /* Debugger watchpoints (accel/emu sets these). While watch_page says a
      * linear page holds a watch, the MMU must not put that page in the fast
      * TLB, and every slow-path access to it calls watch_hit; a true return
@@ -170,6 +174,12 @@ struct cpu {
     void (*code_inval_hook)(void *opaque, const u8 *host, size_t len);
     void (*code_flush_hook)(void *opaque);
     void *code_hook_opaque;
+    /* The lockstep checker (dbt/verify.c) logs every guest write to RAM:
+     * every store path (the inline fast path, the MMU's slow path, the REP
+     * string fast path, translated stores) calls it with the bytes about to
+     * be written. NULL: no log. */
+    void (*write_log)(void *opaque, u8 *host, unsigned size);
+    void *write_log_opaque;
 
     /* ---- owned by the system-architecture code (paging, descriptors, MSRs) ---- */
     u32 cpuid_max;

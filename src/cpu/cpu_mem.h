@@ -54,19 +54,28 @@ static inline u32 cpu_lrd32(struct cpu *c, u32 lin)
 static inline void cpu_lwr8(struct cpu *c, u32 lin, u8 v)
 {
     const struct tlb_entry *e = &c->tlbc->w[TLB_IDX(lin)];
-    if (likely(e->tag == (lin & 0xfffff000u))) *TLB_HOST(e, lin) = v;
+    if (likely(e->tag == (lin & 0xfffff000u))) {
+        if (unlikely(c->write_log)) c->write_log(c->write_log_opaque, TLB_HOST(e, lin), 1);
+        *TLB_HOST(e, lin) = v;
+    }
     else cpu_write_slow(c, lin, 1, v, ACC_WRITE);
 }
 static inline void cpu_lwr16(struct cpu *c, u32 lin, u16 v)
 {
     const struct tlb_entry *e = &c->tlbc->w[TLB_IDX(lin)];
-    if (likely(e->tag == (lin & 0xfffff001u))) st16(TLB_HOST(e, lin), v);
+    if (likely(e->tag == (lin & 0xfffff001u))) {
+        if (unlikely(c->write_log)) c->write_log(c->write_log_opaque, TLB_HOST(e, lin), 2);
+        st16(TLB_HOST(e, lin), v);
+    }
     else cpu_write_slow(c, lin, 2, v, ACC_WRITE);
 }
 static inline void cpu_lwr32(struct cpu *c, u32 lin, u32 v)
 {
     const struct tlb_entry *e = &c->tlbc->w[TLB_IDX(lin)];
-    if (likely(e->tag == (lin & 0xfffff003u))) st32(TLB_HOST(e, lin), v);
+    if (likely(e->tag == (lin & 0xfffff003u))) {
+        if (unlikely(c->write_log)) c->write_log(c->write_log_opaque, TLB_HOST(e, lin), 4);
+        st32(TLB_HOST(e, lin), v);
+    }
     else cpu_write_slow(c, lin, 4, v, ACC_WRITE);
 }
 /* Write-intent read: faults exactly as a write would, so a read-modify-write
@@ -85,7 +94,7 @@ static inline u32 cpu_lrdw(struct cpu *c, u32 lin, unsigned size)
 static inline u32 cpu_seg_lin(struct cpu *c, int seg, u32 off, unsigned size, int kind)
 {
     const struct segcheck *k = &c->segchk[seg];
-    if (unlikely(!(k->ok & kind) || off < k->lo || (u64)off + size - 1 > k->hi))
+    if (unlikely((k->ok & kind) != kind || off < k->lo || (u64)off + size - 1 > k->hi))
         cpu_seg_fault(c, seg, off, size, kind);
     return c->s.seg[seg].base + off;
 }

@@ -154,6 +154,7 @@ static __attribute__((noinline)) int run_loop(struct cpu *c)
     for (;;) {
         u32 n = nmax;
         if (unlikely(c->events)) {
+            if (c->stop_at_limit && c->icount >= c->icount_limit) return CPU_EXIT_BUDGET;
             if (c->events & EV_BLOCK_END) __atomic_and_fetch(&c->events, ~(u32)EV_BLOCK_END, __ATOMIC_RELAXED);
             if (c->events) {
                 int r = cpu_events(c);

@@ -113,6 +113,7 @@ static u32 access_page(struct cpu *c, u32 lin, unsigned size, int acc, bool writ
     if (write) {
         if (host) {
             if (cpu_is_code_page(c, host)) cpu_invalidate_host(c, host, size);
+            if (c->write_log) c->write_log(c->write_log_opaque, host, size);
             switch (size) {
             case 1: *host = (u8)val; break;
             case 2: st16(host, (u16)val); break;
@@ -210,6 +211,7 @@ void cpu_write_slow(struct cpu *c, u32 lin, unsigned size, u32 val, int acc)
 {
     u8 *h = fast_host(c, lin, size, acc);
     if (h) {
+        if (c->write_log) c->write_log(c->write_log_opaque, h, size);
         if (size == 1) *h = (u8)val;
         else if (size == 2) st16(h, (u16)val);
         else st32(h, val);

@@ -42,6 +42,8 @@ OPS_INLINE u32 str_fast(struct cpu *c, const struct x86_insn *i, int op, unsigne
     if (n == 0 || ew->tag != (ld & 0xfffff000u)) return 0;
     if (!(k->ok & SEGCHK_W) || di < k->lo || (u64)di + n * sz - 1 > k->hi) return 0;
     u8 *d = TLB_HOST(ew, ld);
+    if (unlikely(c->write_log))
+        for (u32 j = 0; j < n * sz; j += 4) c->write_log(c->write_log_opaque, d + j, n * sz - j < 4 ? n * sz - j : 4);
     if (op == ST_STOS) {
         u32 v = c->s.gpr[R_EAX];
         if (sz == 1) memset(d, (int)(v & 0xff), n);

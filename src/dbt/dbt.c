@@ -17,6 +17,7 @@
  */
 #include "dbt/dbt_int.h"
 #include "cpu/cpu_mem.h"
+#include "cpu/debugreg.h"
 #include "base/log.h"
 #include <stdlib.h>
 #include <stdio.h>
@@ -38,6 +39,10 @@ struct dbt *dbt_new(struct cpu *c, size_t cache_bytes, bool verify)
     }
     dbt_emit_stubs(d);
     tb_hooks_install(d);
+    if (verify && !dbt_verify_init(d)) {
+        dbt_free(d);
+        return NULL;
+    }
     const char *nn = getenv("VD_DBT_NO_NATIVE");
     if (nn) {
         char buf[1024];
@@ -58,6 +63,7 @@ void dbt_free(struct dbt *d)
         d->c->code_inval_hook = NULL;
         d->c->code_flush_hook = NULL;
     }
+    dbt_verify_free(d);
     tb_cache_free(d);
     free(d);
 }
@@ -70,14 +76,25 @@ void dbt_get_stats(const struct dbt *d, struct dbt_stats *s)
     s->code_bytes = d->code_used - d->code_start;
 }
 
+/* With EV_DEBUG set, may translated code run the page at lin? Only when
+ * the event is there for debugger breakpoints alone and none lies in the
+ * page (data breakpoints, DR7 and a pending watchpoint stop need the
+ * interpreter's boundaries everywhere). */
+static bool debug_allows(const struct cpu *c, u32 lin)
+{
+    if (cpu_dr_armed(c) || c->wp_pending) return false;
+    return !(c->bp_page && c->bp_page(c->bp_opaque, lin & 0xfffff000u));
+}
+
 /* Called by translated code at an exit: the code of the block at CS:EIP if
  * it can run now (chaining exit x to it when allowed), else the stub back
  * to the dispatcher. */
 const u8 *dbt_lookup(struct dbt *d, struct tb_exit *x)
 {
     struct cpu *c = d->c;
-    if (c->events || d->flush_pending) return d->exit_stub;
+    if ((c->events & ~(u32)EV_DEBUG) || d->flush_pending || d->verify) return d->exit_stub;
     u32 eip = c->s.eip, lin = c->s.seg[S_CS].base + eip;
+    if ((c->events & EV_DEBUG) && !debug_allows(c, lin)) return d->exit_stub;
     const struct tlb_entry *e = &c->tlbc->x[TLB_IDX(lin)];
     if (e->tag != (lin & 0xfffff000u)) return d->exit_stub;
     struct tb *tb = tb_find(d, TLB_HOST(e, lin), eip, tb_key(c));
@@ -90,13 +107,15 @@ const u8 *dbt_lookup(struct dbt *d, struct tb_exit *x)
 /* Run up to n instructions on the interpreter within the current budget.
  * Exception deliveries there count against the budget as they do in
  * cpu_run (one each), so the caller's limit moves with them. */
-static int interp(struct dbt *d, u64 n)
+int dbt_interp(struct dbt *d, u64 n)
 {
     struct cpu *c = d->c;
     u64 limit = c->icount_limit, start = c->icount;
     u64 want = limit - c->icount < n ? limit : c->icount + n;
     c->icount_limit = want;
+    c->stop_at_limit = true;
     int r = cpu_run_to_limit(c);
+    c->stop_at_limit = false;
     u64 deliveries = want - c->icount_limit;
     c->icount_limit = limit - deliveries;
     d->st.insns_interp += c->icount - start;
@@ -106,22 +125,41 @@ static int interp(struct dbt *d, u64 n)
 /* Events that persist across instructions: while one is set, the
  * interpreter runs the whole rest of the budget (one instruction at a time,
  * as it does itself). */
-#define EV_PERSISTENT (EV_DEBUG | EV_TF | EV_TRACE)
+#define EV_PERSISTENT (EV_TF | EV_TRACE)
+
+/* The budget is spent: handle the events of the final boundary as cpu_run
+ * does before it returns (an interrupt due there is taken now). */
+static int run_end(struct dbt *d)
+{
+    struct cpu *c = d->c;
+    if (!c->events) return CPU_EXIT_BUDGET;
+    u64 start = c->icount;
+    int r = cpu_run_to_limit(c);
+    d->st.insns_interp += c->icount - start;
+    return r;
+}
 
 static __attribute__((noinline)) int run_loop(struct dbt *d)
 {
     struct cpu *c = d->c;
     for (;;) {
         if (d->flush_pending) tb_flush_now(d);
+        if (c->icount >= c->icount_limit) return run_end(d);
         if (c->events) {
             if (c->events & EV_BLOCK_END) __atomic_and_fetch(&c->events, ~(u32)EV_BLOCK_END, __ATOMIC_RELAXED);
-            if (c->events) {
-                int r = interp(d, (c->events & EV_PERSISTENT) ? UINT64_MAX : 1);
+            /* The interpreter handles the events (at the budget's end too,
+             * as cpu_run does: an interrupt is taken before it returns) */
+            if ((c->events & EV_DEBUG) && !debug_allows(c, c->s.seg[S_CS].base + c->s.eip)) {
+                int r = dbt_interp(d, 1);
+                if (r != CPU_EXIT_BUDGET) return r;
+                continue;
+            }
+            if (c->events & ~(u32)EV_DEBUG) {
+                int r = dbt_interp(d, (c->events & EV_PERSISTENT) ? UINT64_MAX : 1);
                 if (r != CPU_EXIT_BUDGET) return r;
                 continue;
             }
         }
-        if (c->icount >= c->icount_limit) return CPU_EXIT_BUDGET;
         u32 eip = c->s.eip, lin = c->s.seg[S_CS].base + eip;
         const struct tlb_entry *e = &c->tlbc->x[TLB_IDX(lin)];
         const u8 *host;
@@ -142,7 +180,7 @@ static __attribute__((noinline)) int run_loop(struct dbt *d)
             }
         }
         if (!tb || tb->n > c->icount_limit - c->icount || (u64)eip + tb->bytes - 1 > c->s.seg[S_CS].limit) {
-            int r = interp(d, tb ? c->icount_limit - c->icount : 1);
+            int r = dbt_interp(d, tb ? c->icount_limit - c->icount : 1);
             if (r != CPU_EXIT_BUDGET) return r;
             continue;
         }

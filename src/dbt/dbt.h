@@ -21,7 +21,8 @@ struct dbt_stats {
     u64 invalidations;      /* translations dropped because their bytes were written */
     u64 chains;             /* direct jumps patched to their successor */
     u64 code_bytes;         /* host code currently in the cache */
-    u64 verify_blocks;      /* blocks checked by the lockstep checker */
+    u64 verify_blocks;      /* blocks run under the lockstep checker */
+    u64 verify_unchecked;   /* ... of which not compared (a device saw them, or events were left pending) */
     double translate_seconds;
 };
 

@@ -60,6 +60,7 @@ struct tb {
     struct tb *page_next;    /* other blocks translated from the same RAM page */
     struct tb_exit *in;      /* exits of other blocks chained to this one */
     struct tb_exit *exits;   /* its own patchable exits (nexit of them) */
+    const struct x86_insn *insns; /* the decoded instructions (n) */
 };
 
 struct dbt {
@@ -87,6 +88,7 @@ struct dbt {
      * instead of native code (for bisecting a translation bug) */
     u8 no_native[(X86_OP_COUNT + 7) / 8];
     bool no_native_all;
+    void *verifier;          /* verify.c's state when verify is on */
 };
 
 /* tb.c */
@@ -113,7 +115,12 @@ void dbt_emit_stubs(struct dbt *d);
 /* dbt.c: called from translated code to find the next block */
 const u8 *dbt_lookup(struct dbt *d, struct tb_exit *x);
 
+/* Run up to n instructions on the interpreter inside the current budget. */
+int dbt_interp(struct dbt *d, u64 n);
+
 /* verify.c */
+bool dbt_verify_init(struct dbt *d);
+void dbt_verify_free(struct dbt *d);
 enum cpu_exit dbt_verify_block(struct dbt *d, struct tb *tb, bool *handled);
 
 /* offsets into struct cpu for the emitters */

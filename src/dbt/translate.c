@@ -204,6 +204,8 @@ static void emit_ea(struct tctx *t)
     }
 }
 
+static void log_store(struct cpu *c, u8 *host, unsigned size) { c->write_log(c->write_log_opaque, host, size); }
+
 /* Probe the TLB for an access of sz bytes at esi (write: the write array);
  * on a hit rdi = host address; a miss jumps to the instruction's slow stub.
  * Clobbers eax, edi and the host flags. */
@@ -224,6 +226,16 @@ static struct frag *emit_probe(struct tctx *t, unsigned sz, bool write)
     struct frag *f = frag_new(t, FR_SLOW, at);
     f->k = t->k;
     t->hostfl = false;
+    if (write && t->d->verify) {
+        /* the lockstep checker logs the bytes this store will change */
+        static const int keep[] = {XAX, XCX, XDX, XSI, XDI, X8};
+        for (int i = 0; i < 6; i++) x_push(b, keep[i]);
+        x_mov_rr(b, 8, XSI, XDI);
+        x_mov_rr(b, 8, XDI, XBX);
+        x_mov_ri32(b, XDX, sz);
+        x_call_abs(b, (const void *)log_store);
+        for (int i = 5; i >= 0; i--) x_pop(b, keep[i]);
+    }
     return f;
 }
 
@@ -234,6 +246,8 @@ static bool mem_native_ok(const struct tctx *t)
 }
 
 /* ---- native emitters ---- */
+static bool cond_helper(struct cpu *c, int cc) { return cpu_cond_fast(c, cc); }
+
 static u32 lf_kind_for(int op, unsigned sz)
 {
     u32 k = lf_szidx(sz);
@@ -415,6 +429,160 @@ static bool emit_incdec(struct tctx *t, unsigned sz, int reg, bool is_e, bool de
     return true;
 }
 
+/* SHL/SHR/SAR by a constant count: the result and CF from the host, OF
+ * and AF (0) as the interpreter defines them (ops_shift.c), as an LF_RES
+ * record. Counts that reach the operand width (8/16-bit) call the handler. */
+static bool emit_shift_imm(struct tctx *t, unsigned sz, int ext, unsigned count)
+{
+    const struct x86_insn *in = t->in;
+    struct xb *b = &t->b;
+    unsigned bits = sz * 8;
+    count &= 31;
+    bool mem = in->mod != 3;
+    if (count >= bits || (mem && !mem_native_ok(t))) return false;
+    if (count == 0) return mem ? false : true; /* no change at all (a memory operand is still checked) */
+    struct frag *slow = NULL;
+    if (mem) {
+        emit_ea(t);
+        slow = emit_probe(t, sz, true);
+    }
+    struct xm dm = mem ? xmem(XDI, 0) : greg(in->rm, sz);
+    x_load(b, sz, XDX, dm);
+    x_mov_rr(b, 4, XAX, XDX);
+    x_shift_ri(b, sz, ext, XAX, (u8)count);
+    x_setcc(b, XCC_B, XCX);
+    x_movzx8_rr(b, XCX, XCX);
+    if (ext == 7) {
+        x_mov_ri32(b, X9, 0); /* SAR: OF 0 */
+    } else {
+        x_mov_rr(b, 4, X9, ext == 4 ? XAX : XDX); /* SHL: MSB(result) ^ CF; SHR: MSB(operand) */
+        x_shift_ri(b, 4, 5, X9, (u8)(bits - 1));
+        x_alu_ri(b, 4, XALU_AND, X9, 1);
+        if (ext == 4) x_alu_rr(b, 4, XALU_XOR, X9, XCX);
+        x_shift_ri(b, 4, 4, X9, 11);
+        x_alu_rr(b, 4, XALU_OR, XCX, X9);
+    }
+    x_store(b, sz, dm, XAX);
+    u32 kind = LF_RES8 + lf_szidx(sz);
+    x_store(b, 4, cpu_at(OFF_LF_RES), XAX);
+    x_store(b, 4, cpu_at(OFF_LF_OP1), XCX);
+    x_store_imm(b, 4, cpu_at(OFF_LF_OP2), 0);
+    if ((int)kind != t->lfkind) x_store_imm(b, 4, cpu_at(OFF_LF_KIND), kind);
+    t->lfkind = (int)kind;
+    t->hostfl = false;
+    if (slow) slow->resume = b->p;
+    return true;
+}
+
+/* IMUL Gv, Ev[, imm]: the truncated product; CF = OF = it did not fit */
+static bool emit_imul(struct tctx *t, bool imm)
+{
+    const struct x86_insn *in = t->in;
+    struct xb *b = &t->b;
+    unsigned sz = in->osize;
+    bool mem = in->mod != 3;
+    if (mem && !mem_native_ok(t)) return false;
+    struct frag *slow = NULL;
+    if (mem) {
+        emit_ea(t);
+        slow = emit_probe(t, sz, false);
+    }
+    x_load(b, sz, XDX, mem ? xmem(XDI, 0) : greg(in->rm, sz));
+    if (imm) x_mov_ri32(b, XAX, in->imm & (sz == 2 ? 0xffffu : 0xffffffffu));
+    else x_load(b, sz, XAX, greg(in->reg, sz));
+    x_op(b, sz, 0x0faf, 2, XAX, NULL, XDX); /* imul ax/eax, dx/edx */
+    x_setcc(b, XCC_B, XCX);
+    x_movzx8_rr(b, XCX, XCX);
+    x_op(b, 4, 0xf7, 1, 3, NULL, XCX); /* neg ecx: 0 or all ones */
+    x_alu_ri(b, 4, XALU_AND, XCX, FL_CF | FL_OF);
+    if (sz == 2) x_op(b, 4, 0x0fb7, 2, XAX, NULL, XAX); /* movzx eax, ax */
+    x_store(b, sz, greg(in->reg, sz), XAX);
+    u32 kind = LF_RES8 + lf_szidx(sz);
+    x_store(b, 4, cpu_at(OFF_LF_RES), XAX);
+    x_store(b, 4, cpu_at(OFF_LF_OP1), XCX);
+    x_store_imm(b, 4, cpu_at(OFF_LF_OP2), 0);
+    if ((int)kind != t->lfkind) x_store_imm(b, 4, cpu_at(OFF_LF_KIND), kind);
+    t->lfkind = (int)kind;
+    t->hostfl = false;
+    if (slow) slow->resume = b->p;
+    return true;
+}
+
+/* cl = condition cc of the guest flags (host flags or the evaluator). */
+static void emit_cond_to_cl(struct tctx *t, int cc)
+{
+    struct xb *b = &t->b;
+    if (need_hostfl(t)) {
+        x_setcc(b, cc, XCX);
+        return;
+    }
+    x_mov_rr(b, 8, XDI, XBX);
+    x_mov_ri32(b, XSI, (u32)cc);
+    x_call_abs(b, (const void *)cond_helper);
+    x_mov_rr(b, 4, XCX, XAX);
+    t->hostfl = false;
+}
+
+static bool emit_setcc(struct tctx *t)
+{
+    const struct x86_insn *in = t->in;
+    struct xb *b = &t->b;
+    bool mem = in->mod != 3;
+    if (mem && !mem_native_ok(t)) return false;
+    emit_cond_to_cl(t, in->cc);
+    struct frag *slow = NULL;
+    if (mem) {
+        emit_ea(t);
+        slow = emit_probe(t, 1, true);
+    }
+    x_store(b, 1, mem ? xmem(XDI, 0) : greg(in->rm, 1), XCX);
+    if (slow) slow->resume = b->p;
+    return true;
+}
+
+/* CMOVcc Gv, Ev with a register source (a memory source is read whatever
+ * the condition, and may fault: the handler does that) */
+static bool emit_cmov(struct tctx *t)
+{
+    const struct x86_insn *in = t->in;
+    struct xb *b = &t->b;
+    unsigned sz = in->osize;
+    if (in->mod != 3 || !need_hostfl(t)) return false;
+    x_load(b, sz, XDX, greg(in->reg, sz));
+    struct xm src = greg(in->rm, sz);
+    x_op(b, sz, 0x0f40u | in->cc, 2, XDX, &src, 0);
+    x_store(b, sz, greg(in->reg, sz), XDX);
+    return true;
+}
+
+/* CBW/CWDE and CWD/CDQ */
+static bool emit_cbw(struct tctx *t)
+{
+    unsigned sz = t->in->osize;
+    x_load_sx(&t->b, sz / 2, XDX, greg(X86_EAX, sz / 2));
+    x_store(&t->b, sz, greg(X86_EAX, sz), XDX);
+    return true;
+}
+static bool emit_cwd(struct tctx *t)
+{
+    unsigned sz = t->in->osize;
+    x_load_sx(&t->b, sz, XDX, greg(X86_EAX, sz));
+    x_shift_ri(&t->b, 4, 7, XDX, 31);
+    x_store(&t->b, sz, greg(X86_EDX, sz), XDX);
+    t->hostfl = false;
+    return true;
+}
+
+/* XCHG between registers */
+static bool emit_xchg_rr(struct tctx *t, unsigned sz, int r1, int r2)
+{
+    x_load(&t->b, sz, XDX, greg(r1, sz));
+    x_load(&t->b, sz, XCX, greg(r2, sz));
+    x_store(&t->b, sz, greg(r1, sz), XCX);
+    x_store(&t->b, sz, greg(r2, sz), XDX);
+    return true;
+}
+
 static bool emit_lea(struct tctx *t)
 {
     const struct x86_insn *in = t->in;
@@ -466,8 +634,6 @@ static bool emit_pop_reg(struct tctx *t, int reg)
 /* Near relative branches the translator can follow itself: 32-bit operand
  * size under a CS with a 4 GiB limit (no truncation, no limit check). */
 static bool near_native_ok(const struct tctx *t) { return t->in->osize == 4 && (t->key & KEY_CSLIM4G); }
-
-static bool cond_helper(struct cpu *c, int cc) { return cpu_cond_fast(c, cc); }
 
 static bool emit_jcc(struct tctx *t)
 {
@@ -549,6 +715,25 @@ static bool emit_native(struct tctx *t)
     case X86_OP_PUSH_Zv: return emit_push_reg(t, in->reg);
     case X86_OP_POP_Zv: return emit_pop_reg(t, in->reg);
     case X86_OP_NOP: return true;
+#define SHIFT_CASES(M, EXT) \
+    case X86_OP_##M##_EbIb: return emit_shift_imm(t, 1, EXT, in->imm); \
+    case X86_OP_##M##_EvIb: return emit_shift_imm(t, v, EXT, in->imm); \
+    case X86_OP_##M##_Eb1: return emit_shift_imm(t, 1, EXT, 1); \
+    case X86_OP_##M##_Ev1: return emit_shift_imm(t, v, EXT, 1);
+    SHIFT_CASES(SHL, 4)
+    SHIFT_CASES(SAL, 4)
+    SHIFT_CASES(SHR, 5)
+    SHIFT_CASES(SAR, 7)
+#undef SHIFT_CASES
+    case X86_OP_IMUL_GvEv: return emit_imul(t, false);
+    case X86_OP_IMUL_GvEvIz: case X86_OP_IMUL_GvEvIbs: return emit_imul(t, true);
+    case X86_OP_SETCC_Eb: return emit_setcc(t);
+    case X86_OP_CMOVCC_GvEv: return emit_cmov(t);
+    case X86_OP_CBW: return emit_cbw(t);
+    case X86_OP_CWD: return emit_cwd(t);
+    case X86_OP_XCHG_ZveAX: return emit_xchg_rr(t, v, in->reg, X86_EAX);
+    case X86_OP_XCHG_EvGv: return in->mod == 3 && emit_xchg_rr(t, v, in->reg, in->rm);
+    case X86_OP_XCHG_EbGb: return in->mod == 3 && emit_xchg_rr(t, 1, in->reg, in->rm);
     case X86_OP_JCC_Jb: case X86_OP_JCC_Jz: return emit_jcc(t);
     default: return false;
     }
@@ -626,6 +811,13 @@ static void select_insn(struct tctx *t, int k)
     t->fn = t->ifn[k];
 }
 
+/* x_patch inside the buffer only: after an overflow the block is thrown
+ * away, and a rel32 beyond the end must not be written. */
+static void patch(const struct tctx *t, u8 *at, const u8 *target)
+{
+    if (at + 4 <= t->b.end) x_patch(at, target);
+}
+
 static void emit_frags(struct tctx *t)
 {
     struct xb *b = &t->b;
@@ -636,43 +828,43 @@ static void emit_frags(struct tctx *t)
         switch (f.kind) {
         case FR_DYN:
             if (dyn_at[f.k]) {
-                x_patch(f.from, dyn_at[f.k]);
+                patch(t, f.from, dyn_at[f.k]);
                 break;
             }
-            x_patch(f.from, b->p);
+            patch(t, f.from, b->p);
             dyn_at[f.k] = b->p;
             emit_icount(t, f.k);
             x_load(b, 4, XAX, cpu_at(OFF_NEXT_EIP));
             x_store(b, 4, cpu_at(OFF_EIP), XAX);
             x_mov_ri64(b, XDI, (u64)(uintptr_t)t->d);
             x_mov_ri32(b, XSI, 0);
-            x_patch(x_jmp32(b), t->d->lookup_stub);
+            patch(t, x_jmp32(b), t->d->lookup_stub);
             break;
         case FR_STATIC: {
-            x_patch(f.from, b->p);
+            patch(t, f.from, b->p);
             emit_icount(t, f.k);
             x_store_imm(b, 4, cpu_at(OFF_EIP), f.target);
             struct tb_exit *x = t->nexit < t->max_exit ? &t->exits[t->nexit++] : NULL;
             if (x) {
                 x->jmp = x_jmp32(b);
-                x_patch(x->jmp, b->p); /* unchained: on to the lookup */
+                patch(t, x->jmp, b->p); /* unchained: on to the lookup */
                 x->src = t->tb;
             }
             x_mov_ri64(b, XDI, (u64)(uintptr_t)t->d);
             x_mov_ri64(b, XSI, (u64)(uintptr_t)x);
-            x_patch(x_jmp32(b), t->d->lookup_stub);
+            patch(t, x_jmp32(b), t->d->lookup_stub);
             break;
         }
         case FR_BAIL:
-            x_patch(f.from, t->d->exit_stub);
+            patch(t, f.from, t->d->exit_stub);
             break;
         case FR_SLOW:
             /* the whole instruction through its handler, then back */
-            x_patch(f.from, b->p);
+            patch(t, f.from, b->p);
             select_insn(t, f.k);
             emit_call_handler(t, true);
             if (f.lfkind >= 0) emit_flags_rebuild(t, f.lfkind);
-            x_patch(x_jmp32(b), f.resume);
+            patch(t, x_jmp32(b), f.resume);
             break;
         }
         if (x_overflow(b)) return;
@@ -743,7 +935,10 @@ struct tb *dbt_translate(struct dbt *d, const u8 *host, size_t avail, u32 eip, u
     x_lea(b, 8, XAX, xmem(X12, (i32)n));
     x_alu_rm(b, 8, XALU_CMP, XAX, cpu_at(OFF_ICOUNT_LIMIT));
     frag_new(&t, FR_BAIL, x_jcc32(b, XCC_A));
-    x_alu_mi(b, 4, XALU_CMP, cpu_at(OFF_EVENTS), 0);
+    /* EV_DEBUG alone (debugger breakpoints elsewhere) does not stop a chain:
+     * chains stay in one linear page, and the dispatcher and dbt_lookup
+     * only enter a page without breakpoints */
+    x_test_mi(b, cpu_at(OFF_EVENTS), ~(u32)EV_DEBUG);
     frag_new(&t, FR_BAIL, x_jcc32(b, XCC_NE));
 
     bool exited = false;
@@ -768,7 +963,7 @@ struct tb *dbt_translate(struct dbt *d, const u8 *host, size_t avail, u32 eip, u
         }
     }
     if (!exited) jump_to_static_exit(&t, -1, (int)n, eip + (u32)off);
-    emit_frags(&t);
+    if (!x_overflow(b)) emit_frags(&t);
     if (t.too_many || x_overflow(b)) {
         d->flush_pending = true;
         return NULL;
@@ -782,6 +977,7 @@ struct tb *dbt_translate(struct dbt *d, const u8 *host, size_t avail, u32 eip, u
     tb->code = d->mem + pos;
     tb->code_size = (u32)(b->p - tb->code);
     tb->exits = ex;
+    tb->insns = copies;
     tb->nexit = (u8)t.nexit;
     d->code_used = (size_t)(b->p - d->mem);
     tb_insert(d, tb);

@@ -2,8 +2,8 @@
  * A small x86-64 encoder for the translator: the handful of instruction
  * shapes the emitters use, each built from one generic ModRM encoder
  * (x_op) so that prefixes, REX, ModRM, SIB and displacement sizes are
- * decided in one place. Every shape is decoded back by an independent
- * disassembler in tests/unit/test_dbt_x64.c.
+ * decided in one place. Every shape is decoded back by two independent
+ * disassemblers (Capstone, Zydis) in tests/diff/dbt_x64_oracle.c.
  *
  * Why our own and not Zydis' encoder: the translator emits a few dozen
  * shapes whose operands are known at translation time, on a hot path (a
@@ -185,6 +185,12 @@ static inline void x_alu_mi(struct xb *b, int size, int op, struct xm m, u32 imm
     bool s8 = x_imm8ok(size, imm);
     x_op(b, size, size == 1 ? 0x80 : s8 ? 0x83 : 0x81, 1, op, &m, 0);
     x_alu_imm_tail(b, size, imm, s8);
+}
+/* test dword [m], imm32 */
+static inline void x_test_mi(struct xb *b, struct xm m, u32 imm)
+{
+    x_op(b, 4, 0xf7, 1, 0, &m, 0);
+    x_u32(b, imm);
 }
 static inline void x_test_rr(struct xb *b, int size, int r1, int r2) { x_op(b, size, size == 1 ? 0x84 : 0x85, 1, r2, NULL, r1); }
 /* shifts by an immediate: ext 4 SHL, 5 SHR, 7 SAR */
