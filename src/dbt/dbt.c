@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #if defined(__x86_64__)
 
@@ -42,6 +43,16 @@ struct dbt *dbt_new(struct cpu *c, size_t cache_bytes, bool verify)
     if (verify && !dbt_verify_init(d)) {
         dbt_free(d);
         return NULL;
+    }
+    if (getenv("VD_DBT_PERFMAP")) {
+        char path[64];
+        snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)getpid());
+        d->perfmap = fopen(path, "w");
+        if (d->perfmap) setvbuf(d->perfmap, NULL, _IOLBF, 0);
+        if (!strcmp(getenv("VD_DBT_PERFMAP"), "2")) {
+            snprintf(path, sizeof(path), "/tmp/vdebug-dbt-%d.bin", (int)getpid());
+            d->perfmap_code = fopen(path, "wb");
+        }
     }
     const char *nn = getenv("VD_DBT_NO_NATIVE");
     if (nn) {
@@ -64,6 +75,8 @@ void dbt_free(struct dbt *d)
         d->c->code_flush_hook = NULL;
     }
     dbt_verify_free(d);
+    if (d->perfmap) fclose(d->perfmap);
+    if (d->perfmap_code) fclose(d->perfmap_code);
     tb_cache_free(d);
     free(d);
 }

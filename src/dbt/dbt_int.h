@@ -8,7 +8,10 @@
  *
  * Host code conventions (System V x86-64):
  *   rbx  struct cpu *c for the whole stay in translated code
- *   r12  c->icount at the entry of the block running now
+ *   r12  the instruction count at the entry of the block running now;
+ *        c->icount in memory is written from it before anything outside
+ *        translated code looks (a handler call, a slow path, an exit to the
+ *        lookup or the dispatcher); a chained jump only adds to r12
  *   everything else is scratch; helpers are called with the stack 16-aligned
  *   (the entry trampoline aligns it and translated code never pushes).
  * Guest state lives in struct cpu at all times (registers in c->s.gpr,
@@ -22,6 +25,7 @@
 #include "dbt/dbt.h"
 #include "dbt/x64.h"
 #include <stddef.h>
+#include <stdio.h>
 
 #define TB_MAX_INSNS 32      /* as the interpreter's blocks (BLOCK_MAX_INSNS) */
 #define TB_HASH_BITS 16
@@ -89,6 +93,8 @@ struct dbt {
     u8 no_native[(X86_OP_COUNT + 7) / 8];
     bool no_native_all;
     void *verifier;          /* verify.c's state when verify is on */
+    FILE *perfmap;           /* VD_DBT_PERFMAP=1: /tmp/perf-PID.map names each block for perf */
+    FILE *perfmap_code;      /* VD_DBT_PERFMAP=2: and /tmp/vdebug-dbt-PID.bin holds their code, in order */
 };
 
 /* tb.c */

@@ -30,6 +30,7 @@
 #include "cpu/cpu_mem.h"
 #include "base/log.h"
 #include <time.h>
+#include <stdio.h>
 
 _Static_assert(sizeof(struct tlb_entry) == 24, "the emitted TLB probe scales the index by 24");
 
@@ -69,6 +70,7 @@ struct tctx {
     struct tb_exit *exits;
     int nexit, max_exit;
     u64 native;
+    u32 tb_eip;
     /* per instruction, for the slow stubs */
     u32 ieip[TB_MAX_INSNS];
     const struct x86_insn *icopy;
@@ -822,6 +824,7 @@ static void emit_frags(struct tctx *t)
 {
     struct xb *b = &t->b;
     u8 *dyn_at[TB_MAX_INSNS + 2] = {0};
+    u8 *bail_at = NULL;
     /* slow stubs add dynamic exits to the list as they go */
     for (int i = 0; i < t->nfrag && !t->too_many; i++) {
         struct frag f = t->frags[i];
@@ -833,7 +836,8 @@ static void emit_frags(struct tctx *t)
             }
             patch(t, f.from, b->p);
             dyn_at[f.k] = b->p;
-            emit_icount(t, f.k);
+            x_lea(b, 8, X12, xmem(X12, f.k));
+            x_store(b, 8, cpu_at(OFF_ICOUNT), X12);
             x_load(b, 4, XAX, cpu_at(OFF_NEXT_EIP));
             x_store(b, 4, cpu_at(OFF_EIP), XAX);
             x_mov_ri64(b, XDI, (u64)(uintptr_t)t->d);
@@ -841,22 +845,32 @@ static void emit_frags(struct tctx *t)
             patch(t, x_jmp32(b), t->d->lookup_stub);
             break;
         case FR_STATIC: {
+            /* chained: r12 moves on and the jump goes straight to the next
+             * block (whose prologue writes EIP and icount if it bails);
+             * unchained: both are written for the lookup */
             patch(t, f.from, b->p);
-            emit_icount(t, f.k);
-            x_store_imm(b, 4, cpu_at(OFF_EIP), f.target);
+            x_lea(b, 8, X12, xmem(X12, f.k));
             struct tb_exit *x = t->nexit < t->max_exit ? &t->exits[t->nexit++] : NULL;
             if (x) {
                 x->jmp = x_jmp32(b);
                 patch(t, x->jmp, b->p); /* unchained: on to the lookup */
                 x->src = t->tb;
             }
+            x_store(b, 8, cpu_at(OFF_ICOUNT), X12);
+            x_store_imm(b, 4, cpu_at(OFF_EIP), f.target);
             x_mov_ri64(b, XDI, (u64)(uintptr_t)t->d);
             x_mov_ri64(b, XSI, (u64)(uintptr_t)x);
             patch(t, x_jmp32(b), t->d->lookup_stub);
             break;
         }
-        case FR_BAIL:
-            patch(t, f.from, t->d->exit_stub);
+        case FR_BAIL: /* the prologue declined: back to the dispatcher, at this block */
+            if (!bail_at) {
+                bail_at = b->p;
+                x_store(b, 8, cpu_at(OFF_ICOUNT), X12);
+                x_store_imm(b, 4, cpu_at(OFF_EIP), t->tb_eip);
+                patch(t, x_jmp32(b), t->d->exit_stub);
+            }
+            patch(t, f.from, bail_at);
             break;
         case FR_SLOW:
             /* the whole instruction through its handler, then back */
@@ -930,8 +944,9 @@ struct tb *dbt_translate(struct dbt *d, const u8 *host, size_t avail, u32 eip, u
         e += copies[k].len;
     }
 
-    /* prologue: enter only with the whole block inside the budget and no event */
-    x_load(b, 8, X12, cpu_at(OFF_ICOUNT));
+    /* prologue: enter only with the whole block inside the budget and no
+     * event (r12 = c->icount on every way in; memory may lag behind) */
+    t.tb_eip = eip;
     x_lea(b, 8, XAX, xmem(X12, (i32)n));
     x_alu_rm(b, 8, XALU_CMP, XAX, cpu_at(OFF_ICOUNT_LIMIT));
     frag_new(&t, FR_BAIL, x_jcc32(b, XCC_A));
@@ -981,6 +996,10 @@ struct tb *dbt_translate(struct dbt *d, const u8 *host, size_t avail, u32 eip, u
     tb->nexit = (u8)t.nexit;
     d->code_used = (size_t)(b->p - d->mem);
     tb_insert(d, tb);
+    if (d->perfmap) {
+        fprintf(d->perfmap, "%lx %x tb_%08x_n%u\n", (unsigned long)(uintptr_t)tb->code, tb->code_size, eip, n);
+        if (d->perfmap_code) fwrite(tb->code, 1, tb->code_size, d->perfmap_code);
+    }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     d->st.translate_seconds += (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     d->st.blocks_translated++;
@@ -1000,6 +1019,7 @@ void dbt_emit_stubs(struct dbt *d)
     for (int i = 0; i < 6; i++) x_push(&b, saved[i]);
     x_alu_ri(&b, 8, XALU_SUB, XSP, 8);
     x_mov_rr(&b, 8, XBX, XDI);
+    x_load(&b, 8, X12, cpu_at(OFF_ICOUNT));
     x_jmp_r(&b, XSI);
     /* exit: back to the dispatcher */
     d->exit_stub = b.p;
