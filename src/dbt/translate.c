@@ -46,6 +46,7 @@ struct frag {
     u32 target;          /* FR_STATIC: the EIP */
     u8 *resume;          /* FR_SLOW: where the body continues */
     int lfkind;          /* FR_SLOW: flags to rebuild in the host before resuming, or -1 */
+    int pend;            /* lazy flags held in r13-r15 at the branch here (kind), or -1 */
 };
 
 struct tctx {
@@ -62,8 +63,11 @@ struct tctx {
     const struct x86_insn *in_copy; /* the copy handlers get */
     cpu_handler fn;
     /* static knowledge of the flags */
-    int lfkind;                 /* LF_* kind c->lf holds, or -1 if unknown */
+    int lfkind;                 /* LF_* kind of the guest's lazy flags, or -1 if unknown */
     bool hostfl;                /* the host's arithmetic flags are the guest's (lfkind known) */
+    int pend;                   /* -1: c->lf in memory is current; else the lazy flags of
+                                 * kind pend are in r13d (res), r14d (op1), r15d (op2) and
+                                 * reach memory only where something may read them */
     struct frag frags[MAX_FRAGS];
     int nfrag;
     bool too_many;
@@ -98,6 +102,7 @@ static struct frag *frag_new(struct tctx *t, enum frag_kind kind, u8 *from)
     f->kind = kind;
     f->from = from;
     f->lfkind = -1;
+    f->pend = t->pend;
     return f;
 }
 
@@ -126,6 +131,38 @@ static void jump_to_static_exit(struct tctx *t, int cc, int k, u32 target)
     f->target = target;
 }
 
+/* Write lazy flags of kind `pend` held in r13-r15 to c->lf. */
+static void emit_lf_flush_kind(struct tctx *t, int pend)
+{
+    if (pend < 0) return;
+    struct xb *b = &t->b;
+    x_store(b, 4, cpu_at(OFF_LF_RES), X13);
+    x_store(b, 4, cpu_at(OFF_LF_OP1), X14);
+    x_store(b, 4, cpu_at(OFF_LF_OP2), X15);
+    x_store_imm(b, 4, cpu_at(OFF_LF_KIND), (u32)pend);
+}
+/* Before anything that reads c->lf from memory (a handler, a helper, an exit). */
+static void emit_lf_flush(struct tctx *t)
+{
+    emit_lf_flush_kind(t, t->pend);
+    t->pend = -1;
+}
+/* The flag-setting instruction just emitted left res in eax and its
+ * operands in op1/op2 (a register, or -1 for 0): keep them in r13-r15. mov
+ * leaves the host flags alone. */
+static void emit_lf_set(struct tctx *t, u32 kind, int op1, int op2, bool hostfl)
+{
+    struct xb *b = &t->b;
+    x_mov_rr(b, 4, X13, XAX);
+    if (op1 < 0) x_mov_ri32(b, X14, 0);
+    else x_mov_rr(b, 4, X14, op1);
+    if (op2 < 0) x_mov_ri32(b, X15, 0);
+    else x_mov_rr(b, 4, X15, op2);
+    t->pend = (int)kind;
+    t->lfkind = (int)kind;
+    t->hostfl = hostfl;
+}
+
 /* Rebuild the host flags from c->lf for a kind known at translation time.
  * Returns false when the kind has no two-instruction rebuild. */
 static bool emit_flags_rebuild(struct tctx *t, int kind)
@@ -133,21 +170,25 @@ static bool emit_flags_rebuild(struct tctx *t, int kind)
     if (kind < 0 || kind == LF_NONE) return false;
     struct xb *b = &t->b;
     int sz = 1 << ((kind - 1) % 3); /* rows of 8/16/32 */
+    /* from r13-r15 when they hold them, else from c->lf */
+    bool regs = t->pend == kind;
     if (kind >= LF_ADD8 && kind <= LF_ADD32) {
-        x_load(b, 4, XAX, cpu_at(OFF_LF_OP1));
-        x_alu_rm(b, sz, XALU_ADD, XAX, cpu_at(OFF_LF_OP2));
+        if (regs) x_mov_rr(b, 4, XAX, X14), x_alu_rr(b, sz, XALU_ADD, XAX, X15);
+        else x_load(b, 4, XAX, cpu_at(OFF_LF_OP1)), x_alu_rm(b, sz, XALU_ADD, XAX, cpu_at(OFF_LF_OP2));
     } else if (kind >= LF_SUB8 && kind <= LF_SUB32) {
-        x_load(b, 4, XAX, cpu_at(OFF_LF_OP1));
-        x_alu_rm(b, sz, XALU_CMP, XAX, cpu_at(OFF_LF_OP2));
+        if (regs) x_mov_rr(b, 4, XAX, X14), x_alu_rr(b, sz, XALU_CMP, XAX, X15);
+        else x_load(b, 4, XAX, cpu_at(OFF_LF_OP1)), x_alu_rm(b, sz, XALU_CMP, XAX, cpu_at(OFF_LF_OP2));
     } else if (kind >= LF_LOGIC8 && kind <= LF_LOGIC32) {
-        x_load(b, 4, XAX, cpu_at(OFF_LF_RES));
+        if (regs) x_mov_rr(b, 4, XAX, X13);
+        else x_load(b, 4, XAX, cpu_at(OFF_LF_RES));
         x_test_rr(b, sz, XAX, XAX);
     } else if ((kind >= LF_INC8 && kind <= LF_DEC32)) {
         /* CF from EFLAGS (INC/DEC keep it there), the rest from the operation */
         bool dec = kind >= LF_DEC8;
         x_op(b, 4, 0x0fba, 2, 4, &(struct xm){XBX, -1, 0, OFF_EFLAGS}, 0); /* bt dword [eflags], 0 */
         x_u8(b, 0);
-        x_load(b, 4, XAX, cpu_at(OFF_LF_OP1));
+        if (regs) x_mov_rr(b, 4, XAX, X14);
+        else x_load(b, 4, XAX, cpu_at(OFF_LF_OP1));
         x_op(b, sz, sz == 1 ? 0xfe : 0xff, 1, dec ? 1 : 0, NULL, XAX); /* inc/dec */
     } else {
         return false;
@@ -178,6 +219,7 @@ static void emit_sync(struct tctx *t, int k, u32 eip, u32 len)
 static void emit_call_handler(struct tctx *t, bool checks)
 {
     struct xb *b = &t->b;
+    emit_lf_flush(t);
     emit_sync(t, t->k, t->eip, t->in->len);
     x_mov_rr(b, 8, XDI, XBX);
     x_mov_ri64(b, XSI, (u64)(uintptr_t)t->in_copy);
@@ -263,18 +305,8 @@ static u32 lf_kind_for(int op, unsigned sz)
 /* eax = result, edx = op1, ecx = op2 (zero-extended): record c->lf as alu() does. */
 static void emit_lf_store(struct tctx *t, u32 kind)
 {
-    struct xb *b = &t->b;
-    x_store(b, 4, cpu_at(OFF_LF_RES), XAX);
-    if (kind >= LF_LOGIC8 && kind <= LF_LOGIC32) {
-        x_store_imm(b, 4, cpu_at(OFF_LF_OP1), 0);
-        x_store_imm(b, 4, cpu_at(OFF_LF_OP2), 0);
-    } else {
-        x_store(b, 4, cpu_at(OFF_LF_OP1), XDX);
-        x_store(b, 4, cpu_at(OFF_LF_OP2), XCX);
-    }
-    if ((int)kind != t->lfkind) x_store_imm(b, 4, cpu_at(OFF_LF_KIND), kind);
-    t->lfkind = (int)kind;
-    t->hostfl = true;
+    bool logic = kind >= LF_LOGIC8 && kind <= LF_LOGIC32;
+    emit_lf_set(t, kind, logic ? -1 : XDX, logic ? -1 : XCX, true);
 }
 
 enum src { SRC_G, SRC_E, SRC_IMM, SRC_ACC };
@@ -418,12 +450,7 @@ static bool emit_incdec(struct tctx *t, unsigned sz, int reg, bool is_e, bool de
     x_mov_ri32(b, XCX, 1);
     u32 kind = (dec ? LF_DEC8 : LF_INC8) + lf_szidx(sz);
     /* lf: res, op1 = a, op2 = 1 (mov does not touch the host flags) */
-    x_store(b, 4, cpu_at(OFF_LF_RES), XAX);
-    x_store(b, 4, cpu_at(OFF_LF_OP1), XDX);
-    x_store(b, 4, cpu_at(OFF_LF_OP2), XCX);
-    if ((int)kind != t->lfkind) x_store_imm(b, 4, cpu_at(OFF_LF_KIND), kind);
-    t->lfkind = (int)kind;
-    t->hostfl = true;
+    emit_lf_set(t, kind, XDX, XCX, true);
     if (slow) {
         slow->resume = b->p;
         slow->lfkind = (int)kind;
@@ -466,12 +493,7 @@ static bool emit_shift_imm(struct tctx *t, unsigned sz, int ext, unsigned count)
     }
     x_store(b, sz, dm, XAX);
     u32 kind = LF_RES8 + lf_szidx(sz);
-    x_store(b, 4, cpu_at(OFF_LF_RES), XAX);
-    x_store(b, 4, cpu_at(OFF_LF_OP1), XCX);
-    x_store_imm(b, 4, cpu_at(OFF_LF_OP2), 0);
-    if ((int)kind != t->lfkind) x_store_imm(b, 4, cpu_at(OFF_LF_KIND), kind);
-    t->lfkind = (int)kind;
-    t->hostfl = false;
+    emit_lf_set(t, kind, XCX, -1, false);
     if (slow) slow->resume = b->p;
     return true;
 }
@@ -500,12 +522,7 @@ static bool emit_imul(struct tctx *t, bool imm)
     if (sz == 2) x_op(b, 4, 0x0fb7, 2, XAX, NULL, XAX); /* movzx eax, ax */
     x_store(b, sz, greg(in->reg, sz), XAX);
     u32 kind = LF_RES8 + lf_szidx(sz);
-    x_store(b, 4, cpu_at(OFF_LF_RES), XAX);
-    x_store(b, 4, cpu_at(OFF_LF_OP1), XCX);
-    x_store_imm(b, 4, cpu_at(OFF_LF_OP2), 0);
-    if ((int)kind != t->lfkind) x_store_imm(b, 4, cpu_at(OFF_LF_KIND), kind);
-    t->lfkind = (int)kind;
-    t->hostfl = false;
+    emit_lf_set(t, kind, XCX, -1, false);
     if (slow) slow->resume = b->p;
     return true;
 }
@@ -518,6 +535,7 @@ static void emit_cond_to_cl(struct tctx *t, int cc)
         x_setcc(b, cc, XCX);
         return;
     }
+    emit_lf_flush(t);
     x_mov_rr(b, 8, XDI, XBX);
     x_mov_ri32(b, XSI, (u32)cc);
     x_call_abs(b, (const void *)cond_helper);
@@ -648,6 +666,7 @@ static bool emit_jcc(struct tctx *t)
     }
     /* flags of unknown kind: ask the interpreter's evaluator */
     struct xb *b = &t->b;
+    emit_lf_flush(t);
     x_mov_rr(b, 8, XDI, XBX);
     x_mov_ri32(b, XSI, (u32)cc);
     x_call_abs(b, (const void *)cond_helper);
@@ -823,19 +842,25 @@ static void patch(const struct tctx *t, u8 *at, const u8 *target)
 static void emit_frags(struct tctx *t)
 {
     struct xb *b = &t->b;
-    u8 *dyn_at[TB_MAX_INSNS + 2] = {0};
+    struct { int k, pend; u8 *at; } dyn[MAX_FRAGS];
+    int ndyn = 0;
     u8 *bail_at = NULL;
     /* slow stubs add dynamic exits to the list as they go */
     for (int i = 0; i < t->nfrag && !t->too_many; i++) {
         struct frag f = t->frags[i];
         switch (f.kind) {
-        case FR_DYN:
-            if (dyn_at[f.k]) {
-                patch(t, f.from, dyn_at[f.k]);
+        case FR_DYN: {
+            int j = 0;
+            while (j < ndyn && (dyn[j].k != f.k || dyn[j].pend != f.pend)) j++;
+            if (j < ndyn) {
+                patch(t, f.from, dyn[j].at);
                 break;
             }
             patch(t, f.from, b->p);
-            dyn_at[f.k] = b->p;
+            dyn[ndyn].k = f.k;
+            dyn[ndyn].pend = f.pend;
+            dyn[ndyn++].at = b->p;
+            emit_lf_flush_kind(t, f.pend);
             x_lea(b, 8, X12, xmem(X12, f.k));
             x_store(b, 8, cpu_at(OFF_ICOUNT), X12);
             x_load(b, 4, XAX, cpu_at(OFF_NEXT_EIP));
@@ -844,11 +869,13 @@ static void emit_frags(struct tctx *t)
             x_mov_ri32(b, XSI, 0);
             patch(t, x_jmp32(b), t->d->lookup_stub);
             break;
+        }
         case FR_STATIC: {
             /* chained: r12 moves on and the jump goes straight to the next
              * block (whose prologue writes EIP and icount if it bails);
              * unchained: both are written for the lookup */
             patch(t, f.from, b->p);
+            emit_lf_flush_kind(t, f.pend);
             x_lea(b, 8, X12, xmem(X12, f.k));
             struct tb_exit *x = t->nexit < t->max_exit ? &t->exits[t->nexit++] : NULL;
             if (x) {
@@ -876,8 +903,16 @@ static void emit_frags(struct tctx *t)
             /* the whole instruction through its handler, then back */
             patch(t, f.from, b->p);
             select_insn(t, f.k);
-            emit_call_handler(t, true);
-            if (f.lfkind >= 0) emit_flags_rebuild(t, f.lfkind);
+            t->pend = f.pend;
+            emit_call_handler(t, true); /* flushes the flags pending at the branch */
+            if (f.lfkind >= 0) {
+                /* the body goes on with this instruction's flags in r13-r15 and the host */
+                x_load(b, 4, X13, cpu_at(OFF_LF_RES));
+                x_load(b, 4, X14, cpu_at(OFF_LF_OP1));
+                x_load(b, 4, X15, cpu_at(OFF_LF_OP2));
+                t->pend = f.lfkind;
+                emit_flags_rebuild(t, f.lfkind);
+            }
             patch(t, x_jmp32(b), f.resume);
             break;
         }
@@ -931,6 +966,7 @@ struct tb *dbt_translate(struct dbt *d, const u8 *host, size_t avail, u32 eip, u
     t.tlb_r = set + (i32)offsetof(struct tlb_set, r);
     t.tlb_w = set + (i32)offsetof(struct tlb_set, w);
     t.lfkind = -1;
+    t.pend = -1;
     t.exits = ex;
     t.max_exit = (int)n + 1;
     t.icopy = copies;
@@ -975,6 +1011,7 @@ struct tb *dbt_translate(struct dbt *d, const u8 *host, size_t avail, u32 eip, u
             emit_call_handler(&t, true);
             t.lfkind = -1;
             t.hostfl = false;
+            t.pend = -1;
         }
     }
     if (!exited) jump_to_static_exit(&t, -1, (int)n, eip + (u32)off);
