@@ -294,6 +294,8 @@ static void wp_bounds(struct emu *e)
         if (e->wp[i].lin < e->wp_lo) e->wp_lo = e->wp[i].lin;
         if (e->wp[i].last > e->wp_hi) e->wp_hi = e->wp[i].last;
     }
+    e->c->watch_lo = e->wp_lo;
+    e->c->watch_hi = e->wp_hi;
 }
 
 static bool emu_watch_page(void *o, u32 page)
@@ -499,6 +501,8 @@ struct vcpu *vcpu_emu_create(const struct vcpu_board *b, const struct vcpu_engin
     e->c->watch_page = emu_watch_page;
     e->c->watch_hit = emu_watch_hit;
     e->c->watch_opaque = e;
+    e->c->watch_lo = 0xffffffffu;
+    e->c->watch_hi = 0;
     e->c->fpu_ferr = b->fpu_ferr;
     e->c->fpu_ignne = b->fpu_ignne;
     e->c->fpu_opaque = b->intr_opaque;

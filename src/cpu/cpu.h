@@ -59,7 +59,8 @@ struct tlb_entry {
     u32 paddr;        /* physical page address (for 'info tlb' and MMIO) */
     uintptr_t addend; /* host = linear + addend; 0 for pages that are not RAM/ROM */
     u32 pte_flags;    /* the effective PTE/PDE flags the walk found (U/S, R/W, G, D, A, NX) */
-    u32 pad;
+    u32 watch_only;   /* 1: kept slow only because the page holds a debugger watchpoint, so an
+                       * access that misses every watched range may use addend (the translator) */
 };
 struct tlb_set {
     struct tlb_entry r[TLB_SIZE], w[TLB_SIZE], x[TLB_SIZE];
@@ -126,6 +127,7 @@ struct cpu {
     struct tlb_set *tlbc;   /* &tlb[CPL == 3] */
     u32 tlb_gen;            /* bumped whenever TLB entries are dropped or tlbc changes */
     u8 code_mode;           /* X86_MODE_16/32: CS.D, kept in sync by segment loads */
+    u32 seg_gen;            /* bumped by every cpu_seg_recompute and cpu_set_cpl (caches of the mode) */
 
     struct cpu_bus bus;
 
@@ -154,6 +156,7 @@ struct cpu {
     bool (*watch_page)(void *opaque, u32 lin_page);
     bool (*watch_hit)(void *opaque, u32 lin, unsigned size, bool write);
     void *watch_opaque;
+    u32 watch_lo, watch_hi; /* bounds of all watched ranges (lo > hi: none), for the translator */
     /* x87 error pins (the board): FERR# output, asserted by the next waiting
      * x87 instruction after an unmasked exception when CR0.NE=0 (PC/AT
      * boards route it to IRQ 13), deasserted when FSW.ES clears; IGNNE#

@@ -33,16 +33,25 @@ static inline struct tlb_entry *slot(struct tlb_set *s, int kind, u32 lin)
     return kind == ACC_WRITE ? &s->w[i] : kind == ACC_FETCH ? &s->x[i] : &s->r[i];
 }
 
-/* May the inline fast path use a translation of `page` for `kind`? */
-static bool fast_ok(struct cpu *c, int kind, u32 page, const u8 *host)
+/* Why the inline fast path may not use a translation of `page` for `kind`
+ * (0: it may). */
+enum { SLOW_HOST = 1, SLOW_CODE = 2, SLOW_WATCH = 4, SLOW_DR = 8 };
+static unsigned slow_reasons(struct cpu *c, int kind, u32 page, const u8 *host)
 {
-    if (!host) return false;
-    if (kind == ACC_WRITE && cpu_is_code_page(c, host)) return false;
+    if (!host) return SLOW_HOST;
+    unsigned r = 0;
+    if (kind == ACC_WRITE && cpu_is_code_page(c, host)) r |= SLOW_CODE;
     if (kind != ACC_FETCH) {
-        if (c->watch_page && c->watch_page(c->watch_opaque, page)) return false;
-        if (cpu_dr_data_page(c, page)) return false;
+        if (c->watch_page && c->watch_page(c->watch_opaque, page)) r |= SLOW_WATCH;
+        if (cpu_dr_data_page(c, page)) r |= SLOW_DR;
     }
-    return true;
+    return r;
+}
+/* Set e's tag for `page` from the reasons to keep it slow. */
+static void set_tag(struct tlb_entry *e, u32 page, unsigned why)
+{
+    e->tag = why ? page | TLB_SLOW : page;
+    e->watch_only = why == SLOW_WATCH;
 }
 
 static void fill(struct cpu *c, struct tlb_set *set, int kind, u32 page, u64 pa_page, u32 flags)
@@ -56,7 +65,7 @@ static void fill(struct cpu *c, struct tlb_set *set, int kind, u32 page, u64 pa_
     e->paddr = (u32)pa_page;
     e->pte_flags = flags;
     e->addend = host ? (uintptr_t)host - (uintptr_t)page : 0;
-    e->tag = fast_ok(c, kind, page, host) ? page : page | TLB_SLOW;
+    set_tag(e, page, slow_reasons(c, kind, page, host));
     unsigned i = TLB_IDX(page);
     set->used[kind][i / 64] |= 1ull << (i % 64);
     set->used_words[kind] |= 1ull << (i / 64);
@@ -76,7 +85,7 @@ static u64 translate(struct cpu *c, u32 lin, int acc)
     if (tlb_holds(e, page)) {
         if (e->tag & TLB_SLOW) { /* whatever kept it slow may have gone */
             u8 *host = e->addend ? (u8 *)((uintptr_t)page + e->addend) : NULL;
-            if (fast_ok(c, kind, page, host)) e->tag = page;
+            set_tag(e, page, slow_reasons(c, kind, page, host));
         }
         return e->paddr | (lin & 0xfff);
     }
@@ -296,7 +305,7 @@ void cpu_tlb_flush_page(struct cpu *c, u32 lin) { cpu_tlb_invlpg(c, lin); }
 void cpu_tlb_demote(struct cpu *c)
 {
     tlb_changed(c);
-    FOR_EACH_USED(e, if (e->tag != TLB_INVALID) e->tag |= TLB_SLOW);
+    FOR_EACH_USED(e, if (e->tag != TLB_INVALID) { e->tag |= TLB_SLOW; e->watch_only = 0; });
 }
 
 void cpu_tlb_drop_host_writes(struct cpu *c, const u8 *page)
@@ -307,7 +316,10 @@ void cpu_tlb_drop_host_writes(struct cpu *c, const u8 *page)
             unsigned w = (unsigned)__builtin_ctzll(ws);
             for (u64 m = set->used[ACC_WRITE][w]; m; m &= m - 1) {
                 struct tlb_entry *e = &set->w[w * 64 + (unsigned)__builtin_ctzll(m)];
-                if (!(e->tag & TLB_INVALID) && TLB_HOST(e, e->tag) == page) e->tag |= TLB_SLOW;
+                if (!(e->tag & TLB_INVALID) && TLB_HOST(e, e->tag) == page) {
+                    e->tag |= TLB_SLOW;
+                    e->watch_only = 0;
+                }
             }
         }
     }

@@ -11,6 +11,7 @@ void cpu_seg_recompute(struct cpu *c, int seg)
     const struct seg *s = &c->s.seg[seg];
     bool pm = cpu_pm(c) && !cpu_v86(c);
     segchk_compute(s, pm, &c->segchk[seg]);
+    c->seg_gen++;
     if (seg == S_CS)
         c->code_mode = (pm && (s->attr & SEG_ATTR_DB)) ? X86_MODE_32 : X86_MODE_16;
 }
@@ -33,6 +34,7 @@ void cpu_set_cpl(struct cpu *c, int cpl)
     c->s.cpl = (u8)cpl;
     c->tlbc = &c->tlb[cpl == 3];
     c->tlb_gen++;
+    c->seg_gen++;
 }
 
 void seg_load_real(struct cpu *c, int seg, u16 sel)

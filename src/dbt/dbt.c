@@ -110,7 +110,7 @@ const u8 *dbt_lookup(struct dbt *d, struct tb_exit *x)
     if ((c->events & EV_DEBUG) && !debug_allows(c, lin)) return d->exit_stub;
     const struct tlb_entry *e = &c->tlbc->x[TLB_IDX(lin)];
     if (e->tag != (lin & 0xfffff000u)) return d->exit_stub;
-    struct tb *tb = tb_find(d, TLB_HOST(e, lin), eip, tb_key(c));
+    struct tb *tb = tb_find(d, TLB_HOST(e, lin), eip, tb_key_cached(d));
     if (!tb || c->icount + tb->n > c->icount_limit) return d->exit_stub;
     if ((u64)eip + tb->bytes - 1 > c->s.seg[S_CS].limit) return d->exit_stub;
     if (x) tb_chain(d, x, tb);
@@ -185,7 +185,7 @@ static __attribute__((noinline)) int run_loop(struct dbt *d)
         }
         struct tb *tb = NULL;
         if (host) {
-            u32 key = tb_key(c);
+            u32 key = tb_key_cached(d);
             tb = tb_find(d, host, eip, key);
             if (!tb) {
                 tb = dbt_translate(d, host, 0x1000 - (lin & 0xfff), eip, key);

@@ -93,6 +93,8 @@ struct dbt {
     u8 no_native[(X86_OP_COUNT + 7) / 8];
     bool no_native_all;
     void *verifier;          /* verify.c's state when verify is on */
+    u32 key, key_gen;        /* tb_key_cached */
+    bool key_valid;
     FILE *perfmap;           /* VD_DBT_PERFMAP=1: /tmp/perf-PID.map names each block for perf */
     FILE *perfmap_code;      /* VD_DBT_PERFMAP=2: and /tmp/vdebug-dbt-PID.bin holds their code, in order */
 };
@@ -101,6 +103,16 @@ struct dbt {
 bool tb_cache_init(struct dbt *d, size_t bytes);
 void tb_cache_free(struct dbt *d);
 u32 tb_key(const struct cpu *c);
+/* tb_key, recomputed only when c->seg_gen moved */
+static inline u32 tb_key_cached(struct dbt *d)
+{
+    if (d->key_gen != d->c->seg_gen || !d->key_valid) {
+        d->key = tb_key(d->c);
+        d->key_gen = d->c->seg_gen;
+        d->key_valid = true;
+    }
+    return d->key;
+}
 struct tb *tb_find(struct dbt *d, const u8 *host, u32 eip, u32 key);
 /* Allocate a block (NULL when the descriptor arrays are full). */
 struct tb *tb_alloc(struct dbt *d);

@@ -28,6 +28,7 @@
 #include "dbt/dbt_int.h"
 #include "cpu/flags.h"
 #include "cpu/cpu_mem.h"
+#include "cpu/sys.h"
 #include "base/log.h"
 #include <time.h>
 #include <stdio.h>
@@ -47,6 +48,10 @@ struct frag {
     u8 *resume;          /* FR_SLOW: where the body continues */
     int lfkind;          /* FR_SLOW: flags to rebuild in the host before resuming, or -1 */
     int pend;            /* lazy flags held in r13-r15 at the branch here (kind), or -1 */
+    /* FR_SLOW from a TLB probe: its access, for the watched-page check */
+    u8 psize;
+    i32 parr;            /* offset of the TLB array probed */
+    u8 *probe_done;      /* where the body continues with rdi = host address */
 };
 
 struct tctx {
@@ -269,6 +274,9 @@ static struct frag *emit_probe(struct tctx *t, unsigned sz, bool write)
     x_alu_rr(b, 8, XALU_ADD, XDI, XSI);
     struct frag *f = frag_new(t, FR_SLOW, at);
     f->k = t->k;
+    f->psize = (u8)sz;
+    f->parr = arr;
+    f->probe_done = b->p;
     t->hostfl = false;
     if (write && t->d->verify) {
         /* the lockstep checker logs the bytes this store will change */
@@ -410,6 +418,8 @@ static bool emit_mov_moffs(struct tctx *t, unsigned sz, bool to_mem)
     return true;
 }
 
+static void park_cf(struct cpu *c) { c->s.eflags = (c->s.eflags & ~FL_CF) | lf_cf(c); }
+
 /* INC/DEC of a register or memory: CF is kept, so the current CF goes to
  * EFLAGS first (as incdec() does) and into the host CF for the host's own
  * INC/DEC, which then leaves the host flags equal to the guest's. */
@@ -423,9 +433,16 @@ static bool emit_incdec(struct tctx *t, unsigned sz, int reg, bool is_e, bool de
     bool cf_in_eflags = lk == LF_NONE || (lk >= LF_INC8 && lk <= LF_DEC32);
     bool rebuildable = (lk >= LF_ADD8 && lk <= LF_ADD32) || (lk >= LF_SUB8 && lk <= LF_SUB32) ||
                        (lk >= LF_LOGIC8 && lk <= LF_LOGIC32);
-    /* CF unknown at translation time: the handler computes it */
-    if (!cf_in_eflags && !rebuildable) return false;
     struct frag *slow = NULL;
+    if (!cf_in_eflags && !rebuildable) {
+        /* CF of a kind unknown at translation time: the interpreter's lf_cf
+         * computes it, into EFLAGS as incdec() parks it */
+        emit_lf_flush(t);
+        x_mov_rr(b, 8, XDI, XBX);
+        x_call_abs(b, (const void *)park_cf);
+        t->hostfl = false;
+        cf_in_eflags = true;
+    }
     if (mem) {
         emit_ea(t);
         slow = emit_probe(t, sz, true);
@@ -494,7 +511,10 @@ static bool emit_shift_imm(struct tctx *t, unsigned sz, int ext, unsigned count)
     x_store(b, sz, dm, XAX);
     u32 kind = LF_RES8 + lf_szidx(sz);
     emit_lf_set(t, kind, XCX, -1, false);
-    if (slow) slow->resume = b->p;
+    if (slow) {
+        slow->resume = b->p;
+        slow->lfkind = (int)kind; /* the body goes on with this kind in r13-r15 */
+    }
     return true;
 }
 
@@ -523,7 +543,10 @@ static bool emit_imul(struct tctx *t, bool imm)
     x_store(b, sz, greg(in->reg, sz), XAX);
     u32 kind = LF_RES8 + lf_szidx(sz);
     emit_lf_set(t, kind, XCX, -1, false);
-    if (slow) slow->resume = b->p;
+    if (slow) {
+        slow->resume = b->p;
+        slow->lfkind = (int)kind; /* the body goes on with this kind in r13-r15 */
+    }
     return true;
 }
 
@@ -900,8 +923,30 @@ static void emit_frags(struct tctx *t)
             patch(t, f.from, bail_at);
             break;
         case FR_SLOW:
-            /* the whole instruction through its handler, then back */
             patch(t, f.from, b->p);
+            if (f.psize) {
+                /* A page kept slow only for a debugger watchpoint: an access
+                 * that misses every watched range goes on at host speed
+                 * (eax = the masked address, edi = the entry index * 3) */
+                x_alu_ri(b, 4, XALU_OR, XAX, TLB_SLOW);
+                x_alu_rm(b, 4, XALU_CMP, XAX, xmem_idx(XBX, XDI, 3, f.parr + (i32)offsetof(struct tlb_entry, tag)));
+                u8 *h1 = x_jcc32(b, XCC_NE);
+                x_alu_mi(b, 4, XALU_CMP, xmem_idx(XBX, XDI, 3, f.parr + (i32)offsetof(struct tlb_entry, watch_only)), 1);
+                u8 *h2 = x_jcc32(b, XCC_NE);
+                x_lea(b, 4, XAX, xmem(XSI, f.psize - 1));
+                x_alu_rm(b, 4, XALU_CMP, XAX, cpu_at((i32)offsetof(struct cpu, watch_lo)));
+                u8 *f1 = x_jcc32(b, XCC_B);
+                x_alu_rm(b, 4, XALU_CMP, XSI, cpu_at((i32)offsetof(struct cpu, watch_hi)));
+                u8 *h3 = x_jcc32(b, XCC_BE);
+                patch(t, f1, b->p);
+                x_load(b, 8, XDI, xmem_idx(XBX, XDI, 3, f.parr + (i32)offsetof(struct tlb_entry, addend)));
+                x_alu_rr(b, 8, XALU_ADD, XDI, XSI);
+                patch(t, x_jmp32(b), f.probe_done);
+                patch(t, h1, b->p);
+                patch(t, h2, b->p);
+                patch(t, h3, b->p);
+            }
+            /* the whole instruction through its handler, then back */
             select_insn(t, f.k);
             t->pend = f.pend;
             emit_call_handler(t, true); /* flushes the flags pending at the branch */

@@ -6,13 +6,18 @@
  * never crash (run this under SANITIZE=1 too), every cpu_run call must
  * return within its budget (an endless exception loop is a budget, not a
  * hang), and the CPU's invariants must hold after every slice.
- * VD_RANDOM_N sets the instructions per mode (default 5,000,000).
+ * Every mode runs on the interpreter, on the translator (dbt_run), and on
+ * the translator under its lockstep checker, which stops the test with a
+ * report at the first block whose translation disagrees with the
+ * interpreter. VD_RANDOM_N sets the instructions per mode (default
+ * 5,000,000; a fifth of it under the checker).
  */
 #include "test.h"
 #include "cpu/cpu.h"
 #include "cpu/flags.h"
 #include "cpu/prot.h"
 #include "ram_bus.h"
+#include "dbt/dbt.h"
 
 #define RAM_SIZE (4u << 20)
 static u8 *ram;
@@ -105,12 +110,30 @@ static void setup(struct cpu *c, enum mode m, bool refill)
     c->s.gpr[R_ESP] = (u32)next();
 }
 
-static void run_mode(enum mode m, u64 total)
+enum engine { E_INTERP, E_DBT, E_VERIFY };
+static const char *engine_name[] = {"", "_dbt", "_dbt_verify"};
+
+static void run_mode(enum mode m, u64 total, enum engine eng)
 {
     struct cpu *c = noisy_cpu();
     u64 retired = 0, slices = 0, triples = 0, halts = 0;
     char name[64];
-    snprintf(name, sizeof(name), "random_code_%s", mode_name[m]);
+    snprintf(name, sizeof(name), "random_code_%s%s", mode_name[m], engine_name[eng]);
+    struct dbt *d = NULL;
+    if (eng != E_INTERP) {
+        if (!dbt_available()) {
+            printf("SKIP %s: no translator on this host\n", name);
+            cpu_free(c);
+            return;
+        }
+        d = dbt_new(c, 0, eng == E_VERIFY);
+        if (!d) {
+            printf("FAIL %s: dbt_new\n", name);
+            test_failures_total++;
+            cpu_free(c);
+            return;
+        }
+    }
     test_case_failed = 0;
     test_case_name = name;
     setup(c, m, true);
@@ -120,7 +143,7 @@ static void run_mode(enum mode m, u64 total)
         u64 before = c->icount;
         if (next() % 8 == 0) cpu_set_intr(c, next() & 1);
         if (next() % 64 == 0) cpu_raise_nmi(c);
-        enum cpu_exit x = cpu_run(c, budget);
+        enum cpu_exit x = d ? dbt_run(d, budget) : cpu_run(c, budget);
         slices++;
         if (c->icount - before > budget) FAILF("slice ran %llu > budget %llu", (unsigned long long)(c->icount - before), (unsigned long long)budget);
         retired += c->icount - before;
@@ -142,6 +165,7 @@ static void run_mode(enum mode m, u64 total)
                                   (unsigned long long)triples, (unsigned long long)halts);
     else test_failures_total++;
     fflush(stdout);
+    dbt_free(d);
     cpu_free(c);
 }
 
@@ -181,7 +205,11 @@ int main(void)
     u64 total = n ? strtoull(n, NULL, 0) : 5000000;
     ram = malloc(RAM_SIZE);
     exception_loop_returns();
-    for (int m = 0; m < M_COUNT; m++) run_mode((enum mode)m, total);
+    for (int m = 0; m < M_COUNT; m++) {
+        run_mode((enum mode)m, total, E_INTERP);
+        run_mode((enum mode)m, total, E_DBT);
+        run_mode((enum mode)m, total / 5, E_VERIFY);
+    }
     free(ram);
     return test_summary();
 }
