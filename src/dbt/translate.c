@@ -190,11 +190,10 @@ static bool emit_flags_rebuild(struct tctx *t, int kind)
     } else if ((kind >= LF_INC8 && kind <= LF_DEC32)) {
         /* CF from EFLAGS (INC/DEC keep it there), the rest from the operation */
         bool dec = kind >= LF_DEC8;
-        x_op(b, 4, 0x0fba, 2, 4, &(struct xm){XBX, -1, 0, OFF_EFLAGS}, 0); /* bt dword [eflags], 0 */
-        x_u8(b, 0);
+        x_bt_mi(b, cpu_at(OFF_EFLAGS), 0);
         if (regs) x_mov_rr(b, 4, XAX, X14);
         else x_load(b, 4, XAX, cpu_at(OFF_LF_OP1));
-        x_op(b, sz, sz == 1 ? 0xfe : 0xff, 1, dec ? 1 : 0, NULL, XAX); /* inc/dec */
+        x_incdec_r(b, sz, dec, XAX);
     } else {
         return false;
     }
@@ -459,10 +458,9 @@ static bool emit_incdec(struct tctx *t, unsigned sz, int reg, bool is_e, bool de
     }
     struct xm dm = mem ? xmem(XDI, 0) : greg(reg, sz);
     x_load(b, sz, XDX, dm);
-    x_op(b, 4, 0x0fba, 2, 4, &(struct xm){XBX, -1, 0, OFF_EFLAGS}, 0); /* bt [eflags], 0: host CF = CF */
-    x_u8(b, 0);
+    x_bt_mi(b, cpu_at(OFF_EFLAGS), 0); /* host CF = CF */
     x_mov_rr(b, 4, XAX, XDX);
-    x_op(b, sz, sz == 1 ? 0xfe : 0xff, 1, dec ? 1 : 0, NULL, XAX);
+    x_incdec_r(b, sz, dec, XAX);
     x_store(b, sz, dm, XAX);
     x_mov_ri32(b, XCX, 1);
     u32 kind = (dec ? LF_DEC8 : LF_INC8) + lf_szidx(sz);
@@ -534,12 +532,12 @@ static bool emit_imul(struct tctx *t, bool imm)
     x_load(b, sz, XDX, mem ? xmem(XDI, 0) : greg(in->rm, sz));
     if (imm) x_mov_ri32(b, XAX, in->imm & (sz == 2 ? 0xffffu : 0xffffffffu));
     else x_load(b, sz, XAX, greg(in->reg, sz));
-    x_op(b, sz, 0x0faf, 2, XAX, NULL, XDX); /* imul ax/eax, dx/edx */
+    x_imul_rr(b, sz, XAX, XDX);
     x_setcc(b, XCC_B, XCX);
     x_movzx8_rr(b, XCX, XCX);
-    x_op(b, 4, 0xf7, 1, 3, NULL, XCX); /* neg ecx: 0 or all ones */
+    x_neg_r(b, 4, XCX); /* 0 or all ones */
     x_alu_ri(b, 4, XALU_AND, XCX, FL_CF | FL_OF);
-    if (sz == 2) x_op(b, 4, 0x0fb7, 2, XAX, NULL, XAX); /* movzx eax, ax */
+    if (sz == 2) x_movzx16_rr(b, XAX, XAX);
     x_store(b, sz, greg(in->reg, sz), XAX);
     u32 kind = LF_RES8 + lf_szidx(sz);
     emit_lf_set(t, kind, XCX, -1, false);
@@ -593,7 +591,7 @@ static bool emit_cmov(struct tctx *t)
     if (in->mod != 3 || !need_hostfl(t)) return false;
     x_load(b, sz, XDX, greg(in->reg, sz));
     struct xm src = greg(in->rm, sz);
-    x_op(b, sz, 0x0f40u | in->cc, 2, XDX, &src, 0);
+    x_cmov_rm(b, sz, in->cc, XDX, src);
     x_store(b, sz, greg(in->reg, sz), XDX);
     return true;
 }

@@ -199,6 +199,28 @@ static inline void x_shift_ri(struct xb *b, int size, int ext, int reg, u8 count
     x_op(b, size, size == 1 ? 0xc0 : 0xc1, 1, ext, NULL, reg);
     x_u8(b, count);
 }
+/* bt dword [m], imm8 */
+static inline void x_bt_mi(struct xb *b, struct xm m, u8 bit)
+{
+    x_op(b, 4, 0x0fba, 2, 4, &m, 0);
+    x_u8(b, bit);
+}
+/* inc/dec reg */
+static inline void x_incdec_r(struct xb *b, int size, bool dec, int reg)
+{
+    x_op(b, size, size == 1 ? 0xfe : 0xff, 1, dec ? 1 : 0, NULL, reg);
+}
+/* neg reg */
+static inline void x_neg_r(struct xb *b, int size, int reg) { x_op(b, size, size == 1 ? 0xf6 : 0xf7, 1, 3, NULL, reg); }
+/* imul dst, src (16, 32 or 64 bits) */
+static inline void x_imul_rr(struct xb *b, int size, int dst, int src) { x_op(b, size, 0x0faf, 2, dst, NULL, src); }
+/* cmovcc reg, [m] (16, 32 or 64 bits) */
+static inline void x_cmov_rm(struct xb *b, int size, int cc, int reg, struct xm m)
+{
+    x_op(b, size, 0x0f40u | (u32)cc, 2, reg, &m, 0);
+}
+/* movzx dst32, src16 */
+static inline void x_movzx16_rr(struct xb *b, int dst, int src) { x_op(b, 4, 0x0fb7, 2, dst, NULL, src); }
 static inline void x_setcc(struct xb *b, int cc, int reg) { x_op(b, 1, 0x0f90u | (u32)cc, 2, 0, NULL, reg); }
 static inline void x_movzx8_rr(struct xb *b, int dst, int src) { x_op(b, 4, 0x0fb6, 2, dst, NULL, src); }
 

@@ -422,7 +422,10 @@ static void sweep_mem_small(struct fnstat *f, memfn fn, int size, int op, const 
 
 static struct fnstat F_load = {"x_load", 0, 0}, F_load_sx = {"x_load_sx", 0, 0}, F_store = {"x_store", 0, 0},
                      F_store_imm = {"x_store_imm", 0, 0}, F_lea = {"x_lea", 0, 0}, F_alu_rm = {"x_alu_rm", 0, 0},
-                     F_alu_mr = {"x_alu_mr", 0, 0}, F_alu_mi = {"x_alu_mi", 0, 0}, F_op = {"x_op", 0, 0};
+                     F_alu_mr = {"x_alu_mr", 0, 0}, F_alu_mi = {"x_alu_mi", 0, 0},
+                     F_bt_mi = {"x_bt_mi", 0, 0}, F_test_mi = {"x_test_mi", 0, 0}, F_cmov_rm = {"x_cmov_rm", 0, 0},
+                     F_incdec_r = {"x_incdec_r", 0, 0}, F_neg_r = {"x_neg_r", 0, 0}, F_imul_rr = {"x_imul_rr", 0, 0},
+                     F_movzx16_rr = {"x_movzx16_rr", 0, 0};
 
 static void m_load(struct fnstat *f, int size, int op, int reg, struct xm m, u32 imm)
 {
@@ -484,13 +487,33 @@ static void m_alu_mi(struct fnstat *f, int size, int op, int reg, struct xm m, u
     struct eins e = E2(ALU[op], len_mem(size, 1, op, m, alu_immsz(size, imm)), OM(size, m), OI(size, v));
     done(f, &b, &e);
 }
-/* the translator's direct x_op uses: bt dword [m], imm8 */
+/* bt dword [m], imm8 */
 static void m_bt(struct fnstat *f, int size, int op, int reg, struct xm m, u32 imm)
 {
     struct xb b = sb();
-    x_op(&b, 4, 0x0fba, 2, 4, &m, 0);
-    x_u8(&b, (u8)(imm & 31));
+    x_bt_mi(&b, m, (u8)(imm & 31));
     struct eins e = E2("bt", len_mem(4, 2, 4, m, 1), OM(4, m), OI(1, imm & 31));
+    done(f, &b, &e);
+}
+/* test dword [m], imm32 */
+static void m_test_mi(struct fnstat *f, int size, int op, int reg, struct xm m, u32 imm)
+{
+    struct xb b = sb();
+    x_test_mi(&b, m, imm);
+    struct eins e = E2("test", len_mem(4, 1, 0, m, 4), OM(4, m), OI(4, imm));
+    done(f, &b, &e);
+}
+/* cmovcc reg, [m]: op is the condition code */
+static void m_cmov(struct fnstat *f, int size, int op, int reg, struct xm m, u32 imm)
+{
+    struct xb b = sb();
+    int cc = (int)(imm % 16);
+    x_cmov_rm(&b, size, cc, reg, m);
+    char mn[16], z[16];
+    snprintf(mn, sizeof(mn), "cmov%s", CC_CS[cc]);
+    snprintf(z, sizeof(z), "cmov%s", CC_ZY[cc]);
+    struct eins e = E2(mn, len_mem(size, 2, reg, m, 0), OR(size, reg), OM(size, m));
+    snprintf(e.zy, sizeof(e.zy), "%s", z);
     done(f, &b, &e);
 }
 
@@ -517,7 +540,9 @@ static void run_mem_shapes(void)
             sweep_mem_small(&F_alu_mi, m_alu_mi, s, op, ALLREG, 1, true);
         }
     }
-    sweep_mem(&F_op, m_bt, 4, 0, ALLREG, 1);
+    sweep_mem(&F_bt_mi, m_bt, 4, 0, ALLREG, 1);
+    sweep_mem(&F_test_mi, m_test_mi, 4, 0, ALLREG, 1);
+    for (int s = 2; s <= 8; s *= 2) sweep_mem(&F_cmov_rm, m_cmov, s, 0, ALLREG, 16);
 }
 
 /* ------------------------------------------------------------------ */
@@ -605,13 +630,23 @@ static void run_reg_shapes(void)
                     done(&F_shift_ri, &b, &e);
                 }
             }
-            /* the translator's direct x_op use: inc/dec r */
             for (int dec = 0; dec < 2; dec++) {
                 b = sb();
-                x_op(&b, s, s == 1 ? 0xfe : 0xff, 1, dec, NULL, r);
+                x_incdec_r(&b, s, dec, r);
                 e = E1(dec ? "dec" : "inc", len_reg(s, 1, dec, r, 0), OR(s, r));
-                done(&F_op, &b, &e);
+                done(&F_incdec_r, &b, &e);
             }
+            b = sb();
+            x_neg_r(&b, s, r);
+            e = E1("neg", len_reg(s, 1, 3, r, 0), OR(s, r));
+            done(&F_neg_r, &b, &e);
+            if (s != 1)
+                for (int j = 0; j < nr; j++) {
+                    b = sb();
+                    x_imul_rr(&b, s, r, regs[j]);
+                    e = E2("imul", len_reg(s, 2, r, regs[j], 0), OR(s, r), OR(s, regs[j]));
+                    done(&F_imul_rr, &b, &e);
+                }
         }
     }
     for (int i = 0; i < 12; i++) {
@@ -631,6 +666,14 @@ static void run_reg_shapes(void)
             x_movzx8_rr(&b, d, r);
             e = E2("movzx", len_reg(4, 2, d, r, 0), OR(4, d), OR(1, r));
             done(&F_movzx8_rr, &b, &e);
+        }
+    }
+    for (int r = 0; r < 16; r++) {
+        for (int d = 0; d < 16; d++) {
+            b = sb();
+            x_movzx16_rr(&b, d, r);
+            e = E2("movzx", len_reg(4, 2, d, r, 0), OR(4, d), OR(2, r));
+            done(&F_movzx16_rr, &b, &e);
         }
     }
     for (int r = 0; r < 16; r++) {
@@ -842,7 +885,8 @@ int main(void)
                             &F_mov_ri64, &F_lea,      &F_alu_rr, &F_alu_rm,    &F_alu_mr,  &F_alu_ri,
                             &F_alu_mi,   &F_test_rr,  &F_shift_ri, &F_setcc,   &F_movzx8_rr, &F_jmp32,
                             &F_jcc32,    &F_patch,    &F_call_r, &F_jmp_r,     &F_call_abs, &F_push,
-                            &F_pop,      &F_ret,      &F_op,     &F_overflow};
+                            &F_pop,      &F_ret,      &F_bt_mi,  &F_test_mi,   &F_cmov_rm, &F_incdec_r,
+                            &F_neg_r,    &F_imul_rr,  &F_movzx16_rr, &F_overflow};
     bool ok = true;
     unsigned long n = 0;
     for (size_t i = 0; i < ARRAY_SIZE(all); i++) {
