@@ -548,6 +548,76 @@ static bool emit_imul(struct tctx *t, bool imm)
     return true;
 }
 
+/* A branch (jcc) to an out-of-line run of the current instruction's
+ * handler, which then rejoins at `resume` (set by the caller). */
+static struct frag *jump_to_handler(struct tctx *t, int cc)
+{
+    struct frag *f = frag_new(t, FR_SLOW, x_jcc32(&t->b, cc));
+    f->k = t->k;
+    return f;
+}
+
+/* MUL/IMUL/DIV/IDIV r/m32 (EDX:EAX forms). A zero divisor or a quotient
+ * that does not fit goes to the handler, which raises #DE exactly; MUL and
+ * IMUL record CF = OF = "the high half is needed" as mul_flags() does. */
+static bool emit_muldiv32(struct tctx *t, int ext)
+{
+    const struct x86_insn *in = t->in;
+    struct xb *b = &t->b;
+    if (in->osize != 4) return false;
+    bool mem = in->mod != 3;
+    if (mem && !mem_native_ok(t)) return false;
+    struct frag *slow[4] = {0};
+    int ns = 0;
+    if (mem) {
+        emit_ea(t);
+        slow[ns++] = emit_probe(t, 4, false);
+    }
+    x_load(b, 4, XCX, mem ? xmem(XDI, 0) : greg(in->rm, 4));
+    x_load(b, 4, XAX, greg(X86_EAX, 4));
+    if (ext == 4 || ext == 5) {
+        x_grp3_r(b, 4, ext, XCX); /* edx:eax = eax * ecx */
+        x_setcc(b, XCC_B, XCX);
+        x_movzx8_rr(b, XCX, XCX);
+        x_neg_r(b, 4, XCX);
+        x_alu_ri(b, 4, XALU_AND, XCX, FL_CF | FL_OF);
+        x_store(b, 4, greg(X86_EAX, 4), XAX);
+        x_store(b, 4, greg(X86_EDX, 4), XDX);
+        emit_lf_set(t, LF_RES32, XCX, -1, false);
+        for (int i = 0; i < ns; i++) {
+            slow[i]->resume = b->p;
+            slow[i]->lfkind = LF_RES32;
+        }
+        return true;
+    }
+    x_test_rr(b, 4, XCX, XCX);
+    slow[ns++] = jump_to_handler(t, XCC_E);
+    x_load(b, 4, XDX, greg(X86_EDX, 4));
+    if (ext == 6) {
+        x_alu_rr(b, 4, XALU_CMP, XDX, XCX); /* the quotient fits iff EDX < divisor */
+        slow[ns++] = jump_to_handler(t, XCC_AE);
+        x_grp3_r(b, 4, 6, XCX);
+    } else {
+        /* the 64-bit signed dividend by the sign-extended divisor: the
+         * quotient must fit in 32 bits (-1 goes to the handler: INT64_MIN / -1) */
+        x_shift_ri(b, 8, 4, XDX, 32);
+        x_alu_rr(b, 8, XALU_OR, XAX, XDX);
+        x_movsxd_rr(b, XCX, XCX);
+        x_alu_ri(b, 8, XALU_CMP, XCX, 0xffffffffu);
+        slow[ns++] = jump_to_handler(t, XCC_E);
+        x_cqo(b);
+        x_grp3_r(b, 8, 7, XCX);
+        x_movsxd_rr(b, X8, XAX);
+        x_alu_rr(b, 8, XALU_CMP, X8, XAX);
+        slow[ns++] = jump_to_handler(t, XCC_NE);
+    }
+    x_store(b, 4, greg(X86_EAX, 4), XAX);
+    x_store(b, 4, greg(X86_EDX, 4), XDX);
+    t->hostfl = false;
+    for (int i = 0; i < ns; i++) slow[i]->resume = b->p;
+    return true;
+}
+
 /* cl = condition cc of the guest flags (host flags or the evaluator). */
 static void emit_cond_to_cl(struct tctx *t, int cc)
 {
@@ -770,6 +840,10 @@ static bool emit_native(struct tctx *t)
     case X86_OP_IMUL_GvEv: return emit_imul(t, false);
     case X86_OP_IMUL_GvEvIz: case X86_OP_IMUL_GvEvIbs: return emit_imul(t, true);
     case X86_OP_SETCC_Eb: return emit_setcc(t);
+    case X86_OP_MUL_Ev: return emit_muldiv32(t, 4);
+    case X86_OP_IMUL_Ev: return emit_muldiv32(t, 5);
+    case X86_OP_DIV_Ev: return emit_muldiv32(t, 6);
+    case X86_OP_IDIV_Ev: return emit_muldiv32(t, 7);
     case X86_OP_CMOVCC_GvEv: return emit_cmov(t);
     case X86_OP_CBW: return emit_cbw(t);
     case X86_OP_CWD: return emit_cwd(t);

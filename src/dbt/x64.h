@@ -219,6 +219,16 @@ static inline void x_cmov_rm(struct xb *b, int size, int cc, int reg, struct xm 
 {
     x_op(b, size, 0x0f40u | (u32)cc, 2, reg, &m, 0);
 }
+/* mul/imul/div/idiv reg (group 3: ext 4, 5, 6, 7), operand size 4 or 8 */
+static inline void x_grp3_r(struct xb *b, int size, int ext, int reg) { x_op(b, size, 0xf7, 1, ext, NULL, reg); }
+/* cqo: rdx = sign of rax */
+static inline void x_cqo(struct xb *b)
+{
+    x_u8(b, 0x48);
+    x_u8(b, 0x99);
+}
+/* movsxd dst64, src32 */
+static inline void x_movsxd_rr(struct xb *b, int dst, int src) { x_op(b, 8, 0x63, 1, dst, NULL, src); }
 /* movzx dst32, src16 */
 static inline void x_movzx16_rr(struct xb *b, int dst, int src) { x_op(b, 4, 0x0fb7, 2, dst, NULL, src); }
 static inline void x_setcc(struct xb *b, int cc, int reg) { x_op(b, 1, 0x0f90u | (u32)cc, 2, 0, NULL, reg); }

@@ -425,7 +425,8 @@ static struct fnstat F_load = {"x_load", 0, 0}, F_load_sx = {"x_load_sx", 0, 0},
                      F_alu_mr = {"x_alu_mr", 0, 0}, F_alu_mi = {"x_alu_mi", 0, 0},
                      F_bt_mi = {"x_bt_mi", 0, 0}, F_test_mi = {"x_test_mi", 0, 0}, F_cmov_rm = {"x_cmov_rm", 0, 0},
                      F_incdec_r = {"x_incdec_r", 0, 0}, F_neg_r = {"x_neg_r", 0, 0}, F_imul_rr = {"x_imul_rr", 0, 0},
-                     F_movzx16_rr = {"x_movzx16_rr", 0, 0};
+                     F_movzx16_rr = {"x_movzx16_rr", 0, 0}, F_grp3_r = {"x_grp3_r", 0, 0},
+                     F_cqo = {"x_cqo", 0, 0}, F_movsxd_rr = {"x_movsxd_rr", 0, 0};
 
 static void m_load(struct fnstat *f, int size, int op, int reg, struct xm m, u32 imm)
 {
@@ -668,6 +669,26 @@ static void run_reg_shapes(void)
             done(&F_movzx8_rr, &b, &e);
         }
     }
+    static const char *const GRP3[8] = {0, 0, 0, 0, "mul", "imul", "div", "idiv"};
+    for (int r = 0; r < 16; r++)
+        for (int sz = 4; sz <= 8; sz += 4)
+            for (int ext = 4; ext < 8; ext++) {
+                b = sb();
+                x_grp3_r(&b, sz, ext, r);
+                e = E1(GRP3[ext], len_reg(sz, 1, ext, r, 0), OR(sz, r));
+                done(&F_grp3_r, &b, &e);
+            }
+    b = sb();
+    x_cqo(&b);
+    e = E("cqo", NULL, 2);
+    done(&F_cqo, &b, &e);
+    for (int r = 0; r < 16; r++)
+        for (int d = 0; d < 16; d++) {
+            b = sb();
+            x_movsxd_rr(&b, d, r);
+            e = E2("movsxd", len_reg(8, 1, d, r, 0), OR(8, d), OR(4, r));
+            done(&F_movsxd_rr, &b, &e);
+        }
     for (int r = 0; r < 16; r++) {
         for (int d = 0; d < 16; d++) {
             b = sb();
@@ -886,7 +907,8 @@ int main(void)
                             &F_alu_mi,   &F_test_rr,  &F_shift_ri, &F_setcc,   &F_movzx8_rr, &F_jmp32,
                             &F_jcc32,    &F_patch,    &F_call_r, &F_jmp_r,     &F_call_abs, &F_push,
                             &F_pop,      &F_ret,      &F_bt_mi,  &F_test_mi,   &F_cmov_rm, &F_incdec_r,
-                            &F_neg_r,    &F_imul_rr,  &F_movzx16_rr, &F_overflow};
+                            &F_neg_r,    &F_imul_rr,  &F_movzx16_rr, &F_grp3_r, &F_cqo,    &F_movsxd_rr,
+                            &F_overflow};
     bool ok = true;
     unsigned long n = 0;
     for (size_t i = 0; i < ARRAY_SIZE(all); i++) {
