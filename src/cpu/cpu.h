@@ -281,6 +281,10 @@ enum cpu_exit cpu_run_to_limit(struct cpu *c);
  * pending exception (counts one against the budget). Returns a cpu_exit to
  * stop with, or -1 to go on. */
 int cpu_exception_recover(struct cpu *c);
+/* An engine's run: loop(arg) under a recovery point that delivers every
+ * raised exception (cpu_exception_recover) and calls loop again, until it
+ * or a delivery returns a cpu_exit. */
+int cpu_run_guarded(struct cpu *c, int (*loop)(void *), void *arg);
 /* Guest memory was changed behind the CPU's back (debugger, DMA) or by a
  * write to a page holding code: drop the decoded code that overlaps it. */
 void cpu_invalidate_host(struct cpu *c, const u8 *host, size_t len);

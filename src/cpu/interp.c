@@ -208,7 +208,7 @@ enum cpu_exit cpu_run(struct cpu *c, u64 max_insns)
     return cpu_run_to_limit(c);
 }
 
-enum cpu_exit cpu_run_to_limit(struct cpu *c)
+int cpu_run_guarded(struct cpu *c, int (*loop)(void *), void *arg)
 {
     jmp_buf jb;
     jmp_buf *volatile saved = c->jb;
@@ -219,8 +219,12 @@ enum cpu_exit cpu_run_to_limit(struct cpu *c)
         r = cpu_exception_recover(c);
         if (r >= 0) goto out;
     }
-    r = run_loop(c);
+    r = loop(arg);
 out:
     c->jb = saved;
-    return (enum cpu_exit)r;
+    return r;
 }
+
+static int interp_loop(void *c) { return run_loop(c); }
+
+enum cpu_exit cpu_run_to_limit(struct cpu *c) { return (enum cpu_exit)cpu_run_guarded(c, interp_loop, c); }

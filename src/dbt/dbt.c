@@ -33,6 +33,7 @@ struct dbt *dbt_new(struct cpu *c, size_t cache_bytes, bool verify)
     struct dbt *d = calloc(1, sizeof(*d));
     if (!d) return NULL;
     d->c = c;
+    d->key_gen = ~c->seg_gen; /* no key cached yet */
     d->verify = verify;
     if (!tb_cache_init(d, cache_bytes)) {
         dbt_free(d);
@@ -120,18 +121,26 @@ const u8 *dbt_lookup(struct dbt *d, struct tb_exit *x)
 /* Run up to n instructions on the interpreter within the current budget.
  * Exception deliveries there count against the budget as they do in
  * cpu_run (one each), so the caller's limit moves with them. */
+/* The interpreter up to c->icount_limit, counted in the statistics. */
+static int interp_to_limit(struct dbt *d)
+{
+    u64 start = d->c->icount;
+    int r = cpu_run_to_limit(d->c);
+    d->st.insns_interp += d->c->icount - start;
+    return r;
+}
+
 int dbt_interp(struct dbt *d, u64 n)
 {
     struct cpu *c = d->c;
-    u64 limit = c->icount_limit, start = c->icount;
+    u64 limit = c->icount_limit;
     u64 want = limit - c->icount < n ? limit : c->icount + n;
     c->icount_limit = want;
     c->stop_at_limit = true;
-    int r = cpu_run_to_limit(c);
+    int r = interp_to_limit(d);
     c->stop_at_limit = false;
     u64 deliveries = want - c->icount_limit;
     c->icount_limit = limit - deliveries;
-    d->st.insns_interp += c->icount - start;
     return r;
 }
 
@@ -142,18 +151,11 @@ int dbt_interp(struct dbt *d, u64 n)
 
 /* The budget is spent: handle the events of the final boundary as cpu_run
  * does before it returns (an interrupt due there is taken now). */
-static int run_end(struct dbt *d)
-{
-    struct cpu *c = d->c;
-    if (!c->events) return CPU_EXIT_BUDGET;
-    u64 start = c->icount;
-    int r = cpu_run_to_limit(c);
-    d->st.insns_interp += c->icount - start;
-    return r;
-}
+static int run_end(struct dbt *d) { return d->c->events ? interp_to_limit(d) : CPU_EXIT_BUDGET; }
 
-static __attribute__((noinline)) int run_loop(struct dbt *d)
+static int run_loop(void *opaque)
 {
+    struct dbt *d = opaque;
     struct cpu *c = d->c;
     for (;;) {
         if (d->flush_pending) tb_flush_now(d);
@@ -215,26 +217,10 @@ enum cpu_exit dbt_run(struct dbt *d, u64 max_insns)
 {
     struct cpu *c = d->c;
     c->icount_limit = c->icount + max_insns;
-    if (vd_log_enabled(LOG_EXEC | LOG_CPU)) {
-        /* instruction traces: the interpreter logs every instruction */
-        u64 start = c->icount;
-        enum cpu_exit x = cpu_run_to_limit(c);
-        d->st.insns_interp += c->icount - start;
-        return x;
-    }
-    jmp_buf jb;
-    jmp_buf *volatile saved = c->jb;
-    c->jb = &jb;
-    int r;
-    if (setjmp(jb)) {
-        /* raised in translated code (or in the dispatcher's fetch): deliver it */
-        r = cpu_exception_recover(c);
-        if (r >= 0) goto out;
-    }
-    r = run_loop(d);
-out:
-    c->jb = saved;
-    return (enum cpu_exit)r;
+    /* instruction traces: the interpreter logs every instruction */
+    if (vd_log_enabled(LOG_EXEC | LOG_CPU)) return (enum cpu_exit)interp_to_limit(d);
+    /* faults raised in translated code or the dispatcher's fetch are delivered there */
+    return (enum cpu_exit)cpu_run_guarded(c, run_loop, d);
 }
 
 #else /* not an x86-64 host: the interpreter is the only software engine */

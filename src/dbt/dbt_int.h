@@ -93,8 +93,7 @@ struct dbt {
     u8 no_native[(X86_OP_COUNT + 7) / 8];
     bool no_native_all;
     void *verifier;          /* verify.c's state when verify is on */
-    u32 key, key_gen;        /* tb_key_cached */
-    bool key_valid;
+    u32 key, key_gen;        /* tb_key_cached: key is tb_key() while c->seg_gen == key_gen */
     FILE *perfmap;           /* VD_DBT_PERFMAP=1: /tmp/perf-PID.map names each block for perf */
     FILE *perfmap_code;      /* VD_DBT_PERFMAP=2: and /tmp/vdebug-dbt-PID.bin holds their code, in order */
 };
@@ -106,10 +105,9 @@ u32 tb_key(const struct cpu *c);
 /* tb_key, recomputed only when c->seg_gen moved */
 static inline u32 tb_key_cached(struct dbt *d)
 {
-    if (d->key_gen != d->c->seg_gen || !d->key_valid) {
+    if (d->key_gen != d->c->seg_gen) {
         d->key = tb_key(d->c);
         d->key_gen = d->c->seg_gen;
-        d->key_valid = true;
     }
     return d->key;
 }

@@ -111,6 +111,17 @@ static struct frag *frag_new(struct tctx *t, enum frag_kind kind, u8 *from)
     return f;
 }
 
+/* The instruction's out-of-line handler run (f, may be NULL) rejoins the
+ * body here. lfkind: the lazy-flag kind the instruction leaves (the stub
+ * then reloads r13-r15 and the host flags from c->lf, as the body has them),
+ * or -1 when it sets no flags. */
+static void slow_rejoin(const struct tctx *t, struct frag *f, int lfkind)
+{
+    if (!f) return;
+    f->resume = t->b.p;
+    f->lfkind = lfkind;
+}
+
 /* c->icount = icount at block entry + k */
 static void emit_icount(struct tctx *t, int k)
 {
@@ -346,10 +357,7 @@ static bool emit_alu(struct tctx *t, int op, unsigned sz, enum src dst, enum src
     if (writes) x_store(b, sz, dm, XAX);
     u32 kind = test ? LF_LOGIC8 + lf_szidx(sz) : lf_kind_for(op, sz);
     emit_lf_store(t, kind);
-    if (slow) {
-        slow->resume = b->p;
-        slow->lfkind = (int)kind;
-    }
+    slow_rejoin(t, slow, (int)kind);
     return true;
 }
 
@@ -375,7 +383,7 @@ static bool emit_mov(struct tctx *t, unsigned sz, bool to_e, bool imm)
         x_load(b, sz, XDX, em);
         x_store(b, sz, greg(in->reg, sz), XDX);
     }
-    if (slow) slow->resume = b->p;
+    slow_rejoin(t, slow, -1);
     return true;
 }
 
@@ -395,7 +403,7 @@ static bool emit_movx(struct tctx *t, unsigned ssz, bool sx)
     if (sx) x_load_sx(b, ssz, XDX, em);
     else x_load(b, ssz, XDX, em);
     x_store(b, in->osize, greg(in->reg, in->osize), XDX);
-    if (slow) slow->resume = b->p;
+    slow_rejoin(t, slow, -1);
     return true;
 }
 
@@ -413,7 +421,7 @@ static bool emit_mov_moffs(struct tctx *t, unsigned sz, bool to_mem)
         x_load(b, sz, XDX, xmem(XDI, 0));
         x_store(b, sz, greg(X86_EAX, sz), XDX);
     }
-    slow->resume = b->p;
+    slow_rejoin(t, slow, -1);
     return true;
 }
 
@@ -466,10 +474,7 @@ static bool emit_incdec(struct tctx *t, unsigned sz, int reg, bool is_e, bool de
     u32 kind = (dec ? LF_DEC8 : LF_INC8) + lf_szidx(sz);
     /* lf: res, op1 = a, op2 = 1 (mov does not touch the host flags) */
     emit_lf_set(t, kind, XDX, XCX, true);
-    if (slow) {
-        slow->resume = b->p;
-        slow->lfkind = (int)kind;
-    }
+    slow_rejoin(t, slow, (int)kind);
     return true;
 }
 
@@ -509,10 +514,7 @@ static bool emit_shift_imm(struct tctx *t, unsigned sz, int ext, unsigned count)
     x_store(b, sz, dm, XAX);
     u32 kind = LF_RES8 + lf_szidx(sz);
     emit_lf_set(t, kind, XCX, -1, false);
-    if (slow) {
-        slow->resume = b->p;
-        slow->lfkind = (int)kind; /* the body goes on with this kind in r13-r15 */
-    }
+    slow_rejoin(t, slow, (int)kind);
     return true;
 }
 
@@ -541,10 +543,7 @@ static bool emit_imul(struct tctx *t, bool imm)
     x_store(b, sz, greg(in->reg, sz), XAX);
     u32 kind = LF_RES8 + lf_szidx(sz);
     emit_lf_set(t, kind, XCX, -1, false);
-    if (slow) {
-        slow->resume = b->p;
-        slow->lfkind = (int)kind; /* the body goes on with this kind in r13-r15 */
-    }
+    slow_rejoin(t, slow, (int)kind);
     return true;
 }
 
@@ -584,10 +583,7 @@ static bool emit_muldiv32(struct tctx *t, int ext)
         x_store(b, 4, greg(X86_EAX, 4), XAX);
         x_store(b, 4, greg(X86_EDX, 4), XDX);
         emit_lf_set(t, LF_RES32, XCX, -1, false);
-        for (int i = 0; i < ns; i++) {
-            slow[i]->resume = b->p;
-            slow[i]->lfkind = LF_RES32;
-        }
+        for (int i = 0; i < ns; i++) slow_rejoin(t, slow[i], LF_RES32);
         return true;
     }
     x_test_rr(b, 4, XCX, XCX);
@@ -614,7 +610,7 @@ static bool emit_muldiv32(struct tctx *t, int ext)
     x_store(b, 4, greg(X86_EAX, 4), XAX);
     x_store(b, 4, greg(X86_EDX, 4), XDX);
     t->hostfl = false;
-    for (int i = 0; i < ns; i++) slow[i]->resume = b->p;
+    for (int i = 0; i < ns; i++) slow_rejoin(t, slow[i], -1);
     return true;
 }
 
@@ -647,7 +643,7 @@ static bool emit_setcc(struct tctx *t)
         slow = emit_probe(t, 1, true);
     }
     x_store(b, 1, mem ? xmem(XDI, 0) : greg(in->rm, 1), XCX);
-    if (slow) slow->resume = b->p;
+    slow_rejoin(t, slow, -1);
     return true;
 }
 
@@ -717,7 +713,7 @@ static void emit_push_edx(struct tctx *t)
     struct frag *slow = emit_probe(t, 4, true);
     x_store(b, 4, xmem(XDI, 0), XDX);
     x_store(b, 4, greg(X86_ESP, 4), XSI);
-    slow->resume = b->p;
+    slow_rejoin(t, slow, -1);
 }
 
 static bool emit_push_reg(struct tctx *t, int reg)
@@ -738,7 +734,7 @@ static bool emit_pop_reg(struct tctx *t, int reg)
     x_lea(b, 4, XSI, xmem(XSI, 4));
     x_store(b, 4, greg(X86_ESP, 4), XSI);
     x_store(b, 4, greg(reg, 4), XDX); /* after ESP: POP ESP loads the popped value */
-    slow->resume = b->p;
+    slow_rejoin(t, slow, -1);
     return true;
 }
 
@@ -881,7 +877,7 @@ static bool emit_native_branch(struct tctx *t)
         x_lea(b, 4, XSI, xmem(XSI, 4));
         x_store(b, 4, greg(X86_ESP, 4), XSI);
         x_store(b, 4, cpu_at(OFF_NEXT_EIP), XDX);
-        slow->resume = b->p;
+        slow_rejoin(t, slow, -1);
         jump_to_dyn_exit(t, -1, t->k + 1);
         return true;
     }
