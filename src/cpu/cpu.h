@@ -61,6 +61,7 @@ struct tlb_entry {
     u32 pte_flags;    /* the effective PTE/PDE flags the walk found (U/S, R/W, G, D, A, NX) */
     u32 watch_only;   /* 1: kept slow only because the page holds a debugger watchpoint, so an
                        * access that misses every watched range may use addend (the translator) */
+    u64 pad;          /* 32 bytes: the translator's inline probe scales the index with one shift */
 };
 struct tlb_set {
     struct tlb_entry r[TLB_SIZE], w[TLB_SIZE], x[TLB_SIZE];

@@ -6,24 +6,34 @@
  * instruction that may change the mode key (segment loads). Each
  * instruction becomes either
  *   - native code (emit_native: MOV, the ALU group, TEST, INC/DEC, LEA,
- *     MOVZX/MOVSX, PUSH/POP, near JMP/Jcc/CALL/RET), which is mostly the
- *     guest instruction itself applied to the guest registers in struct cpu,
- *     followed by the stores that keep c->lf as the interpreter would leave
- *     it; or
+ *     MOVZX/MOVSX, PUSH/POP, near JMP/Jcc/CALL/RET, ...), which is mostly
+ *     the guest instruction itself applied to the guest registers, followed
+ *     by the stores that keep c->lf as the interpreter would leave it; or
  *   - a call of the instruction's interpreter handler, chosen by the same
  *     cpu_select_handler, with EIP, next_eip and icount written first.
+ *
+ * Guest registers: within a block, EAX..EDI are cached in fixed host
+ * registers (HREG), loaded on first use and written back to struct cpu
+ * only where something else may look at them: before a handler call, on
+ * the way into a slow path, at every exit. The translator tracks at
+ * translation time which are loaded (rv) and which are changed (rd). The
+ * high byte registers AH..BH are accessed in struct cpu (their register is
+ * written back first and reloaded after a write).
+ *
  * Memory operands of native instructions compute the linear address, probe
  * the software TLB inline and access host memory directly; a TLB miss (page
  * walk, MMIO, watched page, page holding code, misaligned access) runs the
  * whole instruction through its handler in an out-of-line stub, so every
- * slow case is the interpreter's.
+ * slow case is the interpreter's. Native code therefore never changes guest
+ * state before its last TLB probe.
  *
- * Arithmetic flags: after a native flag-setting instruction the host's
- * flags equal the guest's, and a following Jcc, INC or DEC uses them
- * directly; when host code in between clobbered them (a TLB probe, a
- * handler) they are rebuilt from c->lf with two instructions when the kind
- * of the last flag-setting instruction is known at translation time, and
- * otherwise a helper evaluates the condition.
+ * Arithmetic flags: native flag-setting instructions store c->lf directly
+ * (only the fields the kind uses). The host's flags then equal the guest's,
+ * and a following Jcc, INC, CMOV uses them directly; when host code in
+ * between clobbered them (a TLB probe, a handler) they are rebuilt from
+ * c->lf with two instructions when the kind of the last flag-setting
+ * instruction is known at translation time, and otherwise a helper
+ * evaluates the condition.
  */
 #include "dbt/dbt_int.h"
 #include "cpu/flags.h"
@@ -33,9 +43,14 @@
 #include <time.h>
 #include <stdio.h>
 
-_Static_assert(sizeof(struct tlb_entry) == 24, "the emitted TLB probe scales the index by 24");
+_Static_assert(sizeof(struct tlb_entry) == 32, "the emitted TLB probe scales the index by 32");
 
 #define MAX_FRAGS 256
+
+/* The host register caching guest register r (EAX..EDI); the first four
+ * are caller-saved (saved around helper calls), the rest callee-saved. */
+static const int HREG[8] = {X8, X9, X10, X11, XBP, X13, X14, X15};
+#define HREG_CALLER 0x0fu
 
 enum frag_kind { FR_STATIC, FR_DYN, FR_SLOW, FR_BAIL };
 
@@ -45,9 +60,10 @@ struct frag {
     u8 *from;            /* rel32 in the body that jumps here */
     int k;               /* FR_STATIC/FR_DYN: instructions retired; FR_SLOW: the instruction */
     u32 target;          /* FR_STATIC: the EIP */
+    u8 rv, rd;           /* guest registers loaded / changed in the body at the branch here */
     u8 *resume;          /* FR_SLOW: where the body continues */
+    u8 rv_resume;        /* FR_SLOW: guest registers the body has loaded there */
     int lfkind;          /* FR_SLOW: flags to rebuild in the host before resuming, or -1 */
-    int pend;            /* lazy flags held in r13-r15 at the branch here (kind), or -1 */
     /* FR_SLOW from a TLB probe: its access, for the watched-page check */
     u8 psize;
     i32 parr;            /* offset of the TLB array probed */
@@ -67,12 +83,19 @@ struct tctx {
     const struct x86_insn *in;
     const struct x86_insn *in_copy; /* the copy handlers get */
     cpu_handler fn;
+    /* guest registers in HREG: loaded (valid) and changed since (dirty, a subset) */
+    u8 rv, rd;
     /* static knowledge of the flags */
-    int lfkind;                 /* LF_* kind of the guest's lazy flags, or -1 if unknown */
+    int lfkind;                 /* LF_* kind of the guest's flags, or -1 if unknown */
+    bool lfmem;                 /* c->lf holds them (else: the host flags and EFLAGS.CF do,
+                                 * and the next instruction replaces them, see lf_dead) */
+    int mkind;                  /* the kind in c->lf.kind, or -1 if unknown */
     bool hostfl;                /* the host's arithmetic flags are the guest's (lfkind known) */
-    int pend;                   /* -1: c->lf in memory is current; else the lazy flags of
-                                 * kind pend are in r13d (res), r14d (op1), r15d (op2) and
-                                 * reach memory only where something may read them */
+    bool hostnocf;              /* ... except CF (after a native INC/DEC: CF is in EFLAGS) */
+    bool lf_dead;               /* the current instruction's flags are overwritten by the next
+                                 * before anything can read them: c->lf need not be written */
+    bool next_incdec;           /* the next is a native INC/DEC of a register, which reads
+                                 * only CF: dead too when CF needs no c->lf (logic, INC/DEC) */
     struct frag frags[MAX_FRAGS];
     int nfrag;
     bool too_many;
@@ -89,11 +112,108 @@ struct tctx {
 static inline struct xm cpu_at(i32 off) { return xmem(XBX, off); }
 static inline bool seg_flat(const struct tctx *t, int seg) { return t->key & (1u << (KEY_FLAT_SHIFT + seg)); }
 
-/* The guest register r of size sz (AL..BH numbering for bytes) in struct cpu. */
-static struct xm greg(int r, unsigned sz)
+/* ---- the guest register cache ---- */
+/* Guest register r (32-bit numbering) in its host register, loaded if needed. */
+static int gr(struct tctx *t, int r)
 {
-    if (sz == 1) return cpu_at(OFF_GPR(r & 3) + (r >> 2));
-    return cpu_at(OFF_GPR(r));
+    if (!(t->rv & (1u << r))) {
+        x_load(&t->b, 4, HREG[r], cpu_at(OFF_GPR(r)));
+        t->rv |= (u8)(1u << r);
+    }
+    return HREG[r];
+}
+/* Guest register r is about to be written whole (32 bits): no load. Only
+ * after every source operand has been read through gr(). */
+static int gr_def(struct tctx *t, int r)
+{
+    t->rv |= (u8)(1u << r);
+    t->rd |= (u8)(1u << r);
+    return HREG[r];
+}
+/* Write back the changed guest registers in mask. */
+static void gr_store(struct tctx *t, unsigned mask)
+{
+    for (int r = 0; r < 8; r++)
+        if (t->rd & mask & (1u << r)) x_store(&t->b, 4, cpu_at(OFF_GPR(r)), HREG[r]);
+    t->rd &= (u8)~mask;
+}
+static void gr_load_all(struct tctx *t, unsigned mask)
+{
+    for (int r = 0; r < 8; r++)
+        if (mask & (1u << r)) x_load(&t->b, 4, HREG[r], cpu_at(OFF_GPR(r)));
+}
+
+/* A guest operand: a host register (h >= 0, the guest value in its low
+ * bytes) or memory m (a guest memory operand at [rdi], or a high byte
+ * register in struct cpu). */
+struct gop {
+    int h;
+    struct xm m;
+};
+static struct gop gop_mem(void) { return (struct gop){-1, xmem(XDI, 0)}; }
+/* Guest register r of size sz (AL..BH numbering for bytes), for reading
+ * (and writing back through the same operand). */
+static struct gop gop_reg(struct tctx *t, int r, unsigned sz)
+{
+    if (sz == 1 && r >= 4) {
+        gr_store(t, 1u << (r & 3));
+        return (struct gop){-1, cpu_at(OFF_GPR(r & 3) + 1)};
+    }
+    return (struct gop){gr(t, r), {0}};
+}
+/* ... for writing only (after every source operand is read) */
+static struct gop gop_reg_w(struct tctx *t, int r, unsigned sz)
+{
+    if (sz == 4) return (struct gop){gr_def(t, r), {0}};
+    return gop_reg(t, r, sz);
+}
+/* Guest register r of size sz was written through its gop. */
+static void gop_written(struct tctx *t, int r, unsigned sz)
+{
+    if (sz == 1 && r >= 4) t->rv &= (u8)~(1u << (r & 3)); /* struct cpu holds it now */
+    else t->rd |= (u8)(1u << (sz == 1 ? r & 3 : r));
+}
+/* host register s <- the operand, zero-extended */
+static void g_load(struct tctx *t, unsigned sz, int s, struct gop o)
+{
+    struct xb *b = &t->b;
+    if (o.h < 0) x_load(b, (int)sz, s, o.m);
+    else if (sz == 4) x_mov_rr(b, 4, s, o.h);
+    else if (sz == 2) x_movzx16_rr(b, s, o.h);
+    else x_movzx8_rr(b, s, o.h);
+}
+/* host register s <- the operand, sign-extended */
+static void g_load_sx(struct tctx *t, unsigned sz, int s, struct gop o)
+{
+    struct xb *b = &t->b;
+    if (o.h < 0) x_load_sx(b, (int)sz, s, o.m);
+    else if (sz == 4) x_mov_rr(b, 4, s, o.h);
+    else x_movsx_rr(b, (int)sz, s, o.h);
+}
+/* the operand <- the low sz bytes of host register s */
+static void g_store(struct tctx *t, unsigned sz, struct gop o, int s)
+{
+    if (o.h < 0) x_store(&t->b, (int)sz, o.m, s);
+    else x_mov_rr(&t->b, (int)sz, o.h, s);
+}
+static void g_store_imm(struct tctx *t, unsigned sz, struct gop o, u32 imm)
+{
+    if (o.h < 0) x_store_imm(&t->b, (int)sz, o.m, imm);
+    else if (sz == 4) x_mov_ri32(&t->b, o.h, imm);
+    else x_mov_ri_low(&t->b, (int)sz, o.h, imm);
+}
+/* dst <- src, either side a register or memory */
+static void g_move(struct tctx *t, unsigned sz, struct gop dst, struct gop src)
+{
+    struct xb *b = &t->b;
+    if (dst.h >= 0 && src.h >= 0) x_mov_rr(b, (int)sz, dst.h, src.h);
+    else if (dst.h >= 0 && sz == 4) x_load(b, 4, dst.h, src.m);
+    else if (dst.h >= 0) x_load_low(b, (int)sz, dst.h, src.m);
+    else if (src.h >= 0) x_store(b, (int)sz, dst.m, src.h);
+    else {
+        x_load(b, (int)sz, XDX, src.m);
+        x_store(b, (int)sz, dst.m, XDX);
+    }
 }
 
 static struct frag *frag_new(struct tctx *t, enum frag_kind kind, u8 *from)
@@ -107,19 +227,24 @@ static struct frag *frag_new(struct tctx *t, enum frag_kind kind, u8 *from)
     f->kind = kind;
     f->from = from;
     f->lfkind = -1;
-    f->pend = t->pend;
+    f->rv = t->rv;
+    f->rd = t->rd;
     return f;
 }
 
+static bool kind_rebuildable(int kind);
 /* The instruction's out-of-line handler run (f, may be NULL) rejoins the
  * body here. lfkind: the lazy-flag kind the instruction leaves (the stub
- * then reloads r13-r15 and the host flags from c->lf, as the body has them),
- * or -1 when it sets no flags. */
-static void slow_rejoin(const struct tctx *t, struct frag *f, int lfkind)
+ * then rebuilds the host flags from c->lf, as the body has them), or -1
+ * when it sets no flags. Where the stub cannot rebuild them, the body does
+ * not keep them either. */
+static void slow_rejoin(struct tctx *t, struct frag *f, int lfkind)
 {
     if (!f) return;
     f->resume = t->b.p;
+    f->rv_resume = t->rv;
     f->lfkind = lfkind;
+    if (lfkind >= 0 && !kind_rebuildable(lfkind)) t->hostfl = false;
 }
 
 /* c->icount = icount at block entry + k */
@@ -147,63 +272,68 @@ static void jump_to_static_exit(struct tctx *t, int cc, int k, u32 target)
     f->target = target;
 }
 
-/* Write lazy flags of kind `pend` held in r13-r15 to c->lf. */
-static void emit_lf_flush_kind(struct tctx *t, int pend)
+/* ---- lazy flags ---- */
+#define LF_OP_IMM (-2) /* emit_lf_set: the operand is the immediate imm2 */
+/* The flag-setting instruction just emitted left its result in host
+ * register res and its operands in op1/op2 (registers, -1 = not needed by
+ * the kind): record them in c->lf. Stores leave the host flags alone.
+ * Flags the next instruction overwrites before anything can read them
+ * (lf_dead) are not written; c->lf's kind is then unknown here. */
+static bool kind_logic(int k) { return k >= LF_LOGIC8 && k <= LF_LOGIC32; }
+static bool kind_incdec(int k) { return k >= LF_INC8 && k <= LF_DEC32; }
+/* The flags of kind `kind` the current instruction sets need not reach c->lf. */
+static bool lf_is_dead(const struct tctx *t, u32 kind)
 {
-    if (pend < 0) return;
-    struct xb *b = &t->b;
-    x_store(b, 4, cpu_at(OFF_LF_RES), X13);
-    x_store(b, 4, cpu_at(OFF_LF_OP1), X14);
-    x_store(b, 4, cpu_at(OFF_LF_OP2), X15);
-    x_store_imm(b, 4, cpu_at(OFF_LF_KIND), (u32)pend);
+    return t->lf_dead || (t->next_incdec && (kind_logic((int)kind) || kind_incdec((int)kind)));
 }
-/* Before anything that reads c->lf from memory (a handler, a helper, an exit). */
-static void emit_lf_flush(struct tctx *t)
-{
-    emit_lf_flush_kind(t, t->pend);
-    t->pend = -1;
-}
-/* The flag-setting instruction just emitted left res in eax and its
- * operands in op1/op2 (a register, or -1 for 0): keep them in r13-r15. mov
- * leaves the host flags alone. */
-static void emit_lf_set(struct tctx *t, u32 kind, int op1, int op2, bool hostfl)
+static void emit_lf_set2(struct tctx *t, u32 kind, int res, int op1, int op2, u32 imm2, bool hostfl)
 {
     struct xb *b = &t->b;
-    x_mov_rr(b, 4, X13, XAX);
-    if (op1 < 0) x_mov_ri32(b, X14, 0);
-    else x_mov_rr(b, 4, X14, op1);
-    if (op2 < 0) x_mov_ri32(b, X15, 0);
-    else x_mov_rr(b, 4, X15, op2);
-    t->pend = (int)kind;
-    t->lfkind = (int)kind;
     t->hostfl = hostfl;
+    t->hostnocf = false;
+    t->lfkind = (int)kind;
+    t->lfmem = false;
+    if (lf_is_dead(t, kind)) return;
+    t->lfmem = true;
+    x_store(b, 4, cpu_at(OFF_LF_RES), res);
+    if (op1 >= 0) x_store(b, 4, cpu_at(OFF_LF_OP1), op1);
+    if (op2 == LF_OP_IMM) x_store_imm(b, 4, cpu_at(OFF_LF_OP2), imm2);
+    else if (op2 >= 0) x_store(b, 4, cpu_at(OFF_LF_OP2), op2);
+    if (t->mkind != (int)kind) x_store_imm(b, 4, cpu_at(OFF_LF_KIND), kind);
+    t->mkind = (int)kind;
+}
+static void emit_lf_set(struct tctx *t, u32 kind, int res, int op1, int op2, bool hostfl)
+{
+    emit_lf_set2(t, kind, res, op1, op2, 0, hostfl);
 }
 
+/* Kinds whose host flags emit_flags_rebuild can rebuild. */
+static bool kind_rebuildable(int kind)
+{
+    return (kind >= LF_ADD8 && kind <= LF_ADD32) || (kind >= LF_SUB8 && kind <= LF_SUB32) || kind_logic(kind) ||
+           kind_incdec(kind);
+}
 /* Rebuild the host flags from c->lf for a kind known at translation time.
  * Returns false when the kind has no two-instruction rebuild. */
 static bool emit_flags_rebuild(struct tctx *t, int kind)
 {
-    if (kind < 0 || kind == LF_NONE) return false;
+    if (!kind_rebuildable(kind)) return false;
     struct xb *b = &t->b;
     int sz = 1 << ((kind - 1) % 3); /* rows of 8/16/32 */
-    /* from r13-r15 when they hold them, else from c->lf */
-    bool regs = t->pend == kind;
     if (kind >= LF_ADD8 && kind <= LF_ADD32) {
-        if (regs) x_mov_rr(b, 4, XAX, X14), x_alu_rr(b, sz, XALU_ADD, XAX, X15);
-        else x_load(b, 4, XAX, cpu_at(OFF_LF_OP1)), x_alu_rm(b, sz, XALU_ADD, XAX, cpu_at(OFF_LF_OP2));
+        x_load(b, 4, XAX, cpu_at(OFF_LF_OP1));
+        x_alu_rm(b, sz, XALU_ADD, XAX, cpu_at(OFF_LF_OP2));
     } else if (kind >= LF_SUB8 && kind <= LF_SUB32) {
-        if (regs) x_mov_rr(b, 4, XAX, X14), x_alu_rr(b, sz, XALU_CMP, XAX, X15);
-        else x_load(b, 4, XAX, cpu_at(OFF_LF_OP1)), x_alu_rm(b, sz, XALU_CMP, XAX, cpu_at(OFF_LF_OP2));
+        x_load(b, 4, XAX, cpu_at(OFF_LF_OP1));
+        x_alu_rm(b, sz, XALU_CMP, XAX, cpu_at(OFF_LF_OP2));
     } else if (kind >= LF_LOGIC8 && kind <= LF_LOGIC32) {
-        if (regs) x_mov_rr(b, 4, XAX, X13);
-        else x_load(b, 4, XAX, cpu_at(OFF_LF_RES));
+        x_load(b, 4, XAX, cpu_at(OFF_LF_RES));
         x_test_rr(b, sz, XAX, XAX);
     } else if ((kind >= LF_INC8 && kind <= LF_DEC32)) {
         /* CF from EFLAGS (INC/DEC keep it there), the rest from the operation */
         bool dec = kind >= LF_DEC8;
         x_bt_mi(b, cpu_at(OFF_EFLAGS), 0);
-        if (regs) x_mov_rr(b, 4, XAX, X14);
-        else x_load(b, 4, XAX, cpu_at(OFF_LF_OP1));
+        x_load(b, 4, XAX, cpu_at(OFF_LF_OP1));
         x_incdec_r(b, sz, dec, XAX);
     } else {
         return false;
@@ -211,16 +341,42 @@ static bool emit_flags_rebuild(struct tctx *t, int kind)
     return true;
 }
 
-/* The host flags are the guest's; rebuild them if needed. false: unknown. */
-static bool need_hostfl(struct tctx *t)
+/* Condition cc reads CF (B, AE, BE, A). */
+static bool cc_reads_cf(int cc) { return (cc >> 1) == 1 || (cc >> 1) == 3; }
+
+/* The host flags are the guest's (CF too if cf); rebuild them if needed.
+ * false: unknown. */
+static bool need_hostfl(struct tctx *t, bool cf)
 {
-    if (t->hostfl) return true;
-    if (!emit_flags_rebuild(t, t->lfkind)) return false;
+    if (t->hostfl && !(cf && t->hostnocf)) return true;
+    if (!t->lfmem || !emit_flags_rebuild(t, t->lfkind)) return false;
     t->hostfl = true;
+    t->hostnocf = false;
     return true;
 }
 
-/* ---- handler calls ---- */
+/* ---- calls out of the body ---- */
+/* Call fn(c, arg) (arg < 0: fn(c)), a helper that reads and writes only
+ * c->lf and EFLAGS: the guest registers cached in caller-saved host
+ * registers are saved around it on the stack (an even number of pushes
+ * keeps it 16-aligned). Its result is in eax. c->lf may have changed form
+ * (cpu_cond materializes it): its kind is unknown afterwards. */
+static void emit_helper(struct tctx *t, const void *fn, int arg)
+{
+    struct xb *b = &t->b;
+    int save[6], n = 0;
+    for (int r = 0; r < 8; r++)
+        if ((t->rv & HREG_CALLER & (1u << r))) save[n++] = HREG[r];
+    if (n & 1) save[n] = save[n - 1], n++;
+    for (int i = 0; i < n; i++) x_push(b, save[i]);
+    x_mov_rr(b, 8, XDI, XBX);
+    if (arg >= 0) x_mov_ri32(b, XSI, (u32)arg);
+    x_call_abs(b, fn);
+    for (int i = n - 1; i >= 0; i--) x_pop(b, save[i]);
+    t->hostfl = false;
+    t->lfkind = t->mkind = -1;
+}
+
 static void emit_sync(struct tctx *t, int k, u32 eip, u32 len)
 {
     x_store_imm(&t->b, 4, cpu_at(OFF_EIP), eip);
@@ -228,17 +384,22 @@ static void emit_sync(struct tctx *t, int k, u32 eip, u32 len)
     emit_icount(t, k);
 }
 
-/* Call the handler of the current instruction; afterwards leave the block
- * (at instruction k+1, from next_eip) if it did not fall through or raised
- * an event, as the interpreter's run loop does. */
+/* Call the handler of the current instruction (the changed guest registers
+ * written back first, none cached afterwards); then leave the block (at
+ * instruction k+1, from next_eip) if it did not fall through or raised an
+ * event, as the interpreter's run loop does. */
 static void emit_call_handler(struct tctx *t, bool checks)
 {
     struct xb *b = &t->b;
-    emit_lf_flush(t);
+    gr_store(t, 0xff);
     emit_sync(t, t->k, t->eip, t->in->len);
     x_mov_rr(b, 8, XDI, XBX);
     x_mov_ri64(b, XSI, (u64)(uintptr_t)t->in_copy);
     x_call_abs(b, (const void *)t->fn);
+    t->rv = t->rd = 0;
+    t->hostfl = false;
+    t->lfkind = t->mkind = -1;
+    t->lfmem = true;
     if (!checks) return;
     x_alu_mi(b, 4, XALU_CMP, cpu_at(OFF_NEXT_EIP), t->eip + t->in->len);
     jump_to_dyn_exit(t, XCC_NE, t->k + 1);
@@ -253,13 +414,12 @@ static void emit_ea(struct tctx *t)
 {
     const struct x86_insn *in = t->in;
     struct xb *b = &t->b;
-    if (in->base != X86_REG_NONE) x_load(b, 4, XSI, greg(in->base, 4));
-    else x_mov_ri32(b, XSI, 0);
-    if (in->index != X86_REG_NONE) {
-        x_load(b, 4, X8, greg(in->index, 4));
-        x_lea(b, 4, XSI, xmem_idx(XSI, X8, in->scale, in->disp));
-    } else if (in->disp) {
-        x_lea(b, 4, XSI, xmem(XSI, in->disp));
+    bool base = in->base != X86_REG_NONE, index = in->index != X86_REG_NONE;
+    if (base && index) x_lea(b, 4, XSI, xmem_idx(gr(t, in->base), gr(t, in->index), in->scale, in->disp));
+    else if (base) x_lea(b, 4, XSI, xmem(gr(t, in->base), in->disp));
+    else {
+        x_mov_ri32(b, XSI, (u32)in->disp);
+        if (index) x_lea(b, 4, XSI, xmem_idx(XSI, gr(t, in->index), in->scale, 0));
     }
 }
 
@@ -272,15 +432,14 @@ static struct frag *emit_probe(struct tctx *t, unsigned sz, bool write)
 {
     struct xb *b = &t->b;
     x_mov_rr(b, 4, XDI, XSI);
-    x_shift_ri(b, 4, 5, XDI, 12);
-    x_alu_ri(b, 4, XALU_AND, XDI, TLB_SIZE - 1);
-    x_lea(b, 4, XDI, xmem_idx(XDI, XDI, 1, 0)); /* *3; the *8 is in the addressing */
+    x_shift_ri(b, 4, 5, XDI, 12 - 5);
+    x_alu_ri(b, 4, XALU_AND, XDI, (TLB_SIZE - 1) << 5); /* the entry's offset: index * 32 */
     x_mov_rr(b, 4, XAX, XSI);
     x_alu_ri(b, 4, XALU_AND, XAX, 0xfffff000u | (sz - 1));
     i32 arr = write ? t->tlb_w : t->tlb_r;
-    x_alu_rm(b, 4, XALU_CMP, XAX, xmem_idx(XBX, XDI, 3, arr + (i32)offsetof(struct tlb_entry, tag)));
+    x_alu_rm(b, 4, XALU_CMP, XAX, xmem_idx(XBX, XDI, 0, arr + (i32)offsetof(struct tlb_entry, tag)));
     u8 *at = x_jcc32(b, XCC_NE);
-    x_load(b, 8, XDI, xmem_idx(XBX, XDI, 3, arr + (i32)offsetof(struct tlb_entry, addend)));
+    x_load(b, 8, XDI, xmem_idx(XBX, XDI, 0, arr + (i32)offsetof(struct tlb_entry, addend)));
     x_alu_rr(b, 8, XALU_ADD, XDI, XSI);
     struct frag *f = frag_new(t, FR_SLOW, at);
     f->k = t->k;
@@ -289,14 +448,15 @@ static struct frag *emit_probe(struct tctx *t, unsigned sz, bool write)
     f->probe_done = b->p;
     t->hostfl = false;
     if (write && t->d->verify) {
-        /* the lockstep checker logs the bytes this store will change */
-        static const int keep[] = {XAX, XCX, XDX, XSI, XDI, X8};
-        for (int i = 0; i < 6; i++) x_push(b, keep[i]);
+        /* the lockstep checker logs the bytes this store will change (an
+         * even number of pushes: the call needs the stack 16-aligned) */
+        static const int keep[] = {XAX, XCX, XDX, XSI, XDI, X8, X9, X10, X11, XAX};
+        for (int i = 0; i < 10; i++) x_push(b, keep[i]);
         x_mov_rr(b, 8, XSI, XDI);
         x_mov_rr(b, 8, XDI, XBX);
         x_mov_ri32(b, XDX, sz);
         x_call_abs(b, (const void *)log_store);
-        for (int i = 5; i >= 0; i--) x_pop(b, keep[i]);
+        for (int i = 9; i >= 0; i--) x_pop(b, keep[i]);
     }
     return f;
 }
@@ -307,6 +467,13 @@ static bool mem_native_ok(const struct tctx *t)
     return t->in->asize == 4 && seg_flat(t, t->in->seg);
 }
 
+/* The E operand of size sz: memory at [rdi] (probed) or a register. */
+static struct gop gop_e(struct tctx *t, unsigned sz, bool mem) { return mem ? gop_mem() : gop_reg(t, t->in->rm, sz); }
+static void gop_e_written(struct tctx *t, unsigned sz, bool mem)
+{
+    if (!mem) gop_written(t, t->in->rm, sz);
+}
+
 /* ---- native emitters ---- */
 static bool cond_helper(struct cpu *c, int cc) { return cpu_cond_fast(c, cc); }
 
@@ -315,22 +482,41 @@ static u32 lf_kind_for(int op, unsigned sz)
     u32 k = lf_szidx(sz);
     switch (op) {
     case XALU_ADD: return LF_ADD8 + k;
+    case XALU_ADC: return LF_ADC8 + k;
+    case XALU_SBB: return LF_SBB8 + k;
     case XALU_SUB: case XALU_CMP: return LF_SUB8 + k;
     default: return LF_LOGIC8 + k;
     }
 }
 
-/* eax = result, edx = op1, ecx = op2 (zero-extended): record c->lf as alu() does. */
-static void emit_lf_store(struct tctx *t, u32 kind)
+static void park_cf(struct cpu *c) { c->s.eflags = (c->s.eflags & ~FL_CF) | lf_cf(c); }
+
+/* ADC/SBB: the guest's CF into the host's, in two steps around the
+ * memory operand's probe (which clobbers the host flags, and a helper call
+ * would clobber the probe's result). Before it: CF of a kind that cannot be
+ * rebuilt goes to EFLAGS through the interpreter's lf_cf (as incdec parks
+ * it); returns whether CF is then read from EFLAGS. */
+static bool carry_prepare(struct tctx *t)
 {
-    bool logic = kind >= LF_LOGIC8 && kind <= LF_LOGIC32;
-    emit_lf_set(t, kind, logic ? -1 : XDX, logic ? -1 : XCX, true);
+    int lk = t->lfkind;
+    if (lk == LF_NONE || kind_incdec(lk)) return true; /* CF is in EFLAGS */
+    bool rebuildable = t->lfmem && ((lk >= LF_ADD8 && lk <= LF_ADD32) || (lk >= LF_SUB8 && lk <= LF_SUB32) ||
+                                    kind_logic(lk));
+    if (rebuildable || (t->hostfl && !t->hostnocf)) return false;
+    emit_helper(t, (const void *)park_cf, -1);
+    return true;
+}
+/* After the probe, with nothing but moves until the ADC/SBB: host CF = CF. */
+static void carry_in(struct tctx *t, bool from_eflags)
+{
+    if (from_eflags) x_bt_mi(&t->b, cpu_at(OFF_EFLAGS), 0);
+    else need_hostfl(t, true);
 }
 
 enum src { SRC_G, SRC_E, SRC_IMM, SRC_ACC };
 
-/* dst op= src for ADD OR AND SUB XOR CMP and TEST (op -1). dst is the E
- * operand (mem or register), G (reg) or the accumulator. */
+/* dst op= src for ADD OR ADC SBB AND SUB XOR CMP and TEST (op -1). dst is
+ * the E operand (mem or register), G (reg) or the accumulator. */
 static bool emit_alu(struct tctx *t, int op, unsigned sz, enum src dst, enum src src)
 {
     const struct x86_insn *in = t->in;
@@ -339,24 +525,52 @@ static bool emit_alu(struct tctx *t, int op, unsigned sz, enum src dst, enum src
     bool mem = (dst == SRC_E || src == SRC_E) && in->mod != 3;
     if (mem && !mem_native_ok(t)) return false;
     bool writes = !test && op != XALU_CMP;
+    bool carry = op == XALU_ADC || op == XALU_SBB;
+    bool cf_eflags = carry && carry_prepare(t);
     struct frag *slow = NULL;
     if (mem) {
         emit_ea(t);
         slow = emit_probe(t, sz, dst == SRC_E && writes);
     }
-    /* edx = destination operand (a), ecx = source (b) */
-    struct xm dm = dst == SRC_E ? (mem ? xmem(XDI, 0) : greg(in->rm, sz))
-                                : dst == SRC_G ? greg(in->reg, sz) : greg(X86_EAX, sz);
-    x_load(b, sz, XDX, dm);
-    if (src == SRC_IMM) x_mov_ri32(b, XCX, in->imm & (sz == 1 ? 0xff : sz == 2 ? 0xffff : 0xffffffffu));
-    else if (src == SRC_G) x_load(b, sz, XCX, greg(in->reg, sz));
-    else x_load(b, sz, XCX, mem ? xmem(XDI, 0) : greg(in->rm, sz));
-    x_mov_rr(b, 4, XAX, XDX);
-    /* CMP and TEST compute the result too: c->lf records it */
-    x_alu_rr(b, sz, test ? XALU_AND : op == XALU_CMP ? XALU_SUB : op, XAX, XCX);
-    if (writes) x_store(b, sz, dm, XAX);
+    if (carry) carry_in(t, cf_eflags); /* (from here only moves until the operation) */
+    int dreg = dst == SRC_E ? in->rm : dst == SRC_G ? in->reg : X86_EAX;
+    struct gop dm = dst == SRC_E ? gop_e(t, sz, mem) : gop_reg(t, dreg, sz);
     u32 kind = test ? LF_LOGIC8 + lf_szidx(sz) : lf_kind_for(op, sz);
-    emit_lf_store(t, kind);
+    bool logic = kind_logic((int)kind), dead = lf_is_dead(t, kind);
+    /* CMP and TEST compute the result too: c->lf records it */
+    int hop = test ? XALU_AND : op == XALU_CMP ? XALU_SUB : op;
+    u32 imm = in->imm & (sz == 1 ? 0xff : sz == 2 ? 0xffff : 0xffffffffu);
+    /* the source: the immediate, or a host register holding it (the cached
+     * register itself at 32 bits, else zero-extended into ecx) */
+    int sr = -1;
+    if (src != SRC_IMM) {
+        struct gop so = src == SRC_G ? gop_reg(t, in->reg, sz) : gop_e(t, sz, mem);
+        if (so.h >= 0 && sz == 4) sr = so.h;
+        else g_load(t, sz, sr = XCX, so);
+    }
+    int res, op1 = -1;
+    if (dm.h >= 0 && writes) {
+        /* a register destination: the operation itself on the cached register */
+        if (!logic && !dead) g_load(t, sz, op1 = XDX, dm);
+        if (sr >= 0) x_alu_rr(b, sz, hop, dm.h, sr);
+        else x_alu_ri(b, sz, hop, dm.h, imm);
+        if (sr == dm.h) sr = XDX; /* op2 was the destination (ADD EAX, EAX): its value before */
+        gop_written(t, dreg, sz);
+        res = dm.h;
+        if (dead) res = XAX; /* (not stored) */
+        else if (sz == 1) x_movzx8_rr(b, res = XAX, dm.h); /* (movzx keeps the flags) */
+        else if (sz == 2) x_movzx16_rr(b, res = XAX, dm.h);
+    } else {
+        /* memory, or CMP/TEST: on a copy in eax (edx = the operand before) */
+        g_load(t, sz, XAX, dm);
+        if (!logic) x_mov_rr(b, 4, op1 = XDX, XAX);
+        if (sr >= 0) x_alu_rr(b, sz, hop, XAX, sr);
+        else x_alu_ri(b, sz, hop, XAX, imm);
+        if (writes) g_store(t, sz, dm, XAX);
+        if (writes && !(dst == SRC_E && mem)) gop_written(t, dreg, sz);
+        res = XAX;
+    }
+    emit_lf_set2(t, kind, res, op1, logic ? -1 : sr >= 0 ? sr : LF_OP_IMM, imm, true);
     slow_rejoin(t, slow, (int)kind);
     return true;
 }
@@ -365,7 +579,6 @@ static bool emit_alu(struct tctx *t, int op, unsigned sz, enum src dst, enum src
 static bool emit_mov(struct tctx *t, unsigned sz, bool to_e, bool imm)
 {
     const struct x86_insn *in = t->in;
-    struct xb *b = &t->b;
     bool mem = in->mod != 3;
     if (mem && !mem_native_ok(t)) return false;
     struct frag *slow = NULL;
@@ -373,15 +586,17 @@ static bool emit_mov(struct tctx *t, unsigned sz, bool to_e, bool imm)
         emit_ea(t);
         slow = emit_probe(t, sz, to_e);
     }
-    struct xm em = mem ? xmem(XDI, 0) : greg(in->rm, sz);
     if (imm) {
-        x_store_imm(b, sz, em, in->imm);
+        g_store_imm(t, sz, mem ? gop_mem() : gop_reg_w(t, in->rm, sz), in->imm);
+        gop_e_written(t, sz, mem);
     } else if (to_e) {
-        x_load(b, sz, XDX, greg(in->reg, sz));
-        x_store(b, sz, em, XDX);
+        struct gop src = gop_reg(t, in->reg, sz);
+        g_move(t, sz, mem ? gop_mem() : gop_reg_w(t, in->rm, sz), src);
+        gop_e_written(t, sz, mem);
     } else {
-        x_load(b, sz, XDX, em);
-        x_store(b, sz, greg(in->reg, sz), XDX);
+        struct gop src = gop_e(t, sz, mem);
+        g_move(t, sz, gop_reg_w(t, in->reg, sz), src);
+        gop_written(t, in->reg, sz);
     }
     slow_rejoin(t, slow, -1);
     return true;
@@ -391,7 +606,6 @@ static bool emit_mov(struct tctx *t, unsigned sz, bool to_e, bool imm)
 static bool emit_movx(struct tctx *t, unsigned ssz, bool sx)
 {
     const struct x86_insn *in = t->in;
-    struct xb *b = &t->b;
     bool mem = in->mod != 3;
     if (mem && !mem_native_ok(t)) return false;
     struct frag *slow = NULL;
@@ -399,10 +613,14 @@ static bool emit_movx(struct tctx *t, unsigned ssz, bool sx)
         emit_ea(t);
         slow = emit_probe(t, ssz, false);
     }
-    struct xm em = mem ? xmem(XDI, 0) : greg(in->rm, ssz);
-    if (sx) x_load_sx(b, ssz, XDX, em);
-    else x_load(b, ssz, XDX, em);
-    x_store(b, in->osize, greg(in->reg, in->osize), XDX);
+    struct gop src = gop_e(t, ssz, mem);
+    unsigned osz = in->osize;
+    /* at 32 bits straight into the cached register */
+    int d = osz == 4 ? gr_def(t, in->reg) : XDX;
+    if (sx) g_load_sx(t, ssz, d, src);
+    else g_load(t, ssz, d, src);
+    if (osz != 4) g_store(t, osz, gop_reg_w(t, in->reg, osz), XDX);
+    gop_written(t, in->reg, osz);
     slow_rejoin(t, slow, -1);
     return true;
 }
@@ -411,25 +629,21 @@ static bool emit_movx(struct tctx *t, unsigned ssz, bool sx)
 static bool emit_mov_moffs(struct tctx *t, unsigned sz, bool to_mem)
 {
     if (!mem_native_ok(t)) return false;
-    struct xb *b = &t->b;
     emit_ea(t);
     struct frag *slow = emit_probe(t, sz, to_mem);
     if (to_mem) {
-        x_load(b, sz, XDX, greg(X86_EAX, sz));
-        x_store(b, sz, xmem(XDI, 0), XDX);
+        g_move(t, sz, gop_mem(), gop_reg(t, X86_EAX, sz));
     } else {
-        x_load(b, sz, XDX, xmem(XDI, 0));
-        x_store(b, sz, greg(X86_EAX, sz), XDX);
+        g_move(t, sz, gop_reg_w(t, X86_EAX, sz), gop_mem());
+        gop_written(t, X86_EAX, sz);
     }
     slow_rejoin(t, slow, -1);
     return true;
 }
 
-static void park_cf(struct cpu *c) { c->s.eflags = (c->s.eflags & ~FL_CF) | lf_cf(c); }
-
 /* INC/DEC of a register or memory: CF is kept, so the current CF goes to
- * EFLAGS first (as incdec() does) and into the host CF for the host's own
- * INC/DEC, which then leaves the host flags equal to the guest's. */
+ * EFLAGS first (as incdec() does); the host's own INC/DEC then leaves the
+ * host flags equal to the guest's but for CF. */
 static bool emit_incdec(struct tctx *t, unsigned sz, int reg, bool is_e, bool dec)
 {
     const struct x86_insn *in = t->in;
@@ -438,42 +652,44 @@ static bool emit_incdec(struct tctx *t, unsigned sz, int reg, bool is_e, bool de
     if (mem && !mem_native_ok(t)) return false;
     int lk = t->lfkind;
     bool cf_in_eflags = lk == LF_NONE || (lk >= LF_INC8 && lk <= LF_DEC32);
-    bool rebuildable = (lk >= LF_ADD8 && lk <= LF_ADD32) || (lk >= LF_SUB8 && lk <= LF_SUB32) ||
-                       (lk >= LF_LOGIC8 && lk <= LF_LOGIC32);
+    bool logic = lk >= LF_LOGIC8 && lk <= LF_LOGIC32;
+    bool rebuildable = (lk >= LF_ADD8 && lk <= LF_ADD32) || (lk >= LF_SUB8 && lk <= LF_SUB32);
     struct frag *slow = NULL;
-    if (!cf_in_eflags && !rebuildable) {
+    if (!cf_in_eflags && !logic && !rebuildable) {
         /* CF of a kind unknown at translation time: the interpreter's lf_cf
          * computes it, into EFLAGS as incdec() parks it */
-        emit_lf_flush(t);
-        x_mov_rr(b, 8, XDI, XBX);
-        x_call_abs(b, (const void *)park_cf);
-        t->hostfl = false;
+        emit_helper(t, (const void *)park_cf, -1);
         cf_in_eflags = true;
     }
     if (mem) {
         emit_ea(t);
         slow = emit_probe(t, sz, true);
     }
-    if (!cf_in_eflags) {
-        /* CF of the last ADD/SUB/logic operation, into EFLAGS bit 0 */
-        need_hostfl(t); /* rebuildable: always succeeds */
+    if (logic) {
+        x_alu_mi(b, 4, XALU_AND, cpu_at(OFF_EFLAGS), ~(u32)FL_CF); /* CF of a logic operation: 0 */
+    } else if (!cf_in_eflags) {
+        /* CF of the last ADD/SUB operation, into EFLAGS bit 0 */
+        need_hostfl(t, true); /* rebuildable: always succeeds */
         x_setcc(b, XCC_B, XCX);
         x_movzx8_rr(b, XCX, XCX);
-        x_load(b, 4, XAX, cpu_at(OFF_EFLAGS));
-        x_alu_ri(b, 4, XALU_AND, XAX, ~(u32)FL_CF);
-        x_alu_rr(b, 4, XALU_OR, XAX, XCX);
-        x_store(b, 4, cpu_at(OFF_EFLAGS), XAX);
+        x_alu_mi(b, 4, XALU_AND, cpu_at(OFF_EFLAGS), ~(u32)FL_CF);
+        x_alu_mr(b, 4, XALU_OR, cpu_at(OFF_EFLAGS), XCX);
     }
-    struct xm dm = mem ? xmem(XDI, 0) : greg(reg, sz);
-    x_load(b, sz, XDX, dm);
-    x_bt_mi(b, cpu_at(OFF_EFLAGS), 0); /* host CF = CF */
-    x_mov_rr(b, 4, XAX, XDX);
-    x_incdec_r(b, sz, dec, XAX);
-    x_store(b, sz, dm, XAX);
-    x_mov_ri32(b, XCX, 1);
+    struct gop dm = mem ? gop_mem() : gop_reg(t, reg, sz);
+    g_load(t, sz, XDX, dm); /* op1: the operand before */
+    int res = XAX;
+    if (dm.h >= 0 && sz == 4) {
+        x_incdec_r(b, 4, dec, dm.h);
+        res = dm.h;
+    } else {
+        x_mov_rr(b, 4, XAX, XDX); /* (zero-extended: so is the result) */
+        x_incdec_r(b, sz, dec, XAX);
+        g_store(t, sz, dm, XAX);
+    }
+    if (!mem) gop_written(t, reg, sz);
     u32 kind = (dec ? LF_DEC8 : LF_INC8) + lf_szidx(sz);
-    /* lf: res, op1 = a, op2 = 1 (mov does not touch the host flags) */
-    emit_lf_set(t, kind, XDX, XCX, true);
+    emit_lf_set(t, kind, res, XDX, -1, true);
+    t->hostnocf = true; /* the host's CF is not the guest's: a reader of CF rebuilds */
     slow_rejoin(t, slow, (int)kind);
     return true;
 }
@@ -495,26 +711,107 @@ static bool emit_shift_imm(struct tctx *t, unsigned sz, int ext, unsigned count)
         emit_ea(t);
         slow = emit_probe(t, sz, true);
     }
-    struct xm dm = mem ? xmem(XDI, 0) : greg(in->rm, sz);
-    x_load(b, sz, XDX, dm);
-    x_mov_rr(b, 4, XAX, XDX);
-    x_shift_ri(b, sz, ext, XAX, (u8)count);
-    x_setcc(b, XCC_B, XCX);
-    x_movzx8_rr(b, XCX, XCX);
-    if (ext == 7) {
-        x_mov_ri32(b, X9, 0); /* SAR: OF 0 */
-    } else {
-        x_mov_rr(b, 4, X9, ext == 4 ? XAX : XDX); /* SHL: MSB(result) ^ CF; SHR: MSB(operand) */
-        x_shift_ri(b, 4, 5, X9, (u8)(bits - 1));
-        x_alu_ri(b, 4, XALU_AND, X9, 1);
-        if (ext == 4) x_alu_rr(b, 4, XALU_XOR, X9, XCX);
-        x_shift_ri(b, 4, 4, X9, 11);
-        x_alu_rr(b, 4, XALU_OR, XCX, X9);
-    }
-    x_store(b, sz, dm, XAX);
+    struct gop dm = gop_e(t, sz, mem);
     u32 kind = LF_RES8 + lf_szidx(sz);
-    emit_lf_set(t, kind, XCX, -1, false);
+    bool dead = lf_is_dead(t, kind);
+    /* the operand in edx (zero-extended) for OF, the result in r: the
+     * cached register itself at 32 bits, else eax (zero-extended too) */
+    int r = dm.h >= 0 && sz == 4 ? dm.h : XAX;
+    if (!dead || r == XAX) g_load(t, sz, XDX, dm);
+    if (r == XAX) x_mov_rr(b, 4, XAX, XDX);
+    if (!dead) x_alu_rr(b, 4, XALU_XOR, XCX, XCX);
+    x_shift_ri(b, sz, ext, r, (u8)count);
+    if (!dead) {
+        x_setcc(b, XCC_B, XCX); /* ecx = CF | OF << 11 */
+        if (ext != 7) { /* SAR: OF 0 */
+            x_mov_rr(b, 4, XSI, ext == 4 ? r : XDX); /* SHL: MSB(result) ^ CF; SHR: MSB(operand) */
+            x_shift_ri(b, 4, 5, XSI, (u8)(bits - 1));
+            if (ext == 4) x_alu_rr(b, 4, XALU_XOR, XSI, XCX);
+            x_shift_ri(b, 4, 4, XSI, 11);
+            x_alu_rr(b, 4, XALU_OR, XCX, XSI);
+        }
+    }
+    if (r == XAX) g_store(t, sz, dm, XAX);
+    gop_e_written(t, sz, mem);
+    emit_lf_set(t, kind, r, XCX, -1, false);
     slow_rejoin(t, slow, (int)kind);
+    return true;
+}
+
+/* SHL/SHR/SAR r/m32 by CL: as by a constant, but a count of 0 (CL & 31)
+ * changes nothing, flags included, so the flags' kind is unknown after. */
+static bool emit_shift_cl(struct tctx *t, unsigned sz, int ext)
+{
+    const struct x86_insn *in = t->in;
+    struct xb *b = &t->b;
+    bool mem = in->mod != 3;
+    if (sz != 4 || (mem && !mem_native_ok(t))) return false; /* (8/16-bit counts may reach the width) */
+    struct frag *slow = NULL;
+    if (mem) {
+        emit_ea(t);
+        slow = emit_probe(t, 4, true);
+    }
+    /* every guest register the code below reads, loaded before the branch */
+    struct gop dm = gop_e(t, 4, mem);
+    x_mov_rr(b, 4, XCX, gr(t, X86_ECX));
+    x_alu_ri(b, 4, XALU_AND, XCX, 31);
+    u8 *skip = x_jcc32(b, XCC_E);
+    bool dead = lf_is_dead(t, LF_RES32);
+    int r = dm.h >= 0 ? dm.h : XAX;
+    g_load(t, 4, XDX, dm);
+    if (r == XAX) x_mov_rr(b, 4, XAX, XDX);
+    x_shift_rcl(b, 4, ext, r);
+    if (!dead) {
+        x_setcc(b, XCC_B, XCX); /* ecx = CF | OF << 11 (the count is spent) */
+        x_movzx8_rr(b, XCX, XCX);
+        if (ext != 7) {
+            x_mov_rr(b, 4, XSI, ext == 4 ? r : XDX);
+            x_shift_ri(b, 4, 5, XSI, 31);
+            if (ext == 4) x_alu_rr(b, 4, XALU_XOR, XSI, XCX);
+            x_shift_ri(b, 4, 4, XSI, 11);
+            x_alu_rr(b, 4, XALU_OR, XCX, XSI);
+        }
+    }
+    if (r == XAX) g_store(t, 4, dm, XAX);
+    gop_e_written(t, 4, mem);
+    emit_lf_set(t, LF_RES32, r, XCX, -1, false);
+    if (skip + 4 <= b->end) x_patch(skip, b->p); /* (not past the end after an overflow) */
+    /* the two ways join: c->lf holds one kind or the other */
+    t->lfkind = t->mkind = -1;
+    t->lfmem = !dead;
+    slow_rejoin(t, slow, -1);
+    return true;
+}
+
+/* NOT and NEG r/m: NOT changes no flags; NEG sets them as SUB 0, a */
+static bool emit_notneg(struct tctx *t, unsigned sz, bool neg)
+{
+    const struct x86_insn *in = t->in;
+    struct xb *b = &t->b;
+    bool mem = in->mod != 3;
+    if (mem && !mem_native_ok(t)) return false;
+    struct frag *slow = NULL;
+    if (mem) {
+        emit_ea(t);
+        slow = emit_probe(t, sz, true);
+    }
+    struct gop dm = gop_e(t, sz, mem);
+    int r = dm.h >= 0 && sz == 4 ? dm.h : XAX;
+    if (neg) g_load(t, sz, XDX, dm); /* op2 = a */
+    if (r == XAX) g_load(t, sz, XAX, dm);
+    if (neg) x_neg_r(b, sz, r);
+    else x_not_r(b, sz, r);
+    if (r == XAX) g_store(t, sz, dm, XAX);
+    gop_e_written(t, sz, mem);
+    if (neg) {
+        u32 kind = LF_SUB8 + lf_szidx(sz);
+        /* res zero-extended (eax is: it was loaded so), op1 = 0 */
+        x_mov_ri32(b, XCX, 0);
+        emit_lf_set(t, kind, r, XCX, XDX, true);
+        slow_rejoin(t, slow, (int)kind);
+    } else {
+        slow_rejoin(t, slow, -1);
+    }
     return true;
 }
 
@@ -531,18 +828,19 @@ static bool emit_imul(struct tctx *t, bool imm)
         emit_ea(t);
         slow = emit_probe(t, sz, false);
     }
-    x_load(b, sz, XDX, mem ? xmem(XDI, 0) : greg(in->rm, sz));
+    g_load(t, sz, XDX, gop_e(t, sz, mem));
     if (imm) x_mov_ri32(b, XAX, in->imm & (sz == 2 ? 0xffffu : 0xffffffffu));
-    else x_load(b, sz, XAX, greg(in->reg, sz));
+    else g_load(t, sz, XAX, gop_reg(t, in->reg, sz));
     x_imul_rr(b, sz, XAX, XDX);
     x_setcc(b, XCC_B, XCX);
     x_movzx8_rr(b, XCX, XCX);
     x_neg_r(b, 4, XCX); /* 0 or all ones */
     x_alu_ri(b, 4, XALU_AND, XCX, FL_CF | FL_OF);
     if (sz == 2) x_movzx16_rr(b, XAX, XAX);
-    x_store(b, sz, greg(in->reg, sz), XAX);
+    g_store(t, sz, gop_reg_w(t, in->reg, sz), XAX);
+    gop_written(t, in->reg, sz);
     u32 kind = LF_RES8 + lf_szidx(sz);
-    emit_lf_set(t, kind, XCX, -1, false);
+    emit_lf_set(t, kind, XAX, XCX, -1, false);
     slow_rejoin(t, slow, (int)kind);
     return true;
 }
@@ -572,23 +870,23 @@ static bool emit_muldiv32(struct tctx *t, int ext)
         emit_ea(t);
         slow[ns++] = emit_probe(t, 4, false);
     }
-    x_load(b, 4, XCX, mem ? xmem(XDI, 0) : greg(in->rm, 4));
-    x_load(b, 4, XAX, greg(X86_EAX, 4));
+    g_load(t, 4, XCX, gop_e(t, 4, mem));
+    x_mov_rr(b, 4, XAX, gr(t, X86_EAX));
     if (ext == 4 || ext == 5) {
         x_grp3_r(b, 4, ext, XCX); /* edx:eax = eax * ecx */
         x_setcc(b, XCC_B, XCX);
         x_movzx8_rr(b, XCX, XCX);
         x_neg_r(b, 4, XCX);
         x_alu_ri(b, 4, XALU_AND, XCX, FL_CF | FL_OF);
-        x_store(b, 4, greg(X86_EAX, 4), XAX);
-        x_store(b, 4, greg(X86_EDX, 4), XDX);
-        emit_lf_set(t, LF_RES32, XCX, -1, false);
+        x_mov_rr(b, 4, gr_def(t, X86_EAX), XAX);
+        x_mov_rr(b, 4, gr_def(t, X86_EDX), XDX);
+        emit_lf_set(t, LF_RES32, XAX, XCX, -1, false);
         for (int i = 0; i < ns; i++) slow_rejoin(t, slow[i], LF_RES32);
         return true;
     }
     x_test_rr(b, 4, XCX, XCX);
     slow[ns++] = jump_to_handler(t, XCC_E);
-    x_load(b, 4, XDX, greg(X86_EDX, 4));
+    x_mov_rr(b, 4, XDX, gr(t, X86_EDX));
     if (ext == 6) {
         x_alu_rr(b, 4, XALU_CMP, XDX, XCX); /* the quotient fits iff EDX < divisor */
         slow[ns++] = jump_to_handler(t, XCC_AE);
@@ -603,12 +901,12 @@ static bool emit_muldiv32(struct tctx *t, int ext)
         slow[ns++] = jump_to_handler(t, XCC_E);
         x_cqo(b);
         x_grp3_r(b, 8, 7, XCX);
-        x_movsxd_rr(b, X8, XAX);
-        x_alu_rr(b, 8, XALU_CMP, X8, XAX);
+        x_movsxd_rr(b, XSI, XAX);
+        x_alu_rr(b, 8, XALU_CMP, XSI, XAX);
         slow[ns++] = jump_to_handler(t, XCC_NE);
     }
-    x_store(b, 4, greg(X86_EAX, 4), XAX);
-    x_store(b, 4, greg(X86_EDX, 4), XDX);
+    x_mov_rr(b, 4, gr_def(t, X86_EAX), XAX);
+    x_mov_rr(b, 4, gr_def(t, X86_EDX), XDX);
     t->hostfl = false;
     for (int i = 0; i < ns; i++) slow_rejoin(t, slow[i], -1);
     return true;
@@ -618,22 +916,17 @@ static bool emit_muldiv32(struct tctx *t, int ext)
 static void emit_cond_to_cl(struct tctx *t, int cc)
 {
     struct xb *b = &t->b;
-    if (need_hostfl(t)) {
+    if (need_hostfl(t, cc_reads_cf(cc))) {
         x_setcc(b, cc, XCX);
         return;
     }
-    emit_lf_flush(t);
-    x_mov_rr(b, 8, XDI, XBX);
-    x_mov_ri32(b, XSI, (u32)cc);
-    x_call_abs(b, (const void *)cond_helper);
+    emit_helper(t, (const void *)cond_helper, cc);
     x_mov_rr(b, 4, XCX, XAX);
-    t->hostfl = false;
 }
 
 static bool emit_setcc(struct tctx *t)
 {
     const struct x86_insn *in = t->in;
-    struct xb *b = &t->b;
     bool mem = in->mod != 3;
     if (mem && !mem_native_ok(t)) return false;
     emit_cond_to_cl(t, in->cc);
@@ -642,23 +935,25 @@ static bool emit_setcc(struct tctx *t)
         emit_ea(t);
         slow = emit_probe(t, 1, true);
     }
-    x_store(b, 1, mem ? xmem(XDI, 0) : greg(in->rm, 1), XCX);
+    g_store(t, 1, mem ? gop_mem() : gop_reg(t, in->rm, 1), XCX);
+    gop_e_written(t, 1, mem);
     slow_rejoin(t, slow, -1);
     return true;
 }
 
 /* CMOVcc Gv, Ev with a register source (a memory source is read whatever
- * the condition, and may fault: the handler does that) */
+ * the condition, and may fault: the handler does that). A 32-bit CMOV
+ * writes its destination even when the condition fails (the upper half of
+ * the host register; the guest value is unchanged either way). */
 static bool emit_cmov(struct tctx *t)
 {
     const struct x86_insn *in = t->in;
-    struct xb *b = &t->b;
     unsigned sz = in->osize;
-    if (in->mod != 3 || !need_hostfl(t)) return false;
-    x_load(b, sz, XDX, greg(in->reg, sz));
-    struct xm src = greg(in->rm, sz);
-    x_cmov_rm(b, sz, in->cc, XDX, src);
-    x_store(b, sz, greg(in->reg, sz), XDX);
+    if (in->mod != 3 || !need_hostfl(t, cc_reads_cf(in->cc))) return false;
+    int src = gr(t, in->rm);
+    int dst = gr(t, in->reg); /* (loads leave the host flags alone) */
+    x_cmov_rr(&t->b, (int)sz, in->cc, dst, src);
+    gop_written(t, in->reg, sz);
     return true;
 }
 
@@ -666,27 +961,33 @@ static bool emit_cmov(struct tctx *t)
 static bool emit_cbw(struct tctx *t)
 {
     unsigned sz = t->in->osize;
-    x_load_sx(&t->b, sz / 2, XDX, greg(X86_EAX, sz / 2));
-    x_store(&t->b, sz, greg(X86_EAX, sz), XDX);
+    g_load_sx(t, sz / 2, XDX, gop_reg(t, X86_EAX, sz / 2));
+    g_store(t, sz, gop_reg_w(t, X86_EAX, sz), XDX);
+    gop_written(t, X86_EAX, sz);
     return true;
 }
 static bool emit_cwd(struct tctx *t)
 {
     unsigned sz = t->in->osize;
-    x_load_sx(&t->b, sz, XDX, greg(X86_EAX, sz));
+    g_load_sx(t, sz, XDX, gop_reg(t, X86_EAX, sz));
     x_shift_ri(&t->b, 4, 7, XDX, 31);
-    x_store(&t->b, sz, greg(X86_EDX, sz), XDX);
+    g_store(t, sz, gop_reg_w(t, X86_EDX, sz), XDX);
+    gop_written(t, X86_EDX, sz);
     t->hostfl = false;
     return true;
 }
 
-/* XCHG between registers */
+/* XCHG between registers (not the high bytes: both sides are written) */
 static bool emit_xchg_rr(struct tctx *t, unsigned sz, int r1, int r2)
 {
-    x_load(&t->b, sz, XDX, greg(r1, sz));
-    x_load(&t->b, sz, XCX, greg(r2, sz));
-    x_store(&t->b, sz, greg(r1, sz), XCX);
-    x_store(&t->b, sz, greg(r2, sz), XDX);
+    if (sz == 1 && (r1 >= 4 || r2 >= 4)) return false;
+    struct gop a = gop_reg(t, r1, sz), c = gop_reg(t, r2, sz);
+    g_load(t, sz, XDX, a);
+    g_load(t, sz, XCX, c);
+    g_store(t, sz, a, XCX);
+    g_store(t, sz, c, XDX);
+    gop_written(t, r1, sz);
+    gop_written(t, r2, sz);
     return true;
 }
 
@@ -695,7 +996,8 @@ static bool emit_lea(struct tctx *t)
     const struct x86_insn *in = t->in;
     if (in->asize != 4) return false;
     emit_ea(t);
-    x_store(&t->b, in->osize, greg(in->reg, in->osize), XSI);
+    g_store(t, in->osize, gop_reg_w(t, in->reg, in->osize), XSI);
+    gop_written(t, in->reg, in->osize);
     return true;
 }
 
@@ -704,23 +1006,22 @@ static bool stack_native_ok(const struct tctx *t)
     return t->in->osize == 4 && (t->key & KEY_SS32) && seg_flat(t, S_SS);
 }
 
-/* push the 32-bit value in edx: esi = ESP - 4, probe, store, commit ESP */
-static void emit_push_edx(struct tctx *t)
+/* push guest register reg, or (reg < 0) the host register v: esi = ESP - 4,
+ * probe, store, commit ESP */
+static void emit_push(struct tctx *t, int reg, int v)
 {
     struct xb *b = &t->b;
-    x_load(b, 4, XSI, greg(X86_ESP, 4));
-    x_lea(b, 4, XSI, xmem(XSI, -4));
+    x_lea(b, 4, XSI, xmem(gr(t, X86_ESP), -4));
     struct frag *slow = emit_probe(t, 4, true);
-    x_store(b, 4, xmem(XDI, 0), XDX);
-    x_store(b, 4, greg(X86_ESP, 4), XSI);
+    x_store(b, 4, xmem(XDI, 0), reg >= 0 ? gr(t, reg) : v); /* PUSH ESP: the value before */
+    x_mov_rr(b, 4, gr_def(t, X86_ESP), XSI);
     slow_rejoin(t, slow, -1);
 }
 
 static bool emit_push_reg(struct tctx *t, int reg)
 {
     if (!stack_native_ok(t)) return false;
-    x_load(&t->b, 4, XDX, greg(reg, 4));
-    emit_push_edx(t);
+    emit_push(t, reg, -1);
     return true;
 }
 
@@ -728,12 +1029,11 @@ static bool emit_pop_reg(struct tctx *t, int reg)
 {
     if (!stack_native_ok(t)) return false;
     struct xb *b = &t->b;
-    x_load(b, 4, XSI, greg(X86_ESP, 4));
+    x_mov_rr(b, 4, XSI, gr(t, X86_ESP));
     struct frag *slow = emit_probe(t, 4, false);
     x_load(b, 4, XDX, xmem(XDI, 0));
-    x_lea(b, 4, XSI, xmem(XSI, 4));
-    x_store(b, 4, greg(X86_ESP, 4), XSI);
-    x_store(b, 4, greg(reg, 4), XDX); /* after ESP: POP ESP loads the popped value */
+    x_lea(b, 4, gr_def(t, X86_ESP), xmem(XSI, 4));
+    x_mov_rr(b, 4, gr_def(t, reg), XDX); /* after ESP: POP ESP loads the popped value */
     slow_rejoin(t, slow, -1);
     return true;
 }
@@ -747,26 +1047,64 @@ static bool emit_jcc(struct tctx *t)
     if (!near_native_ok(t)) return false;
     u32 target = t->eip + t->in->len + t->in->imm;
     int cc = t->in->cc;
-    if (need_hostfl(t)) {
+    if (need_hostfl(t, cc_reads_cf(cc))) {
         jump_to_static_exit(t, cc, t->k + 1, target);
         return true;
     }
     /* flags of unknown kind: ask the interpreter's evaluator */
-    struct xb *b = &t->b;
-    emit_lf_flush(t);
-    x_mov_rr(b, 8, XDI, XBX);
-    x_mov_ri32(b, XSI, (u32)cc);
-    x_call_abs(b, (const void *)cond_helper);
-    x_test_rr(b, 1, XAX, XAX);
-    t->hostfl = false;
+    emit_helper(t, (const void *)cond_helper, cc);
+    x_test_rr(&t->b, 1, XAX, XAX);
     jump_to_static_exit(t, XCC_NE, t->k + 1, target);
     return true;
 }
 
-static bool native_allowed(const struct tctx *t)
+/* The instruction replaces all of c->lf without reading it and cannot
+ * fault or leave the block first, natively or through its handler:
+ * register and immediate forms of the ALU group, TEST, shifts by a nonzero
+ * constant and IMUL. The flags of the instruction before it are dead. */
+static bool overwrites_lf(const struct x86_insn *in)
 {
-    unsigned op = t->in->op;
-    return !t->d->no_native_all && !(t->d->no_native[op / 8] & (1u << (op % 8)));
+    if (in->pfx & X86_PFX_LOCK) return false; /* #UD */
+    switch (in->op) {
+#define ALU_REG_CASES(M) \
+    case X86_OP_##M##_EbGb: case X86_OP_##M##_EvGv: case X86_OP_##M##_GbEb: case X86_OP_##M##_GvEv: \
+    case X86_OP_##M##_EbIb: case X86_OP_##M##_EvIz: case X86_OP_##M##_EvIbs:
+    ALU_REG_CASES(ADD) ALU_REG_CASES(OR) ALU_REG_CASES(AND) ALU_REG_CASES(SUB) ALU_REG_CASES(XOR) ALU_REG_CASES(CMP)
+#undef ALU_REG_CASES
+    case X86_OP_TEST_EbGb: case X86_OP_TEST_EvGv: case X86_OP_TEST_EbIb: case X86_OP_TEST_EvIz:
+    case X86_OP_IMUL_GvEv: case X86_OP_IMUL_GvEvIz: case X86_OP_IMUL_GvEvIbs:
+        return in->mod == 3;
+    case X86_OP_ADD_ALIb: case X86_OP_ADD_eAXIz: case X86_OP_OR_ALIb: case X86_OP_OR_eAXIz:
+    case X86_OP_AND_ALIb: case X86_OP_AND_eAXIz: case X86_OP_SUB_ALIb: case X86_OP_SUB_eAXIz:
+    case X86_OP_XOR_ALIb: case X86_OP_XOR_eAXIz: case X86_OP_CMP_ALIb: case X86_OP_CMP_eAXIz:
+    case X86_OP_TEST_ALIb: case X86_OP_TEST_eAXIz:
+        return true;
+    case X86_OP_SHL_EbIb: case X86_OP_SHL_EvIb: case X86_OP_SAL_EbIb: case X86_OP_SAL_EvIb:
+    case X86_OP_SHR_EbIb: case X86_OP_SHR_EvIb: case X86_OP_SAR_EbIb: case X86_OP_SAR_EvIb:
+        return in->mod == 3 && (in->imm & 31) != 0;
+    case X86_OP_SHL_Eb1: case X86_OP_SHL_Ev1: case X86_OP_SAL_Eb1: case X86_OP_SAL_Ev1:
+    case X86_OP_SHR_Eb1: case X86_OP_SHR_Ev1: case X86_OP_SAR_Eb1: case X86_OP_SAR_Ev1:
+        return in->mod == 3;
+    default:
+        return false;
+    }
+}
+
+static bool op_native_allowed(const struct dbt *d, unsigned op)
+{
+    return !d->no_native_all && !(d->no_native[op / 8] & (1u << (op % 8)));
+}
+static bool native_allowed(const struct tctx *t) { return op_native_allowed(t->d, t->in->op); }
+
+/* A register INC/DEC that will be emitted natively (emit_incdec). */
+static bool native_incdec_reg(const struct dbt *d, const struct x86_insn *in)
+{
+    if ((in->pfx & X86_PFX_LOCK) || !op_native_allowed(d, in->op)) return false;
+    switch (in->op) {
+    case X86_OP_INC_Zv: case X86_OP_DEC_Zv: return true;
+    case X86_OP_INC_Ev: case X86_OP_DEC_Ev: case X86_OP_INC_Eb: case X86_OP_DEC_Eb: return in->mod == 3;
+    default: return false;
+    }
 }
 
 static bool emit_native(struct tctx *t)
@@ -787,6 +1125,8 @@ static bool emit_native(struct tctx *t)
     ALU_CASES(ADD, XALU_ADD)
     ALU_CASES(OR, XALU_OR)
     ALU_CASES(AND, XALU_AND)
+    ALU_CASES(ADC, XALU_ADC)
+    ALU_CASES(SBB, XALU_SBB)
     ALU_CASES(SUB, XALU_SUB)
     ALU_CASES(XOR, XALU_XOR)
     ALU_CASES(CMP, XALU_CMP)
@@ -803,8 +1143,14 @@ static bool emit_native(struct tctx *t)
     case X86_OP_MOV_GvEv: return emit_mov(t, v, false, false);
     case X86_OP_MOV_EbIb: return emit_mov(t, 1, true, true);
     case X86_OP_MOV_EvIz: return emit_mov(t, v, true, true);
-    case X86_OP_MOV_ZbIb: x_store_imm(&t->b, 1, greg(in->reg, 1), in->imm); return true;
-    case X86_OP_MOV_ZvIv: x_store_imm(&t->b, v, greg(in->reg, v), in->imm); return true;
+    case X86_OP_MOV_ZbIb:
+        g_store_imm(t, 1, gop_reg_w(t, in->reg, 1), in->imm);
+        gop_written(t, in->reg, 1);
+        return true;
+    case X86_OP_MOV_ZvIv:
+        g_store_imm(t, v, gop_reg_w(t, in->reg, v), in->imm);
+        gop_written(t, in->reg, v);
+        return true;
     case X86_OP_MOV_ALOb: return emit_mov_moffs(t, 1, false);
     case X86_OP_MOV_eAXOv: return emit_mov_moffs(t, v, false);
     case X86_OP_MOV_ObAL: return emit_mov_moffs(t, 1, true);
@@ -833,6 +1179,13 @@ static bool emit_native(struct tctx *t)
     SHIFT_CASES(SHR, 5)
     SHIFT_CASES(SAR, 7)
 #undef SHIFT_CASES
+    case X86_OP_SHL_EvCL: case X86_OP_SAL_EvCL: return emit_shift_cl(t, v, 4);
+    case X86_OP_SHR_EvCL: return emit_shift_cl(t, v, 5);
+    case X86_OP_SAR_EvCL: return emit_shift_cl(t, v, 7);
+    case X86_OP_NOT_Eb: return emit_notneg(t, 1, false);
+    case X86_OP_NOT_Ev: return emit_notneg(t, v, false);
+    case X86_OP_NEG_Eb: return emit_notneg(t, 1, true);
+    case X86_OP_NEG_Ev: return emit_notneg(t, v, true);
     case X86_OP_IMUL_GvEv: return emit_imul(t, false);
     case X86_OP_IMUL_GvEvIz: case X86_OP_IMUL_GvEvIbs: return emit_imul(t, true);
     case X86_OP_SETCC_Eb: return emit_setcc(t);
@@ -866,16 +1219,15 @@ static bool emit_native_branch(struct tctx *t)
     case X86_OP_CALL_Jz:
         if (!stack_native_ok(t)) return false;
         x_mov_ri32(b, XDX, next);
-        emit_push_edx(t);
+        emit_push(t, -1, XDX);
         jump_to_static_exit(t, -1, t->k + 1, next + in->imm);
         return true;
     case X86_OP_RET: {
         if (!stack_native_ok(t)) return false;
-        x_load(b, 4, XSI, greg(X86_ESP, 4));
+        x_mov_rr(b, 4, XSI, gr(t, X86_ESP));
         struct frag *slow = emit_probe(t, 4, false);
         x_load(b, 4, XDX, xmem(XDI, 0));
-        x_lea(b, 4, XSI, xmem(XSI, 4));
-        x_store(b, 4, greg(X86_ESP, 4), XSI);
+        x_lea(b, 4, gr_def(t, X86_ESP), xmem(XSI, 4));
         x_store(b, 4, cpu_at(OFF_NEXT_EIP), XDX);
         slow_rejoin(t, slow, -1);
         jump_to_dyn_exit(t, -1, t->k + 1);
@@ -933,25 +1285,27 @@ static void patch(const struct tctx *t, u8 *at, const u8 *target)
 static void emit_frags(struct tctx *t)
 {
     struct xb *b = &t->b;
-    struct { int k, pend; u8 *at; } dyn[MAX_FRAGS];
+    struct { int k, rd; u8 *at; } dyn[MAX_FRAGS];
     int ndyn = 0;
     u8 *bail_at = NULL;
+    t->lf_dead = t->next_incdec = false;
     /* slow stubs add dynamic exits to the list as they go */
     for (int i = 0; i < t->nfrag && !t->too_many; i++) {
         struct frag f = t->frags[i];
         switch (f.kind) {
         case FR_DYN: {
             int j = 0;
-            while (j < ndyn && (dyn[j].k != f.k || dyn[j].pend != f.pend)) j++;
+            while (j < ndyn && (dyn[j].k != f.k || dyn[j].rd != f.rd)) j++;
             if (j < ndyn) {
                 patch(t, f.from, dyn[j].at);
                 break;
             }
             patch(t, f.from, b->p);
             dyn[ndyn].k = f.k;
-            dyn[ndyn].pend = f.pend;
+            dyn[ndyn].rd = f.rd;
             dyn[ndyn++].at = b->p;
-            emit_lf_flush_kind(t, f.pend);
+            t->rd = f.rd;
+            gr_store(t, 0xff);
             x_lea(b, 8, X12, xmem(X12, f.k));
             x_store(b, 8, cpu_at(OFF_ICOUNT), X12);
             x_load(b, 4, XAX, cpu_at(OFF_NEXT_EIP));
@@ -966,7 +1320,8 @@ static void emit_frags(struct tctx *t)
              * block (whose prologue writes EIP and icount if it bails);
              * unchained: both are written for the lookup */
             patch(t, f.from, b->p);
-            emit_lf_flush_kind(t, f.pend);
+            t->rd = f.rd;
+            gr_store(t, 0xff);
             x_lea(b, 8, X12, xmem(X12, f.k));
             struct tb_exit *x = t->nexit < t->max_exit ? &t->exits[t->nexit++] : NULL;
             if (x) {
@@ -995,11 +1350,11 @@ static void emit_frags(struct tctx *t)
             if (f.psize) {
                 /* A page kept slow only for a debugger watchpoint: an access
                  * that misses every watched range goes on at host speed
-                 * (eax = the masked address, edi = the entry index * 3) */
+                 * (eax = the masked address, edi = the entry's offset) */
                 x_alu_ri(b, 4, XALU_OR, XAX, TLB_SLOW);
-                x_alu_rm(b, 4, XALU_CMP, XAX, xmem_idx(XBX, XDI, 3, f.parr + (i32)offsetof(struct tlb_entry, tag)));
+                x_alu_rm(b, 4, XALU_CMP, XAX, xmem_idx(XBX, XDI, 0, f.parr + (i32)offsetof(struct tlb_entry, tag)));
                 u8 *h1 = x_jcc32(b, XCC_NE);
-                x_alu_mi(b, 4, XALU_CMP, xmem_idx(XBX, XDI, 3, f.parr + (i32)offsetof(struct tlb_entry, watch_only)), 1);
+                x_alu_mi(b, 4, XALU_CMP, xmem_idx(XBX, XDI, 0, f.parr + (i32)offsetof(struct tlb_entry, watch_only)), 1);
                 u8 *h2 = x_jcc32(b, XCC_NE);
                 x_lea(b, 4, XAX, xmem(XSI, f.psize - 1));
                 x_alu_rm(b, 4, XALU_CMP, XAX, cpu_at((i32)offsetof(struct cpu, watch_lo)));
@@ -1007,7 +1362,7 @@ static void emit_frags(struct tctx *t)
                 x_alu_rm(b, 4, XALU_CMP, XSI, cpu_at((i32)offsetof(struct cpu, watch_hi)));
                 u8 *h3 = x_jcc32(b, XCC_BE);
                 patch(t, f1, b->p);
-                x_load(b, 8, XDI, xmem_idx(XBX, XDI, 3, f.parr + (i32)offsetof(struct tlb_entry, addend)));
+                x_load(b, 8, XDI, xmem_idx(XBX, XDI, 0, f.parr + (i32)offsetof(struct tlb_entry, addend)));
                 x_alu_rr(b, 8, XALU_ADD, XDI, XSI);
                 patch(t, x_jmp32(b), f.probe_done);
                 patch(t, h1, b->p);
@@ -1016,16 +1371,13 @@ static void emit_frags(struct tctx *t)
             }
             /* the whole instruction through its handler, then back */
             select_insn(t, f.k);
-            t->pend = f.pend;
-            emit_call_handler(t, true); /* flushes the flags pending at the branch */
-            if (f.lfkind >= 0) {
-                /* the body goes on with this instruction's flags in r13-r15 and the host */
-                x_load(b, 4, X13, cpu_at(OFF_LF_RES));
-                x_load(b, 4, X14, cpu_at(OFF_LF_OP1));
-                x_load(b, 4, X15, cpu_at(OFF_LF_OP2));
-                t->pend = f.lfkind;
-                emit_flags_rebuild(t, f.lfkind);
-            }
+            t->rv = f.rv;
+            t->rd = f.rd;
+            emit_call_handler(t, true); /* writes back what the body changed before the branch */
+            /* the body goes on with the registers it had loaded there, and
+             * this instruction's flags in the host */
+            gr_load_all(t, f.rv_resume);
+            if (f.lfkind >= 0) emit_flags_rebuild(t, f.lfkind);
             patch(t, x_jmp32(b), f.resume);
             break;
         }
@@ -1078,8 +1430,8 @@ struct tb *dbt_translate(struct dbt *d, const u8 *host, size_t avail, u32 eip, u
     i32 set = (i32)offsetof(struct cpu, tlb) + ((key & KEY_USER) ? (i32)sizeof(struct tlb_set) : 0);
     t.tlb_r = set + (i32)offsetof(struct tlb_set, r);
     t.tlb_w = set + (i32)offsetof(struct tlb_set, w);
-    t.lfkind = -1;
-    t.pend = -1;
+    t.lfkind = t.mkind = -1;
+    t.lfmem = true;
     t.exits = ex;
     t.max_exit = (int)n + 1;
     t.icopy = copies;
@@ -1108,6 +1460,8 @@ struct tb *dbt_translate(struct dbt *d, const u8 *host, size_t avail, u32 eip, u
     bool exited = false;
     for (unsigned k = 0; k < n; k++) {
         select_insn(&t, (int)k);
+        t.lf_dead = k + 1 < n && overwrites_lf(&copies[k + 1]);
+        t.next_incdec = k + 1 < n && native_incdec_reg(d, &copies[k + 1]);
         if (k == n - 1 && ends_block(t.in)) {
             exited = true;
             if (emit_native_branch(&t)) {
@@ -1122,9 +1476,6 @@ struct tb *dbt_translate(struct dbt *d, const u8 *host, size_t avail, u32 eip, u
             t.native++;
         } else {
             emit_call_handler(&t, true);
-            t.lfkind = -1;
-            t.hostfl = false;
-            t.pend = -1;
         }
     }
     if (!exited) jump_to_static_exit(&t, -1, (int)n, eip + (u32)off);

@@ -122,8 +122,23 @@ static inline void x_store_imm(struct xb *b, int size, struct xm m, u32 imm)
     else if (size == 2) x_u16(b, (u16)imm);
     else x_u32(b, imm);
 }
-/* reg <- reg (32 or 64 bits) */
-static inline void x_mov_rr(struct xb *b, int size, int dst, int src) { x_op(b, size, 0x89, 1, src, NULL, dst); }
+/* reg <- reg (1, 2, 4 or 8 bytes; 1 and 2 leave the rest of dst alone, 4 zero-extends) */
+static inline void x_mov_rr(struct xb *b, int size, int dst, int src)
+{
+    x_op(b, size, size == 1 ? 0x88 : 0x89, 1, src, NULL, dst);
+}
+/* the low 1 or 2 bytes of reg <- [m] (the rest of reg unchanged) */
+static inline void x_load_low(struct xb *b, int size, int reg, struct xm m)
+{
+    x_op(b, size, size == 1 ? 0x8a : 0x8b, 1, reg, &m, 0);
+}
+/* the low 1 or 2 bytes of reg <- imm (the rest of reg unchanged) */
+static inline void x_mov_ri_low(struct xb *b, int size, int reg, u32 imm)
+{
+    x_op(b, size, size == 1 ? 0xc6 : 0xc7, 1, 0, NULL, reg);
+    if (size == 1) x_u8(b, (u8)imm);
+    else x_u16(b, (u16)imm);
+}
 /* reg32 <- imm32 (zero-extended into the 64-bit register) */
 static inline void x_mov_ri32(struct xb *b, int reg, u32 imm)
 {
@@ -210,6 +225,13 @@ static inline void x_incdec_r(struct xb *b, int size, bool dec, int reg)
 {
     x_op(b, size, size == 1 ? 0xfe : 0xff, 1, dec ? 1 : 0, NULL, reg);
 }
+/* shifts by cl: ext 4 SHL, 5 SHR, 7 SAR */
+static inline void x_shift_rcl(struct xb *b, int size, int ext, int reg)
+{
+    x_op(b, size, size == 1 ? 0xd2 : 0xd3, 1, ext, NULL, reg);
+}
+/* not reg */
+static inline void x_not_r(struct xb *b, int size, int reg) { x_op(b, size, size == 1 ? 0xf6 : 0xf7, 1, 2, NULL, reg); }
 /* neg reg */
 static inline void x_neg_r(struct xb *b, int size, int reg) { x_op(b, size, size == 1 ? 0xf6 : 0xf7, 1, 3, NULL, reg); }
 /* imul dst, src (16, 32 or 64 bits) */
@@ -229,6 +251,16 @@ static inline void x_cqo(struct xb *b)
 }
 /* movsxd dst64, src32 */
 static inline void x_movsxd_rr(struct xb *b, int dst, int src) { x_op(b, 8, 0x63, 1, dst, NULL, src); }
+/* movsx dst32, src8 / src16 */
+static inline void x_movsx_rr(struct xb *b, int ssize, int dst, int src)
+{
+    x_op(b, 4, ssize == 1 ? 0x0fbe : 0x0fbf, 2, dst, NULL, src);
+}
+/* cmovcc dst, src (16, 32 or 64 bits) */
+static inline void x_cmov_rr(struct xb *b, int size, int cc, int dst, int src)
+{
+    x_op(b, size, 0x0f40u | (u32)cc, 2, dst, NULL, src);
+}
 /* movzx dst32, src16 */
 static inline void x_movzx16_rr(struct xb *b, int dst, int src) { x_op(b, 4, 0x0fb7, 2, dst, NULL, src); }
 static inline void x_setcc(struct xb *b, int cc, int reg) { x_op(b, 1, 0x0f90u | (u32)cc, 2, 0, NULL, reg); }

@@ -426,7 +426,10 @@ static struct fnstat F_load = {"x_load", 0, 0}, F_load_sx = {"x_load_sx", 0, 0},
                      F_bt_mi = {"x_bt_mi", 0, 0}, F_test_mi = {"x_test_mi", 0, 0}, F_cmov_rm = {"x_cmov_rm", 0, 0},
                      F_incdec_r = {"x_incdec_r", 0, 0}, F_neg_r = {"x_neg_r", 0, 0}, F_imul_rr = {"x_imul_rr", 0, 0},
                      F_movzx16_rr = {"x_movzx16_rr", 0, 0}, F_grp3_r = {"x_grp3_r", 0, 0},
-                     F_cqo = {"x_cqo", 0, 0}, F_movsxd_rr = {"x_movsxd_rr", 0, 0};
+                     F_cqo = {"x_cqo", 0, 0}, F_movsxd_rr = {"x_movsxd_rr", 0, 0},
+                     F_load_low = {"x_load_low", 0, 0}, F_mov_ri_low = {"x_mov_ri_low", 0, 0},
+                     F_movsx_rr = {"x_movsx_rr", 0, 0}, F_cmov_rr = {"x_cmov_rr", 0, 0},
+                     F_shift_rcl = {"x_shift_rcl", 0, 0}, F_not_r = {"x_not_r", 0, 0};
 
 static void m_load(struct fnstat *f, int size, int op, int reg, struct xm m, u32 imm)
 {
@@ -434,6 +437,13 @@ static void m_load(struct fnstat *f, int size, int op, int reg, struct xm m, u32
     x_load(&b, size, reg, m);
     struct eins e = size <= 2 ? E2("movzx", len_mem(4, 2, reg, m, 0), OR(4, reg), OM(size, m))
                               : E2("mov", len_mem(size, 1, reg, m, 0), OR(size, reg), OM(size, m));
+    done(f, &b, &e);
+}
+static void m_load_low(struct fnstat *f, int size, int op, int reg, struct xm m, u32 imm)
+{
+    struct xb b = sb();
+    x_load_low(&b, size, reg, m);
+    struct eins e = E2("mov", len_mem(size, 1, reg, m, 0), OR(size, reg), OM(size, m));
     done(f, &b, &e);
 }
 static void m_load_sx(struct fnstat *f, int size, int op, int reg, struct xm m, u32 imm)
@@ -528,6 +538,7 @@ static void run_mem_shapes(void)
         sweep_mem(&F_load, m_load, s, 0, ALLREG, 16);
         sweep_mem(&F_load_sx, m_load_sx, s, 0, ALLREG, 16);
         regs = regs_for(s, &nr);
+        if (s <= 2) sweep_mem(&F_load_low, m_load_low, s, 0, regs, nr);
         sweep_mem(&F_store, m_store, s, 0, regs, nr);
         sweep_mem(&F_store_imm, m_store_imm, s, 0, ALLREG, 1);
         sweep_mem_small(&F_store_imm, m_store_imm, s, 0, ALLREG, 1, true);
@@ -595,12 +606,21 @@ static void run_reg_shapes(void)
         for (int i = 0; i < nr; i++)
             for (int j = 0; j < nr; j++) {
                 int d = regs[i], r = regs[j];
-                if (s != 1) { /* MOV r, r: 16/32/64 (89 is no byte form) */
-                    b = sb();
-                    x_mov_rr(&b, s, d, r);
-                    e = E2("mov", len_reg(s, 1, r, d, 0), OR(s, d), OR(s, r));
-                    done(&F_mov_rr, &b, &e);
-                }
+                b = sb(); /* MOV r, r: 88 for bytes, 89 otherwise */
+                x_mov_rr(&b, s, d, r);
+                e = E2("mov", len_reg(s, 1, r, d, 0), OR(s, d), OR(s, r));
+                done(&F_mov_rr, &b, &e);
+                if (s != 1)
+                    for (int cc = 0; cc < 16; cc++) {
+                        b = sb();
+                        x_cmov_rr(&b, s, cc, d, r);
+                        char mn[16], z[16];
+                        snprintf(mn, sizeof(mn), "cmov%s", CC_CS[cc]);
+                        snprintf(z, sizeof(z), "cmov%s", CC_ZY[cc]);
+                        e = E2(mn, len_reg(s, 2, d, r, 0), OR(s, d), OR(s, r));
+                        snprintf(e.zy, sizeof(e.zy), "%s", z);
+                        done(&F_cmov_rr, &b, &e);
+                    }
                 for (int op = 0; op < 8; op++) {
                     b = sb();
                     x_alu_rr(&b, s, op, d, r);
@@ -637,6 +657,24 @@ static void run_reg_shapes(void)
                 e = E1(dec ? "dec" : "inc", len_reg(s, 1, dec, r, 0), OR(s, r));
                 done(&F_incdec_r, &b, &e);
             }
+            if (s <= 2)
+                for (int k = 0; k < NI; k++) {
+                    b = sb();
+                    x_mov_ri_low(&b, s, r, IMMS[k]);
+                    e = E2("mov", len_reg(s, 1, 0, r, s), OR(s, r), OI(s, IMMS[k] & mask_of(s)));
+                    done(&F_mov_ri_low, &b, &e);
+                }
+            for (int ext = 0; ext < 8; ext++) {
+                if (!SHIFT[ext]) continue;
+                b = sb();
+                x_shift_rcl(&b, s, ext, r);
+                e = E2(SHIFT[ext], len_reg(s, 1, ext, r, 0), OR(s, r), OR(1, XCX));
+                done(&F_shift_rcl, &b, &e);
+            }
+            b = sb();
+            x_not_r(&b, s, r);
+            e = E1("not", len_reg(s, 1, 2, r, 0), OR(s, r));
+            done(&F_not_r, &b, &e);
             b = sb();
             x_neg_r(&b, s, r);
             e = E1("neg", len_reg(s, 1, 3, r, 0), OR(s, r));
@@ -667,6 +705,10 @@ static void run_reg_shapes(void)
             x_movzx8_rr(&b, d, r);
             e = E2("movzx", len_reg(4, 2, d, r, 0), OR(4, d), OR(1, r));
             done(&F_movzx8_rr, &b, &e);
+            b = sb();
+            x_movsx_rr(&b, 1, d, r);
+            e = E2("movsx", len_reg(4, 2, d, r, 0), OR(4, d), OR(1, r));
+            done(&F_movsx_rr, &b, &e);
         }
     }
     static const char *const GRP3[8] = {0, 0, 0, 0, "mul", "imul", "div", "idiv"};
@@ -695,6 +737,10 @@ static void run_reg_shapes(void)
             x_movzx16_rr(&b, d, r);
             e = E2("movzx", len_reg(4, 2, d, r, 0), OR(4, d), OR(2, r));
             done(&F_movzx16_rr, &b, &e);
+            b = sb();
+            x_movsx_rr(&b, 2, d, r);
+            e = E2("movsx", len_reg(4, 2, d, r, 0), OR(4, d), OR(2, r));
+            done(&F_movsx_rr, &b, &e);
         }
     }
     for (int r = 0; r < 16; r++) {
@@ -908,6 +954,7 @@ int main(void)
                             &F_jcc32,    &F_patch,    &F_call_r, &F_jmp_r,     &F_call_abs, &F_push,
                             &F_pop,      &F_ret,      &F_bt_mi,  &F_test_mi,   &F_cmov_rm, &F_incdec_r,
                             &F_neg_r,    &F_imul_rr,  &F_movzx16_rr, &F_grp3_r, &F_cqo,    &F_movsxd_rr,
+                            &F_load_low, &F_mov_ri_low, &F_movsx_rr, &F_cmov_rr, &F_shift_rcl, &F_not_r,
                             &F_overflow};
     bool ok = true;
     unsigned long n = 0;
