@@ -12,13 +12,18 @@
  *        c->icount in memory is written from it before anything outside
  *        translated code looks (a handler call, a slow path, an exit to the
  *        lookup or the dispatcher); a chained jump only adds to r12
- *   everything else is scratch; helpers are called with the stack 16-aligned
- *   (the entry trampoline aligns it and translated code never pushes).
- * Guest state lives in struct cpu at all times (registers in c->s.gpr,
- * arithmetic flags in c->lf exactly as the interpreter keeps them), so a
- * handler call or a fault at any instruction sees the interpreter's state;
- * only EIP and the instruction count are written just before they are
- * needed (a handler call, a slow path, an exit).
+ *   r8-r11, rbp, r13-r15  guest EAX..EDI, cached within one block
+ *        (translate.c: loaded on first use, written back to c->s.gpr before
+ *        a handler call, a slow path or an exit; nothing is cached across
+ *        a block boundary)
+ *   rax, rcx, rdx, rsi, rdi  scratch; helpers are called with the stack
+ *   16-aligned (the entry trampoline aligns it; translated code pushes only
+ *   even numbers of registers around a helper call).
+ * Guest state is in struct cpu whenever anything but the block's own code
+ * may look (registers in c->s.gpr, arithmetic flags in c->lf exactly as the
+ * interpreter keeps them), so a handler call or a fault sees the
+ * interpreter's state; EIP and the instruction count are written just
+ * before they are needed (a handler call, a slow path, an exit).
  */
 #ifndef VD_DBT_INT_H
 #define VD_DBT_INT_H
