@@ -125,6 +125,11 @@ struct cpu {
     struct lazyflags lf;
     u64 icount;             /* instructions retired */
     u64 icount_limit;       /* cpu_run stops when icount reaches this */
+    u64 jit_limit;          /* the budget translated code checks at each block's entry: the
+                             * dispatcher's icount_limit, or 0 once cpu_kick asked for a stop
+                             * (the only event that can arrive while a chain of blocks runs:
+                             * every other is raised by a handler, and translated code checks
+                             * events after each handler call) */
     struct tlb_set *tlbc;   /* &tlb[CPL == 3] */
     u32 tlb_gen;            /* bumped whenever TLB entries are dropped or tlbc changes */
     u8 code_mode;           /* X86_MODE_16/32: CS.D, kept in sync by segment loads */

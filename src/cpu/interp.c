@@ -38,7 +38,11 @@ void cpu_free(struct cpu *c)
     free(c);
 }
 
-void cpu_kick(struct cpu *c) { __atomic_or_fetch(&c->events, EV_STOP, __ATOMIC_RELAXED); }
+void cpu_kick(struct cpu *c)
+{
+    __atomic_or_fetch(&c->events, EV_STOP, __ATOMIC_RELAXED);
+    __atomic_store_n(&c->jit_limit, 0, __ATOMIC_RELAXED); /* translated code stops at its next block */
+}
 
 void cpu_set_intr(struct cpu *c, bool level)
 {

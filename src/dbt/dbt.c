@@ -199,6 +199,10 @@ static int run_loop(void *opaque)
             if (r != CPU_EXIT_BUDGET) return r;
             continue;
         }
+        /* the budget translated code checks, then no kick may be missed:
+         * cpu_kick sets EV_STOP before it zeroes jit_limit */
+        __atomic_store_n(&c->jit_limit, c->icount_limit, __ATOMIC_RELAXED);
+        if (__atomic_load_n(&c->events, __ATOMIC_RELAXED) & ~(u32)EV_DEBUG) continue;
         u64 start = c->icount;
         if (d->verify) {
             bool handled;

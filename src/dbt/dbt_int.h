@@ -151,7 +151,7 @@ enum cpu_exit dbt_verify_block(struct dbt *d, struct tb *tb, bool *handled);
 #define OFF_NEXT_EIP ((i32)offsetof(struct cpu, next_eip))
 #define OFF_EVENTS ((i32)offsetof(struct cpu, events))
 #define OFF_ICOUNT ((i32)offsetof(struct cpu, icount))
-#define OFF_ICOUNT_LIMIT ((i32)offsetof(struct cpu, icount_limit))
+#define OFF_JIT_LIMIT ((i32)offsetof(struct cpu, jit_limit))
 #define OFF_LF_RES ((i32)offsetof(struct cpu, lf.res))
 #define OFF_LF_OP1 ((i32)offsetof(struct cpu, lf.op1))
 #define OFF_LF_OP2 ((i32)offsetof(struct cpu, lf.op2))

@@ -1445,17 +1445,17 @@ struct tb *dbt_translate(struct dbt *d, const u8 *host, size_t avail, u32 eip, u
         e += copies[k].len;
     }
 
-    /* prologue: enter only with the whole block inside the budget and no
-     * event (r12 = c->icount on every way in; memory may lag behind) */
+    /* prologue: enter only with the whole block inside the budget (r12 =
+     * c->icount on every way in; memory may lag behind). Events need no
+     * check here: those raised in translated code come from handler calls,
+     * which are followed by a check, and cpu_kick zeroes jit_limit. (EV_DEBUG
+     * alone, debugger breakpoints elsewhere, does not stop a chain either:
+     * chains stay in one linear page, and the dispatcher and dbt_lookup only
+     * enter a page without breakpoints.) */
     t.tb_eip = eip;
     x_lea(b, 8, XAX, xmem(X12, (i32)n));
-    x_alu_rm(b, 8, XALU_CMP, XAX, cpu_at(OFF_ICOUNT_LIMIT));
+    x_alu_rm(b, 8, XALU_CMP, XAX, cpu_at(OFF_JIT_LIMIT));
     frag_new(&t, FR_BAIL, x_jcc32(b, XCC_A));
-    /* EV_DEBUG alone (debugger breakpoints elsewhere) does not stop a chain:
-     * chains stay in one linear page, and the dispatcher and dbt_lookup
-     * only enter a page without breakpoints */
-    x_test_mi(b, cpu_at(OFF_EVENTS), ~(u32)EV_DEBUG);
-    frag_new(&t, FR_BAIL, x_jcc32(b, XCC_NE));
 
     bool exited = false;
     for (unsigned k = 0; k < n; k++) {
