@@ -403,10 +403,11 @@ static void emu_log_stats(struct vcpu *v)
             (unsigned long long)all, (unsigned long long)s.insns_translated,
             all ? 100.0 * (double)s.insns_translated / (double)all : 0.0, (unsigned long long)s.insns_interp);
     vd_logf("stats: engine dbt: %llu blocks translated (%llu guest instructions, %.1f%% emitted natively), "
-            "%llu chained jumps, %llu KiB of host code\n",
+            "%llu chained jumps, %llu lookups (%llu from direct jumps), %llu KiB of host code\n",
             (unsigned long long)s.blocks_translated, (unsigned long long)s.guest_insns_translated,
             s.guest_insns_translated ? 100.0 * (double)s.native_insns / (double)s.guest_insns_translated : 0.0,
-            (unsigned long long)s.chains, (unsigned long long)(s.code_bytes >> 10));
+            (unsigned long long)s.chains, (unsigned long long)s.lookups, (unsigned long long)s.lookups_direct,
+            (unsigned long long)(s.code_bytes >> 10));
     vd_logf("stats: engine dbt: %llu cache flushes, %llu invalidations, %.3f s in the translator\n",
             (unsigned long long)s.flushes, (unsigned long long)s.invalidations, s.translate_seconds);
     if (e->opts.verify)

@@ -106,6 +106,8 @@ static bool debug_allows(const struct cpu *c, u32 lin)
 const u8 *dbt_lookup(struct dbt *d, struct tb_exit *x)
 {
     struct cpu *c = d->c;
+    d->st.lookups++;
+    if (x) d->st.lookups_direct++;
     if ((c->events & ~(u32)EV_DEBUG) || d->flush_pending || d->verify) return d->exit_stub;
     u32 eip = c->s.eip, lin = c->s.seg[S_CS].base + eip;
     if ((c->events & EV_DEBUG) && !debug_allows(c, lin)) return d->exit_stub;

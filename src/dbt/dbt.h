@@ -20,6 +20,8 @@ struct dbt_stats {
     u64 flushes;            /* whole-cache flushes (cache full, or decoded code dropped) */
     u64 invalidations;      /* translations dropped because their bytes were written */
     u64 chains;             /* direct jumps patched to their successor */
+    u64 lookups;            /* exits that looked their next block up (dbt_lookup) */
+    u64 lookups_direct;     /* ... of which direct jumps not (yet) chained */
     u64 code_bytes;         /* host code currently in the cache */
     u64 verify_blocks;      /* blocks run under the lockstep checker */
     u64 verify_unchecked;   /* ... of which not compared (a device saw them, or events were left pending) */

@@ -43,6 +43,8 @@ enum {
     KEY_SS32 = 1u << 2,      /* SS.B */
     KEY_CSLIM4G = 1u << 3,   /* CS limit 0xffffffff: chained jumps need no limit check */
     KEY_FLAT_SHIFT = 8,      /* bit 8 + seg: that segment is flat (base 0, limit 4G, RW) */
+    KEY_BIG_SHIFT = 16,      /* bit 16 + seg: limit 4G, RW, any base (added at run time: a
+                              * per-CPU FS or a TLS GS needs no retranslation when it moves) */
 };
 
 /* One exit of a block to a known guest EIP, patchable to jump straight to
@@ -64,6 +66,9 @@ struct tb {
     u8 nexit;
     u32 gen;                 /* cache generation it belongs to */
     u8 *code;                /* entry point */
+    u8 *xentry;              /* entry for chained jumps from another page: checks first that the
+                              * block's linear page still maps to its host page and that no
+                              * debugger breakpoint is set, else looks up */
     u32 code_size;
     struct tb *hash_next;
     struct tb *page_next;    /* other blocks translated from the same RAM page */
@@ -147,6 +152,7 @@ enum cpu_exit dbt_verify_block(struct dbt *d, struct tb *tb, bool *handled);
 /* offsets into struct cpu for the emitters */
 #define OFF_GPR(r) ((i32)(offsetof(struct cpu, s.gpr) + 4 * (r)))
 #define OFF_EIP ((i32)offsetof(struct cpu, s.eip))
+#define OFF_SEGBASE(sg) ((i32)(offsetof(struct cpu, s.seg) + (sg) * sizeof(struct seg) + offsetof(struct seg, base)))
 #define OFF_EFLAGS ((i32)offsetof(struct cpu, s.eflags))
 #define OFF_NEXT_EIP ((i32)offsetof(struct cpu, next_eip))
 #define OFF_EVENTS ((i32)offsetof(struct cpu, events))

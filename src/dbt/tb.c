@@ -10,12 +10,15 @@
  * branch targets, the EIP a fault reports).
  *
  * Chaining: an exit to a known EIP is patched to jump straight into the
- * target block when both lie in the same linear page under a CS with a 4 GiB
- * limit and the same mode key. The page rule is what makes a chain safe to
- * keep: the mapping of that page was checked when execution entered it
- * through the dispatcher, and any TLB change ends the block and goes back
- * there. Mode keys cannot change along a chain because every instruction
- * that may change one ends its block with an unchained exit.
+ * target block when both run under a CS with a 4 GiB limit and the same
+ * mode key. Within one linear page the jump goes to the block's code: the
+ * mapping of that page was checked when execution entered it through the
+ * dispatcher, and any TLB change ends the block and goes back there. From
+ * another page it goes to the block's xentry, which first checks that the
+ * fetch TLB still maps the block's linear page to its host page and that
+ * no debugger breakpoint is set (else it looks the block up). Mode keys
+ * cannot change along a chain because every instruction that may change
+ * one ends its block with an unchained exit.
  *
  * Invalidation: translated bytes are marked as code with cpu_code_mark, so
  * every write that overlaps them takes the MMU's slow path and calls
@@ -48,8 +51,8 @@ u32 tb_key(const struct cpu *c)
     if (c->s.seg[S_CS].limit == 0xffffffffu) k |= KEY_CSLIM4G;
     for (int s = 0; s < 6; s++) {
         const struct segcheck *sc = &c->segchk[s];
-        if (c->s.seg[s].base == 0 && sc->lo == 0 && sc->hi == 0xffffffffu && sc->ok == (SEGCHK_R | SEGCHK_W))
-            k |= 1u << (KEY_FLAT_SHIFT + s);
+        if (sc->lo == 0 && sc->hi == 0xffffffffu && sc->ok == (SEGCHK_R | SEGCHK_W))
+            k |= 1u << (c->s.seg[s].base == 0 ? KEY_FLAT_SHIFT + s : KEY_BIG_SHIFT + s);
     }
     return k;
 }
@@ -168,8 +171,10 @@ void tb_chain(struct dbt *d, struct tb_exit *x, struct tb *t)
     struct tb *s = x->src;
     if (x->dst || !alive(d, s) || !alive(d, t) || d->flush_pending) return;
     if (s->key != t->key || s->csbase != t->csbase || !(s->key & KEY_CSLIM4G)) return;
-    if (((s->csbase + s->eip) ^ (t->csbase + t->eip)) >> 12) return;
-    x_patch(x->jmp, t->code);
+    /* within a page straight to the code; from another page through the
+     * entry that checks the target's mapping */
+    bool same_page = !(((s->csbase + s->eip) ^ (t->csbase + t->eip)) >> 12);
+    x_patch(x->jmp, same_page ? t->code : t->xentry);
     x->dst = t;
     x->next_in = t->in;
     t->in = x;

@@ -52,7 +52,7 @@ _Static_assert(sizeof(struct tlb_entry) == 32, "the emitted TLB probe scales the
 static const int HREG[8] = {X8, X9, X10, X11, XBP, X13, X14, X15};
 #define HREG_CALLER 0x0fu
 
-enum frag_kind { FR_STATIC, FR_DYN, FR_SLOW, FR_BAIL };
+enum frag_kind { FR_STATIC, FR_DYN, FR_SLOW, FR_BAIL, FR_XMISS };
 
 /* Out-of-line code emitted after the block body. */
 struct frag {
@@ -111,6 +111,7 @@ struct tctx {
 
 static inline struct xm cpu_at(i32 off) { return xmem(XBX, off); }
 static inline bool seg_flat(const struct tctx *t, int seg) { return t->key & (1u << (KEY_FLAT_SHIFT + seg)); }
+static inline bool seg_big(const struct tctx *t, int seg) { return t->key & (1u << (KEY_BIG_SHIFT + seg)); }
 
 /* ---- the guest register cache ---- */
 /* Guest register r (32-bit numbering) in its host register, loaded if needed. */
@@ -408,9 +409,9 @@ static void emit_call_handler(struct tctx *t, bool checks)
 }
 
 /* ---- memory operands ---- */
-/* esi = linear address of the ModRM/moffs memory operand (flat segment,
- * 32-bit addressing: checked by the caller). */
-static void emit_ea(struct tctx *t)
+/* esi = the offset (effective address) of the ModRM/moffs memory operand
+ * (32-bit addressing). */
+static void emit_offset(struct tctx *t)
 {
     const struct x86_insn *in = t->in;
     struct xb *b = &t->b;
@@ -421,6 +422,14 @@ static void emit_ea(struct tctx *t)
         x_mov_ri32(b, XSI, (u32)in->disp);
         if (index) x_lea(b, 4, XSI, xmem_idx(XSI, gr(t, in->index), in->scale, 0));
     }
+}
+/* esi = its linear address (a segment with a 4 GiB limit: checked by the
+ * caller; a base other than 0 is added from the segment register at run
+ * time). */
+static void emit_ea(struct tctx *t)
+{
+    emit_offset(t);
+    if (!seg_flat(t, t->in->seg)) x_alu_rm(&t->b, 4, XALU_ADD, XSI, cpu_at(OFF_SEGBASE(t->in->seg)));
 }
 
 static void log_store(struct cpu *c, u8 *host, unsigned size) { c->write_log(c->write_log_opaque, host, size); }
@@ -464,7 +473,7 @@ static struct frag *emit_probe(struct tctx *t, unsigned sz, bool write)
 /* The current instruction's memory operand can be accessed natively. */
 static bool mem_native_ok(const struct tctx *t)
 {
-    return t->in->asize == 4 && seg_flat(t, t->in->seg);
+    return t->in->asize == 4 && (seg_flat(t, t->in->seg) || seg_big(t, t->in->seg));
 }
 
 /* The E operand of size sz: memory at [rdi] (probed) or a register. */
@@ -783,6 +792,60 @@ static bool emit_shift_cl(struct tctx *t, unsigned sz, int ext)
     return true;
 }
 
+static void sync_flags(struct cpu *c) { cpu_flags_sync(c); }
+
+/* ROL/ROR r/m32 by a constant or CL. They change CF and OF only, so the
+ * flags are first materialized in EFLAGS (as the interpreter's flags_put
+ * does), then CF and OF are put there as ops_shift.c defines them (OF for
+ * every count). A count of 0 changes nothing. */
+static bool emit_rotate(struct tctx *t, bool ror, bool by_cl, unsigned count)
+{
+    const struct x86_insn *in = t->in;
+    struct xb *b = &t->b;
+    bool mem = in->mod != 3;
+    count &= 31;
+    if (in->osize != 4 || (mem && !mem_native_ok(t))) return false;
+    if (!by_cl && count == 0) return !mem; /* (a memory operand is still checked: the handler) */
+    if (t->lfkind != LF_NONE) {
+        emit_helper(t, (const void *)sync_flags, -1); /* before the probe: it clobbers rdi */
+        t->lfkind = t->mkind = LF_NONE;
+    }
+    struct frag *slow = NULL;
+    if (mem) {
+        emit_ea(t);
+        slow = emit_probe(t, 4, true);
+    }
+    struct gop dm = gop_e(t, 4, mem); /* (every register read is loaded before the branch) */
+    u8 *skip = NULL;
+    if (by_cl) {
+        x_mov_rr(b, 4, XCX, gr(t, X86_ECX));
+        x_alu_ri(b, 4, XALU_AND, XCX, 31);
+        skip = x_jcc32(b, XCC_E);
+    }
+    int r = dm.h >= 0 ? dm.h : XAX;
+    if (r == XAX) g_load(t, 4, XAX, dm);
+    if (by_cl) x_shift_rcl(b, 4, ror ? 1 : 0, r);
+    else x_shift_ri(b, 4, ror ? 1 : 0, r, (u8)count);
+    /* ecx = CF | OF << 11: ROL: CF = bit 0, OF = bit 31 ^ CF; ROR: CF = bit 31, OF = bit 31 ^ bit 30 */
+    x_mov_rr(b, 4, XCX, r);
+    if (ror) x_shift_ri(b, 4, 5, XCX, 31);
+    else x_alu_ri(b, 4, XALU_AND, XCX, 1);
+    x_mov_rr(b, 4, XSI, r);
+    x_shift_ri(b, 4, 5, XSI, ror ? 30 : 31);
+    if (ror) x_alu_ri(b, 4, XALU_AND, XSI, 1);
+    x_alu_rr(b, 4, XALU_XOR, XSI, XCX);
+    x_shift_ri(b, 4, 4, XSI, 11);
+    x_alu_rr(b, 4, XALU_OR, XCX, XSI);
+    x_alu_mi(b, 4, XALU_AND, cpu_at(OFF_EFLAGS), ~(u32)(FL_CF | FL_OF));
+    x_alu_mr(b, 4, XALU_OR, cpu_at(OFF_EFLAGS), XCX);
+    if (r == XAX) g_store(t, 4, dm, XAX);
+    gop_e_written(t, 4, mem);
+    if (skip && skip + 4 <= b->end) x_patch(skip, b->p);
+    t->hostfl = false; /* c->lf stays LF_NONE: the flags are in EFLAGS */
+    slow_rejoin(t, slow, -1);
+    return true;
+}
+
 /* NOT and NEG r/m: NOT changes no flags; NEG sets them as SUB 0, a */
 static bool emit_notneg(struct tctx *t, unsigned sz, bool neg)
 {
@@ -941,19 +1004,36 @@ static bool emit_setcc(struct tctx *t)
     return true;
 }
 
-/* CMOVcc Gv, Ev with a register source (a memory source is read whatever
- * the condition, and may fault: the handler does that). A 32-bit CMOV
- * writes its destination even when the condition fails (the upper half of
- * the host register; the guest value is unchanged either way). */
+/* CMOVcc Gv, Ev. A memory source is read whatever the condition (and may
+ * fault: the probe comes first, and the host flags are rebuilt after it).
+ * A 32-bit CMOV writes its destination even when the condition fails (the
+ * upper half of the host register; the guest value is unchanged either
+ * way). */
 static bool emit_cmov(struct tctx *t)
 {
     const struct x86_insn *in = t->in;
     unsigned sz = in->osize;
-    if (in->mod != 3 || !need_hostfl(t, cc_reads_cf(in->cc))) return false;
-    int src = gr(t, in->rm);
+    bool mem = in->mod != 3;
+    bool cf = cc_reads_cf(in->cc);
+    if (mem) {
+        /* the flags must be rebuildable after the probe (and in its slow stub) */
+        if (!mem_native_ok(t) || !t->lfmem || !kind_rebuildable(t->lfkind)) return false;
+    } else if (!need_hostfl(t, cf)) {
+        return false;
+    }
+    struct frag *slow = NULL;
+    if (mem) {
+        emit_ea(t);
+        slow = emit_probe(t, sz, false);
+    }
     int dst = gr(t, in->reg); /* (loads leave the host flags alone) */
-    x_cmov_rr(&t->b, (int)sz, in->cc, dst, src);
+    int src = mem ? -1 : gr(t, in->rm);
+    if (mem) need_hostfl(t, cf);
+    if (mem) x_cmov_rm(&t->b, (int)sz, in->cc, dst, xmem(XDI, 0));
+    else x_cmov_rr(&t->b, (int)sz, in->cc, dst, src);
     gop_written(t, in->reg, sz);
+    /* the stub rebuilds the host flags the body has after the instruction */
+    slow_rejoin(t, slow, t->hostfl ? t->lfkind : -1);
     return true;
 }
 
@@ -995,7 +1075,7 @@ static bool emit_lea(struct tctx *t)
 {
     const struct x86_insn *in = t->in;
     if (in->asize != 4) return false;
-    emit_ea(t);
+    emit_offset(t);
     g_store(t, in->osize, gop_reg_w(t, in->reg, in->osize), XSI);
     gop_written(t, in->reg, in->osize);
     return true;
@@ -1048,6 +1128,23 @@ static bool emit_jcc(struct tctx *t)
     u32 target = t->eip + t->in->len + t->in->imm;
     int cc = t->in->cc;
     if (need_hostfl(t, cc_reads_cf(cc))) {
+        jump_to_static_exit(t, cc, t->k + 1, target);
+        return true;
+    }
+    if ((cc >> 1) == 2 && t->lfmem) {
+        /* JZ/JNZ on flags of unknown kind: ZF is EFLAGS.ZF under LF_NONE,
+         * else (res == 0) (res is kept zero-extended to the operation's size) */
+        struct xb *b = &t->b;
+        x_alu_mi(b, 4, XALU_CMP, cpu_at(OFF_LF_KIND), LF_NONE);
+        u8 *lazy = x_jcc32(b, XCC_NE);
+        x_load(b, 4, XAX, cpu_at(OFF_EFLAGS));
+        x_not_r(b, 4, XAX);
+        x_test_mi_r(b, XAX, FL_ZF); /* host ZF = !(~EFLAGS & ZF) = ZF */
+        u8 *done = x_jmp32(b);
+        if (lazy + 4 <= b->end) x_patch(lazy, b->p);
+        x_alu_mi(b, 4, XALU_CMP, cpu_at(OFF_LF_RES), 0);
+        if (done + 4 <= b->end) x_patch(done, b->p);
+        t->hostfl = false;
         jump_to_static_exit(t, cc, t->k + 1, target);
         return true;
     }
@@ -1107,10 +1204,30 @@ static bool native_incdec_reg(const struct dbt *d, const struct x86_insn *in)
     }
 }
 
+/* LOCK on a form that allows it (a memory destination of ADD ADC SBB AND
+ * OR SUB XOR INC DEC NEG NOT): with one CPU and no concurrent DMA the plain
+ * read-modify-write is atomic. Every other LOCK raises #UD in the handler. */
+static bool lock_ok(const struct x86_insn *in)
+{
+    if (in->mod == 3) return false;
+    switch (in->op) {
+#define LOCK_ALU(M) \
+    case X86_OP_##M##_EbGb: case X86_OP_##M##_EvGv: case X86_OP_##M##_EbIb: case X86_OP_##M##_EvIz: \
+    case X86_OP_##M##_EvIbs:
+    LOCK_ALU(ADD) LOCK_ALU(ADC) LOCK_ALU(SBB) LOCK_ALU(AND) LOCK_ALU(OR) LOCK_ALU(SUB) LOCK_ALU(XOR)
+#undef LOCK_ALU
+    case X86_OP_INC_Ev: case X86_OP_DEC_Ev: case X86_OP_INC_Eb: case X86_OP_DEC_Eb:
+    case X86_OP_NEG_Ev: case X86_OP_NEG_Eb: case X86_OP_NOT_Ev: case X86_OP_NOT_Eb:
+        return true;
+    default:
+        return false;
+    }
+}
+
 static bool emit_native(struct tctx *t)
 {
     const struct x86_insn *in = t->in;
-    if ((in->pfx & X86_PFX_LOCK) || !native_allowed(t)) return false;
+    if (((in->pfx & X86_PFX_LOCK) && !lock_ok(in)) || !native_allowed(t)) return false;
     unsigned v = in->osize;
     switch (in->op) {
 #define ALU_CASES(M, OPN) \
@@ -1182,6 +1299,12 @@ static bool emit_native(struct tctx *t)
     case X86_OP_SHL_EvCL: case X86_OP_SAL_EvCL: return emit_shift_cl(t, v, 4);
     case X86_OP_SHR_EvCL: return emit_shift_cl(t, v, 5);
     case X86_OP_SAR_EvCL: return emit_shift_cl(t, v, 7);
+    case X86_OP_ROL_EvIb: return emit_rotate(t, false, false, in->imm);
+    case X86_OP_ROR_EvIb: return emit_rotate(t, true, false, in->imm);
+    case X86_OP_ROL_Ev1: return emit_rotate(t, false, false, 1);
+    case X86_OP_ROR_Ev1: return emit_rotate(t, true, false, 1);
+    case X86_OP_ROL_EvCL: return emit_rotate(t, false, true, 0);
+    case X86_OP_ROR_EvCL: return emit_rotate(t, true, true, 0);
     case X86_OP_NOT_Eb: return emit_notneg(t, 1, false);
     case X86_OP_NOT_Ev: return emit_notneg(t, v, false);
     case X86_OP_NEG_Eb: return emit_notneg(t, 1, true);
@@ -1287,7 +1410,7 @@ static void emit_frags(struct tctx *t)
     struct xb *b = &t->b;
     struct { int k, rd; u8 *at; } dyn[MAX_FRAGS];
     int ndyn = 0;
-    u8 *bail_at = NULL;
+    u8 *bail_at = NULL, *xmiss_at = NULL;
     t->lf_dead = t->next_incdec = false;
     /* slow stubs add dynamic exits to the list as they go */
     for (int i = 0; i < t->nfrag && !t->too_many; i++) {
@@ -1336,6 +1459,17 @@ static void emit_frags(struct tctx *t)
             patch(t, x_jmp32(b), t->d->lookup_stub);
             break;
         }
+        case FR_XMISS: /* the cross-page entry's check failed: look the block up */
+            if (!xmiss_at) {
+                xmiss_at = b->p;
+                x_store(b, 8, cpu_at(OFF_ICOUNT), X12);
+                x_store_imm(b, 4, cpu_at(OFF_EIP), t->tb_eip);
+                x_mov_ri64(b, XDI, (u64)(uintptr_t)t->d);
+                x_mov_ri32(b, XSI, 0);
+                patch(t, x_jmp32(b), t->d->lookup_stub);
+            }
+            patch(t, f.from, xmiss_at);
+            break;
         case FR_BAIL: /* the prologue declined: back to the dispatcher, at this block */
             if (!bail_at) {
                 bail_at = b->p;
@@ -1453,6 +1587,23 @@ struct tb *dbt_translate(struct dbt *d, const u8 *host, size_t avail, u32 eip, u
      * chains stay in one linear page, and the dispatcher and dbt_lookup only
      * enter a page without breakpoints.) */
     t.tb_eip = eip;
+    /* the entry for chained jumps from other pages: the fetch TLB must still
+     * map this block's linear page to its host page, and no debugger
+     * breakpoint may be set (dbt_lookup decides then) */
+    u8 *xentry = b->p;
+    u32 lin = c->s.seg[S_CS].base + eip;
+    i32 xent = set + (i32)offsetof(struct tlb_set, x) + (i32)(((lin >> 12) & (TLB_SIZE - 1)) * sizeof(struct tlb_entry));
+    x_test_mi(b, cpu_at(OFF_EVENTS), EV_DEBUG);
+    frag_new(&t, FR_XMISS, x_jcc32(b, XCC_NE));
+    x_alu_mi(b, 4, XALU_CMP, cpu_at(xent + (i32)offsetof(struct tlb_entry, tag)), lin & 0xfffff000u);
+    frag_new(&t, FR_XMISS, x_jcc32(b, XCC_NE));
+    x_load(b, 8, XAX, cpu_at(xent + (i32)offsetof(struct tlb_entry, addend)));
+    x_mov_ri32(b, XCX, lin);
+    x_alu_rr(b, 8, XALU_ADD, XAX, XCX);
+    x_mov_ri64(b, XCX, (u64)(uintptr_t)host);
+    x_alu_rr(b, 8, XALU_CMP, XAX, XCX);
+    frag_new(&t, FR_XMISS, x_jcc32(b, XCC_NE));
+    u8 *entry = b->p;
     x_lea(b, 8, XAX, xmem(X12, (i32)n));
     x_alu_rm(b, 8, XALU_CMP, XAX, cpu_at(OFF_JIT_LIMIT));
     frag_new(&t, FR_BAIL, x_jcc32(b, XCC_A));
@@ -1490,16 +1641,17 @@ struct tb *dbt_translate(struct dbt *d, const u8 *host, size_t avail, u32 eip, u
     tb->csbase = c->s.seg[S_CS].base;
     tb->bytes = (u16)off;
     tb->n = (u8)n;
-    tb->code = d->mem + pos;
-    tb->code_size = (u32)(b->p - tb->code);
+    tb->xentry = xentry;
+    tb->code = entry;
+    tb->code_size = (u32)(b->p - xentry);
     tb->exits = ex;
     tb->insns = copies;
     tb->nexit = (u8)t.nexit;
     d->code_used = (size_t)(b->p - d->mem);
     tb_insert(d, tb);
     if (d->perfmap) {
-        fprintf(d->perfmap, "%lx %x tb_%08x_n%u\n", (unsigned long)(uintptr_t)tb->code, tb->code_size, eip, n);
-        if (d->perfmap_code) fwrite(tb->code, 1, tb->code_size, d->perfmap_code);
+        fprintf(d->perfmap, "%lx %x tb_%08x_n%u\n", (unsigned long)(uintptr_t)tb->xentry, tb->code_size, eip, n);
+        if (d->perfmap_code) fwrite(tb->xentry, 1, tb->code_size, d->perfmap_code);
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     d->st.translate_seconds += (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;

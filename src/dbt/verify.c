@@ -173,8 +173,8 @@ static VD_NORETURN void report(struct dbt *d, const struct tb *tb, const char *w
         fprintf(stderr, "    %08x  %s\n", eip, buf);
         eip += in[k].len;
     }
-    fprintf(stderr, "  host code (%u bytes at %p):", tb->code_size, (const void *)tb->code);
-    for (u32 i = 0; i < tb->code_size; i++) fprintf(stderr, "%s%02x", i % 32 ? " " : "\n    ", tb->code[i]);
+    fprintf(stderr, "  host code (%u bytes at %p):", tb->code_size, (const void *)tb->xentry);
+    for (u32 i = 0; i < tb->code_size; i++) fprintf(stderr, "%s%02x", i % 32 ? " " : "\n    ", tb->xentry[i]);
     fprintf(stderr, "\n");
     exit(3);
 }

@@ -207,6 +207,12 @@ static inline void x_test_mi(struct xb *b, struct xm m, u32 imm)
     x_op(b, 4, 0xf7, 1, 0, &m, 0);
     x_u32(b, imm);
 }
+/* test reg32, imm32 */
+static inline void x_test_mi_r(struct xb *b, int reg, u32 imm)
+{
+    x_op(b, 4, 0xf7, 1, 0, NULL, reg);
+    x_u32(b, imm);
+}
 static inline void x_test_rr(struct xb *b, int size, int r1, int r2) { x_op(b, size, size == 1 ? 0x84 : 0x85, 1, r2, NULL, r1); }
 /* shifts by an immediate: ext 4 SHL, 5 SHR, 7 SAR */
 static inline void x_shift_ri(struct xb *b, int size, int ext, int reg, u8 count)

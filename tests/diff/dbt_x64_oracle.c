@@ -429,7 +429,8 @@ static struct fnstat F_load = {"x_load", 0, 0}, F_load_sx = {"x_load_sx", 0, 0},
                      F_cqo = {"x_cqo", 0, 0}, F_movsxd_rr = {"x_movsxd_rr", 0, 0},
                      F_load_low = {"x_load_low", 0, 0}, F_mov_ri_low = {"x_mov_ri_low", 0, 0},
                      F_movsx_rr = {"x_movsx_rr", 0, 0}, F_cmov_rr = {"x_cmov_rr", 0, 0},
-                     F_shift_rcl = {"x_shift_rcl", 0, 0}, F_not_r = {"x_not_r", 0, 0};
+                     F_shift_rcl = {"x_shift_rcl", 0, 0}, F_not_r = {"x_not_r", 0, 0},
+                     F_test_mi_r = {"x_test_mi_r", 0, 0};
 
 static void m_load(struct fnstat *f, int size, int op, int reg, struct xm m, u32 imm)
 {
@@ -671,6 +672,13 @@ static void run_reg_shapes(void)
                 e = E2(SHIFT[ext], len_reg(s, 1, ext, r, 0), OR(s, r), OR(1, XCX));
                 done(&F_shift_rcl, &b, &e);
             }
+            if (s == 4)
+                for (int k = 0; k < NI; k++) {
+                    b = sb();
+                    x_test_mi_r(&b, r, IMMS[k]);
+                    e = E2("test", len_reg(4, 1, 0, r, 4), OR(4, r), OI(4, IMMS[k]));
+                    done(&F_test_mi_r, &b, &e);
+                }
             b = sb();
             x_not_r(&b, s, r);
             e = E1("not", len_reg(s, 1, 2, r, 0), OR(s, r));
@@ -955,7 +963,7 @@ int main(void)
                             &F_pop,      &F_ret,      &F_bt_mi,  &F_test_mi,   &F_cmov_rm, &F_incdec_r,
                             &F_neg_r,    &F_imul_rr,  &F_movzx16_rr, &F_grp3_r, &F_cqo,    &F_movsxd_rr,
                             &F_load_low, &F_mov_ri_low, &F_movsx_rr, &F_cmov_rr, &F_shift_rcl, &F_not_r,
-                            &F_overflow};
+                            &F_test_mi_r, &F_overflow};
     bool ok = true;
     unsigned long n = 0;
     for (size_t i = 0; i < ARRAY_SIZE(all); i++) {
