@@ -483,8 +483,62 @@ static void gop_e_written(struct tctx *t, unsigned sz, bool mem)
     if (!mem) gop_written(t, t->in->rm, sz);
 }
 
+/* ---- flags of a kind the host cannot rebuild ---- */
+static void sync_flags(struct cpu *c) { cpu_flags_sync(c); }
+
+/* The guest's arithmetic flags into EFLAGS (c->lf of kind LF_NONE), through
+ * the interpreter's cpu_flags_sync once, unless they are there already; the
+ * conditions, CF for INC/ADC, and the rotates then read EFLAGS inline. */
+static void ensure_eflags(struct tctx *t)
+{
+    if (t->lfkind == LF_NONE) return;
+    int k = t->lfkind;
+    if (t->lfmem && kind_rebuildable(k) && need_hostfl(t, true)) {
+        /* the host's flags are the guest's (but AF after a logic operation,
+         * which the host leaves undefined and the guest defines as 0) */
+        struct xb *b = &t->b;
+        x_pushf(b);
+        x_pop(b, XAX);
+        x_alu_ri(b, 4, XALU_AND, XAX, kind_logic(k) ? FL_ARITH & ~(u32)FL_AF : FL_ARITH);
+        x_alu_mi(b, 4, XALU_AND, cpu_at(OFF_EFLAGS), ~(u32)FL_ARITH);
+        x_alu_mr(b, 4, XALU_OR, cpu_at(OFF_EFLAGS), XAX);
+        x_store_imm(b, 4, cpu_at(OFF_LF_KIND), LF_NONE);
+        t->hostfl = false;
+    } else {
+        emit_helper(t, (const void *)sync_flags, -1);
+    }
+    t->lfkind = t->mkind = LF_NONE;
+}
+
+/* Test condition cc of the flags in EFLAGS (ensure_eflags first): returns
+ * the host condition code that holds exactly when cc does. Clobbers eax,
+ * ecx and the host flags. */
+static int emit_eflags_cond(struct tctx *t, int cc)
+{
+    struct xb *b = &t->b;
+    static const u32 mask[6] = {FL_OF, FL_CF, FL_ZF, FL_CF | FL_ZF, FL_SF, FL_PF};
+    bool neg = cc & 1;
+    t->hostfl = false;
+    if ((cc >> 1) < 6) {
+        x_test_mi(b, cpu_at(OFF_EFLAGS), mask[cc >> 1]); /* nonzero: the condition holds */
+        return neg ? XCC_E : XCC_NE;
+    }
+    /* L: SF != OF; LE: that or ZF. Bit 7 of eax = SF ^ OF (OF moved down
+     * from bit 11), bit 6 = ZF */
+    x_load(b, 4, XAX, cpu_at(OFF_EFLAGS));
+    x_mov_rr(b, 4, XCX, XAX);
+    x_alu_ri(b, 4, XALU_AND, XCX, FL_OF);
+    x_shift_ri(b, 4, 5, XCX, 4);
+    x_alu_rr(b, 4, XALU_XOR, XAX, XCX);
+    x_test_mi_r(b, XAX, (cc >> 1) == 6 ? FL_SF : FL_SF | FL_ZF);
+    return neg ? XCC_E : XCC_NE;
+}
+
+/* CF alone into EFLAGS, as incdec() parks it (cheaper than all flags: for
+ * most kinds lf_cf is one comparison) */
+static void park_cf(struct cpu *c) { c->s.eflags = (c->s.eflags & ~FL_CF) | lf_cf(c); }
+
 /* ---- native emitters ---- */
-static bool cond_helper(struct cpu *c, int cc) { return cpu_cond_fast(c, cc); }
 
 static u32 lf_kind_for(int op, unsigned sz)
 {
@@ -498,13 +552,11 @@ static u32 lf_kind_for(int op, unsigned sz)
     }
 }
 
-static void park_cf(struct cpu *c) { c->s.eflags = (c->s.eflags & ~FL_CF) | lf_cf(c); }
-
 /* ADC/SBB: the guest's CF into the host's, in two steps around the
  * memory operand's probe (which clobbers the host flags, and a helper call
  * would clobber the probe's result). Before it: CF of a kind that cannot be
- * rebuilt goes to EFLAGS through the interpreter's lf_cf (as incdec parks
- * it); returns whether CF is then read from EFLAGS. */
+ * rebuilt goes to EFLAGS (park_cf); returns whether CF is then read from
+ * EFLAGS. */
 static bool carry_prepare(struct tctx *t)
 {
     int lk = t->lfkind;
@@ -665,7 +717,7 @@ static bool emit_incdec(struct tctx *t, unsigned sz, int reg, bool is_e, bool de
     bool rebuildable = (lk >= LF_ADD8 && lk <= LF_ADD32) || (lk >= LF_SUB8 && lk <= LF_SUB32);
     struct frag *slow = NULL;
     if (!cf_in_eflags && !logic && !rebuildable) {
-        /* CF of a kind unknown at translation time: the interpreter's lf_cf
+        /* CF of a kind the host cannot rebuild: the interpreter's lf_cf
          * computes it, into EFLAGS as incdec() parks it */
         emit_helper(t, (const void *)park_cf, -1);
         cf_in_eflags = true;
@@ -792,8 +844,6 @@ static bool emit_shift_cl(struct tctx *t, unsigned sz, int ext)
     return true;
 }
 
-static void sync_flags(struct cpu *c) { cpu_flags_sync(c); }
-
 /* ROL/ROR r/m32 by a constant or CL. They change CF and OF only, so the
  * flags are first materialized in EFLAGS (as the interpreter's flags_put
  * does), then CF and OF are put there as ops_shift.c defines them (OF for
@@ -806,10 +856,7 @@ static bool emit_rotate(struct tctx *t, bool ror, bool by_cl, unsigned count)
     count &= 31;
     if (in->osize != 4 || (mem && !mem_native_ok(t))) return false;
     if (!by_cl && count == 0) return !mem; /* (a memory operand is still checked: the handler) */
-    if (t->lfkind != LF_NONE) {
-        emit_helper(t, (const void *)sync_flags, -1); /* before the probe: it clobbers rdi */
-        t->lfkind = t->mkind = LF_NONE;
-    }
+    ensure_eflags(t); /* before the probe: a helper call clobbers rdi */
     struct frag *slow = NULL;
     if (mem) {
         emit_ea(t);
@@ -983,8 +1030,8 @@ static void emit_cond_to_cl(struct tctx *t, int cc)
         x_setcc(b, cc, XCX);
         return;
     }
-    emit_helper(t, (const void *)cond_helper, cc);
-    x_mov_rr(b, 4, XCX, XAX);
+    ensure_eflags(t);
+    x_setcc(b, emit_eflags_cond(t, cc), XCX);
 }
 
 static bool emit_setcc(struct tctx *t)
@@ -1018,8 +1065,11 @@ static bool emit_cmov(struct tctx *t)
     if (mem) {
         /* the flags must be rebuildable after the probe (and in its slow stub) */
         if (!mem_native_ok(t) || !t->lfmem || !kind_rebuildable(t->lfkind)) return false;
-    } else if (!need_hostfl(t, cf)) {
-        return false;
+    }
+    int hcc = in->cc;
+    if (!mem && !need_hostfl(t, cf)) {
+        ensure_eflags(t); /* (before the loads below: the helper call keeps only loaded registers) */
+        hcc = -1;
     }
     struct frag *slow = NULL;
     if (mem) {
@@ -1029,8 +1079,9 @@ static bool emit_cmov(struct tctx *t)
     int dst = gr(t, in->reg); /* (loads leave the host flags alone) */
     int src = mem ? -1 : gr(t, in->rm);
     if (mem) need_hostfl(t, cf);
-    if (mem) x_cmov_rm(&t->b, (int)sz, in->cc, dst, xmem(XDI, 0));
-    else x_cmov_rr(&t->b, (int)sz, in->cc, dst, src);
+    if (hcc < 0) hcc = emit_eflags_cond(t, in->cc);
+    if (mem) x_cmov_rm(&t->b, (int)sz, hcc, dst, xmem(XDI, 0));
+    else x_cmov_rr(&t->b, (int)sz, hcc, dst, src);
     gop_written(t, in->reg, sz);
     /* the stub rebuilds the host flags the body has after the instruction */
     slow_rejoin(t, slow, t->hostfl ? t->lfkind : -1);
@@ -1148,10 +1199,9 @@ static bool emit_jcc(struct tctx *t)
         jump_to_static_exit(t, cc, t->k + 1, target);
         return true;
     }
-    /* flags of unknown kind: ask the interpreter's evaluator */
-    emit_helper(t, (const void *)cond_helper, cc);
-    x_test_rr(&t->b, 1, XAX, XAX);
-    jump_to_static_exit(t, XCC_NE, t->k + 1, target);
+    /* flags the host cannot rebuild: from EFLAGS */
+    ensure_eflags(t);
+    jump_to_static_exit(t, emit_eflags_cond(t, cc), t->k + 1, target);
     return true;
 }
 

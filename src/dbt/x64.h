@@ -314,5 +314,7 @@ static inline void x_pop(struct xb *b, int reg)
     x_u8(b, (u8)(0x58 + (reg & 7)));
 }
 static inline void x_ret(struct xb *b) { x_u8(b, 0xc3); }
+/* pushfq */
+static inline void x_pushf(struct xb *b) { x_u8(b, 0x9c); }
 
 #endif

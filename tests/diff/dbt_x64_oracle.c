@@ -430,7 +430,7 @@ static struct fnstat F_load = {"x_load", 0, 0}, F_load_sx = {"x_load_sx", 0, 0},
                      F_load_low = {"x_load_low", 0, 0}, F_mov_ri_low = {"x_mov_ri_low", 0, 0},
                      F_movsx_rr = {"x_movsx_rr", 0, 0}, F_cmov_rr = {"x_cmov_rr", 0, 0},
                      F_shift_rcl = {"x_shift_rcl", 0, 0}, F_not_r = {"x_not_r", 0, 0},
-                     F_test_mi_r = {"x_test_mi_r", 0, 0};
+                     F_test_mi_r = {"x_test_mi_r", 0, 0}, F_pushf = {"x_pushf", 0, 0};
 
 static void m_load(struct fnstat *f, int size, int op, int reg, struct xm m, u32 imm)
 {
@@ -786,6 +786,10 @@ static void run_reg_shapes(void)
     x_ret(&b);
     e = E("ret", NULL, 1);
     done(&F_ret, &b, &e);
+    b = sb();
+    x_pushf(&b);
+    e = E("pushfq", NULL, 1);
+    done(&F_pushf, &b, &e);
 
     /* x_call_abs: mov eax/movabs rax, fn; call rax */
     const u64 fns[] = {0, 1, 0x7fffffff, 0xffffffff, 0x100000000ull, (u64)(uintptr_t)&printf,
@@ -963,7 +967,7 @@ int main(void)
                             &F_pop,      &F_ret,      &F_bt_mi,  &F_test_mi,   &F_cmov_rm, &F_incdec_r,
                             &F_neg_r,    &F_imul_rr,  &F_movzx16_rr, &F_grp3_r, &F_cqo,    &F_movsxd_rr,
                             &F_load_low, &F_mov_ri_low, &F_movsx_rr, &F_cmov_rr, &F_shift_rcl, &F_not_r,
-                            &F_test_mi_r, &F_overflow};
+                            &F_test_mi_r, &F_pushf, &F_overflow};
     bool ok = true;
     unsigned long n = 0;
     for (size_t i = 0; i < ARRAY_SIZE(all); i++) {
