@@ -282,10 +282,16 @@ static void jump_to_static_exit(struct tctx *t, int cc, int k, u32 target)
  * (lf_dead) are not written; c->lf's kind is then unknown here. */
 static bool kind_logic(int k) { return k >= LF_LOGIC8 && k <= LF_LOGIC32; }
 static bool kind_incdec(int k) { return k >= LF_INC8 && k <= LF_DEC32; }
-/* The flags of kind `kind` the current instruction sets need not reach c->lf. */
+/* The flags of kind `kind` the current instruction sets need not reach
+ * c->lf: the next instruction replaces them, or is a register INC/DEC,
+ * which reads only CF, and finds it without c->lf (0 after a logic
+ * operation, in EFLAGS after INC/DEC, in the host's CF after ADD/SUB: t->
+ * hostfl is already set for the instruction being emitted). */
 static bool lf_is_dead(const struct tctx *t, u32 kind)
 {
-    return t->lf_dead || (t->next_incdec && (kind_logic((int)kind) || kind_incdec((int)kind)));
+    int k = (int)kind;
+    bool addsub = (k >= LF_ADD8 && k <= LF_ADD32) || (k >= LF_SUB8 && k <= LF_SUB32);
+    return t->lf_dead || (t->next_incdec && (kind_logic(k) || kind_incdec(k) || (addsub && t->hostfl)));
 }
 static void emit_lf_set2(struct tctx *t, u32 kind, int res, int op1, int op2, u32 imm2, bool hostfl)
 {
@@ -729,8 +735,10 @@ static bool emit_incdec(struct tctx *t, unsigned sz, int reg, bool is_e, bool de
     if (logic) {
         x_alu_mi(b, 4, XALU_AND, cpu_at(OFF_EFLAGS), ~(u32)FL_CF); /* CF of a logic operation: 0 */
     } else if (!cf_in_eflags) {
-        /* CF of the last ADD/SUB operation, into EFLAGS bit 0 */
-        need_hostfl(t, true); /* rebuildable: always succeeds */
+        /* CF of the last ADD/SUB operation, into EFLAGS bit 0: from the host
+         * flags, which that operation left (c->lf may not hold it, see
+         * lf_is_dead), or rebuilt from c->lf */
+        need_hostfl(t, true);
         x_setcc(b, XCC_B, XCX);
         x_movzx8_rr(b, XCX, XCX);
         x_alu_mi(b, 4, XALU_AND, cpu_at(OFF_EFLAGS), ~(u32)FL_CF);
