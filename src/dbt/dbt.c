@@ -113,11 +113,11 @@ const u8 *dbt_lookup(struct dbt *d, struct tb_exit *x)
     if ((c->events & EV_DEBUG) && !debug_allows(c, lin)) return d->exit_stub;
     const struct tlb_entry *e = &c->tlbc->x[TLB_IDX(lin)];
     if (e->tag != (lin & 0xfffff000u)) return d->exit_stub;
-    struct tb *tb = tb_find(d, TLB_HOST(e, lin), eip, tb_key_cached(d));
-    if (!tb || c->icount + tb->n > c->icount_limit) return d->exit_stub;
-    if ((u64)eip + tb->bytes - 1 > c->s.seg[S_CS].limit) return d->exit_stub;
-    if (x) tb_chain(d, x, tb);
-    return tb->code;
+    const struct jc_entry *j = tb_lookup(d, TLB_HOST(e, lin), eip, tb_key_cached(d));
+    if (!j || c->icount + j->n > c->icount_limit) return d->exit_stub;
+    if ((u64)eip + j->bytes - 1 > c->s.seg[S_CS].limit) return d->exit_stub;
+    if (x) tb_chain(d, x, j->tb);
+    return j->code;
 }
 
 /* Run up to n instructions on the interpreter within the current budget.
@@ -190,7 +190,8 @@ static int run_loop(void *opaque)
         struct tb *tb = NULL;
         if (host) {
             u32 key = tb_key_cached(d);
-            tb = tb_find(d, host, eip, key);
+            const struct jc_entry *j = tb_lookup(d, host, eip, key);
+            tb = j ? j->tb : NULL;
             if (!tb) {
                 tb = dbt_translate(d, host, 0x1000 - (lin & 0xfff), eip, key);
                 if (!tb && d->flush_pending) continue; /* the cache was full: flush, retry */

@@ -77,6 +77,20 @@ struct tb {
     const struct x86_insn *insns; /* the decoded instructions (n) */
 };
 
+/* The jump cache: recent lookups by EIP, direct-mapped, with what
+ * dbt_lookup needs of the block, so that a hit touches only the entry (the
+ * hash table and the block descriptors are megabytes). Entries of dropped
+ * blocks are cleared; a flush clears all. */
+#define JC_BITS 12
+struct jc_entry {
+    u32 eip, key, csbase;
+    u16 bytes;
+    u8 n;
+    const u8 *host;          /* NULL: empty */
+    const u8 *code;
+    struct tb *tb;
+};
+
 struct dbt {
     struct cpu *c;
     bool verify;
@@ -89,6 +103,7 @@ struct dbt {
     struct tb_exit *exits;
     size_t nexits, max_exits;
     struct tb *hash[1u << TB_HASH_BITS];
+    struct jc_entry jc[1u << JC_BITS];
     struct tb **page_head;   /* per RAM page */
     size_t ram_pages;
     u32 gen;
@@ -122,6 +137,8 @@ static inline u32 tb_key_cached(struct dbt *d)
     return d->key;
 }
 struct tb *tb_find(struct dbt *d, const u8 *host, u32 eip, u32 key);
+/* tb_find through the jump cache: the entry describing the block, or NULL */
+const struct jc_entry *tb_lookup(struct dbt *d, const u8 *host, u32 eip, u32 key);
 /* Allocate a block (NULL when the descriptor arrays are full). */
 struct tb *tb_alloc(struct dbt *d);
 struct tb_exit *tb_alloc_exits(struct dbt *d, unsigned n);

@@ -65,6 +65,19 @@ struct tb *tb_find(struct dbt *d, const u8 *host, u32 eip, u32 key)
     return NULL;
 }
 
+static inline unsigned jc_idx(u32 eip) { return (eip ^ (eip >> JC_BITS)) & ((1u << JC_BITS) - 1); }
+
+const struct jc_entry *tb_lookup(struct dbt *d, const u8 *host, u32 eip, u32 key)
+{
+    u32 csbase = d->c->s.seg[S_CS].base;
+    struct jc_entry *j = &d->jc[jc_idx(eip)];
+    if (j->host == host && j->eip == eip && j->key == key && j->csbase == csbase) return j;
+    struct tb *t = tb_find(d, host, eip, key);
+    if (!t) return NULL;
+    *j = (struct jc_entry){eip, key, csbase, t->bytes, t->n, host, t->code, t};
+    return j;
+}
+
 static long ram_page(const struct dbt *d, const u8 *p)
 {
     const struct cpu *c = d->c;
@@ -118,6 +131,8 @@ static void drop(struct dbt *d, struct tb *t)
     while (*pp && *pp != t) pp = &(*pp)->hash_next;
     if (*pp) *pp = t->hash_next;
     unchain_incoming(t);
+    struct jc_entry *j = &d->jc[jc_idx(t->eip)];
+    if (j->tb == t) j->host = NULL, j->tb = NULL;
     t->host = NULL;
     d->st.invalidations++;
 }
@@ -155,6 +170,7 @@ void tb_hooks_install(struct dbt *d)
 void tb_flush_now(struct dbt *d)
 {
     memset(d->hash, 0, sizeof(d->hash));
+    memset(d->jc, 0, sizeof(d->jc));
     memset(d->page_head, 0, d->ram_pages * sizeof(*d->page_head));
     d->ntb = 0;
     d->nexits = 0;
