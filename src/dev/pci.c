@@ -55,6 +55,7 @@ void pci_config_write(struct pci_bus *b, unsigned devfn, unsigned reg, u32 val, 
         f->cfg[r] = (u8)((f->cfg[r] & ~f->wmask[r]) | (v & f->wmask[r]));
         f->cfg[r] &= (u8)~(v & f->w1c[r]);
     }
+    if (f->write_hook) f->write_hook(f->hook_opaque, reg, size);
 }
 
 /* The function CONFIG_ADDRESS selects, or -1 (disabled, another bus). */

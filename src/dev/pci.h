@@ -24,6 +24,9 @@ struct pci_func {
     u8 w1c[256];          /* bits a written 1 clears */
     u8 reset_cfg[256];    /* cfg at power-on (taken by pci_bus_add) */
     const char *name;
+    /* called after the guest wrote registers [reg, reg + size) (BARs, enables); may be NULL */
+    void (*write_hook)(void *opaque, unsigned reg, unsigned size);
+    void *hook_opaque;
 };
 
 #define PCI_DEVFN(dev, fn) ((dev) << 3 | (fn))

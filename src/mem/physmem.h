@@ -33,6 +33,10 @@ struct physmem {
      * (A20 toggled): engines drop cached translations. */
     void (*on_remap)(void *opaque);
     void *remap_opaque;
+    /* Called after a device's DMA wrote RAM [paddr, paddr + len): engines drop
+     * translated code there. */
+    void (*on_dma_write)(void *opaque, u64 paddr, size_t len);
+    void *dma_opaque;
 };
 
 /* Returns 0, or -1 with errno when RAM cannot be allocated. */
@@ -53,5 +57,11 @@ void physmem_write(struct physmem *pm, u64 paddr, u32 val, unsigned size);
  * writable here). Returns the number of bytes transferred before the first
  * byte that is not RAM/ROM. */
 size_t physmem_debug_rw(struct physmem *pm, u64 paddr, void *buf, size_t len, bool write);
+/* A device's bus-master access (A20 applied): RAM directly, MMIO through the
+ * map byte by byte, ROM and holes as the CPU sees them (writes ignored, reads
+ * all ones). Writes to RAM call on_dma_write, so translated code in the pages
+ * written is dropped as for a CPU store. */
+void physmem_dma_read(struct physmem *pm, u64 paddr, void *buf, size_t len);
+void physmem_dma_write(struct physmem *pm, u64 paddr, const void *buf, size_t len);
 
 #endif
