@@ -47,8 +47,9 @@ static const char usage[] =
     "  -drive file=FILE[,format=raw][,if=ide][,index=0-3][,media=disk|cdrom][,readonly=on][,snapshot=on]\n"
     "                      an IDE drive, as QEMU spells it (',,' is a literal comma in FILE)\n"
     "  -snapshot           keep every disk image untouched: the guest's writes stay in memory\n"
-    "  -nographic          accepted (vdebug has no display)\n"
-    "  -display none       accepted (vdebug has no display)\n"
+    "  -display curses     the VGA text screen on the terminal (keys go to the PS/2 keyboard;\n"
+    "                      the default serial port is then null)\n"
+    "  -display none, -nographic  no display (the default; the serial port is the terminal)\n"
     "  -nodefaults         accepted; with it, no serial port unless -serial is given\n"
     "\n"
     "Machine:\n"
@@ -513,8 +514,11 @@ static void parse_args(int argc, char **argv, struct opts *o)
         } else if (FLAG("nodefaults")) o->nodefaults = true;
         else if (FLAG("display")) {
             const char *v = ARG();
-            if (strcmp(v, "none")) usage_error("-display %s: vdebug has no display (only -display none)", v);
-        } else if (FLAG("no-reboot")) o->cfg.no_reboot = true;
+            size_t n = strcspn(v, ",");
+            if (n == 4 && !strncmp(v, "none", 4) && !v[n]) o->cfg.display_curses = false;
+            else if (n == 6 && !strncmp(v, "curses", 6)) o->cfg.display_curses = true; /* options (charset=) ignored */
+            else usage_error("-display %s: vdebug draws the text screen with -display curses, or none", v);
+        } else if (FLAG("curses")) o->cfg.display_curses = true; else if (FLAG("no-reboot")) o->cfg.no_reboot = true;
         else if (FLAG("no-shutdown")) o->cfg.no_shutdown = true;
         else if (FLAG("icount-limit")) {
             const char *v = ARG();
@@ -616,7 +620,7 @@ int main(int argc, char **argv)
     resolve_accel(&o);
     for (int i = 0; i < MACHINE_MAX_DRIVES; i++) o.cfg.drive[i].snapshot |= o.snapshot;
     /* no display: the serial console is the terminal, unless the monitor has it */
-    if (!o.nserial && !o.nodefaults) o.cfg.serial[0] = o.monitor ? "null" : "stdio";
+    if (!o.nserial && !o.nodefaults) o.cfg.serial[0] = o.monitor || o.cfg.display_curses ? "null" : "stdio";
     for (int i = 0; i < 2; i++)
         if (o.cfg.serial[i] && !strcmp(o.cfg.serial[i], "none")) o.cfg.serial[i] = NULL;
     if (o.cfg.debugcon && !strcmp(o.cfg.debugcon, "none")) o.cfg.debugcon = NULL;
@@ -628,6 +632,11 @@ int main(int argc, char **argv)
     o.cfg.gdb = o.gdb != NULL || o.monitor; /* a front end holds a halted guest instead of exiting */
     if (o.monitor && o.gdb)
         usage_error("-monitor stdio cannot be combined with -s/-gdb yet: use GDB's 'monitor' command");
+    if (o.cfg.display_curses && o.monitor)
+        usage_error("-display curses and -monitor stdio both want the terminal: use GDB's 'monitor' with -display curses");
+    for (int i = 0; i < 2; i++)
+        if (o.cfg.display_curses && o.cfg.serial[i] && !strcmp(o.cfg.serial[i], "stdio"))
+            usage_error("-display curses and -serial stdio both want the terminal: give -serial a file:, tcp: or none");
     for (int i = 0; i < 2; i++)
         if (o.monitor && o.cfg.serial[i] && !strcmp(o.cfg.serial[i], "stdio"))
             usage_error("-monitor stdio and -serial stdio both want the terminal: give -serial a file:, tcp: or none");

@@ -561,8 +561,8 @@ static void soft_reset(struct ide_channel *ch, bool srst)
             d->status = ST_BSY | ST_DSC;
             continue;
         }
-        d->mult = 0;
-        if (!d->atapi) d->id[59] = 0;
+        d->mult = d->atapi ? 0 : IDE_MAX_MULT; /* as QEMU's reset */
+        if (!d->atapi) d->id[59] = 0x100 | IDE_MAX_MULT;
         set_signature(d);
         d->status = d->atapi ? 0 : ST_DRDY | ST_DSC;
         d->error = 0x01;
@@ -735,7 +735,7 @@ void ide_reset(struct ide_ctrl *c)
             d->wcache = true;
             d->sense = d->asc = d->ascq = 0;
             d->feature = d->hob_feature = d->hob_nsector = d->hob_sector = d->hob_lcyl = d->hob_hcyl = 0;
-            d->mult = 0;
+            d->mult = d->atapi ? 0 : IDE_MAX_MULT;
             if (d->present && d->atapi) atapi_identify(d);
             else if (d->present) ata_identify(d);
         }

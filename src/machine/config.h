@@ -41,6 +41,7 @@ struct machine_config {
                                    * terminal), 0 skip to the next deadline, 1 wait in real time */
     long long rtc_start;          /* RTC time at power-on, unix seconds (default: fixed, deterministic) */
     struct drive_config drive[MACHINE_MAX_DRIVES]; /* IDE drives by index */
+    bool display_curses;          /* -display curses: the text screen on the terminal */
     struct vcpu_engine_opts engine; /* -accel: the CPU engine and its options (default:
                                    * vcpu_default_engine(), default options) */
 };

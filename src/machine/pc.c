@@ -16,6 +16,7 @@
  *   iobase (default 0x501)                  isa-debug-exit (-device)
  *   0xcf9                                   reset control
  *   0x600-0x60b, 0x0b2-0x0b3, IRQ 9 (SCI)   ACPI PM (PIIX4 layout) and APM control
+ *   0x3b0-0x3df, 0xb8000-0xbffff (RAM)      VGA text mode (registers; text memory is RAM)
  *   0x1f0-0x1f7, 0x3f6 (IRQ 14), 0x170-0x177, 0x376 (IRQ 15), BAR 4
  *                                           PIIX3 IDE (00:01.1): -hda..-hdd, -cdrom, -drive
  *
@@ -37,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <errno.h>
 
 void machine_config_init(struct machine_config *c)
 {
@@ -336,6 +338,7 @@ struct machine *machine_create(const struct machine_config *c)
     i440fx_init(&m->chipset, &m->pci);
     acpi_pm_init(&m->acpi_pm, &m->ports, &m->clock, pc_isa_irq(m, ACPI_PM_SCI_IRQ), &m->hooks);
     ide_init(&m->ide, &m->pci, &m->ports, &m->mem, pc_isa_irq(m, 14), pc_isa_irq(m, 15));
+    vga_init(&m->vga, &m->ports, physmem_ptr(&m->mem, VGA_TEXT_BASE, false));
     for (int i = 0; i < MACHINE_MAX_DRIVES; i++) {
         if (!c->drive[i].present) continue;
         struct blockdev bd;
@@ -365,7 +368,8 @@ struct machine *machine_create(const struct machine_config *c)
     /* host backends last: they create files and sockets and change the terminal */
     if ((c->serial[0] && !(m->serial_hc[0] = hostchar_open(c->serial[0], "serial", true, err, sizeof(err)))) ||
         (c->serial[1] && !(m->serial_hc[1] = hostchar_open(c->serial[1], "serial", true, err, sizeof(err)))) ||
-        (c->debugcon && !(m->debugcon_hc = hostchar_open(c->debugcon, "debugcon", false, err, sizeof(err))))) {
+        (c->debugcon && !(m->debugcon_hc = hostchar_open(c->debugcon, "debugcon", false, err, sizeof(err)))) ||
+        (c->display_curses && !(m->display = display_open(&m->vga, err, sizeof(err))))) {
         fprintf(stderr, "vdebug: %s\n", err);
         machine_destroy(m);
         return NULL;
@@ -374,7 +378,7 @@ struct machine *machine_create(const struct machine_config *c)
     for (int i = 0; i < m->nuart; i++) m->uart[i].out = hostchar_dev(m->serial_hc[i]);
     m->debugcon.out = hostchar_dev(m->debugcon_hc);
 
-    m->pace_idle = c->idle_sleep == 1 || (c->idle_sleep < 0 && (hostchar_is_terminal(m->serial_hc[0]) ||
+    m->pace_idle = c->idle_sleep == 1 || (c->idle_sleep < 0 && (m->display || hostchar_is_terminal(m->serial_hc[0]) ||
                                                                   hostchar_is_terminal(m->serial_hc[1])));
     for (int i = 0; i < 2; i++) hostchar_wait_client(m->serial_hc[i]);
     machine_reset(m);
@@ -389,6 +393,7 @@ void machine_destroy(struct machine *m)
     hostchar_close(m->serial_hc[0]);
     hostchar_close(m->serial_hc[1]);
     hostchar_close(m->debugcon_hc);
+    display_close(m->display);
     for (int i = 0; i < MACHINE_MAX_DRIVES; i++) diskimg_close(m->disk[i]); /* writes the cache back */
     boot_image_free(&m->boot);
     iomap_free(&m->ports);
@@ -412,6 +417,7 @@ void pc_reset_devices(struct machine *m)
     pci_bus_reset(&m->pci);
     acpi_pm_reset(&m->acpi_pm);
     ide_reset(&m->ide);
+    vga_reset(&m->vga);
     physmem_set_a20(&m->mem, true);
 }
 
@@ -439,12 +445,15 @@ void pc_poll_input(struct machine *m)
         size_t n = room ? hostchar_read(m->serial_hc[i], buf, room) : 0;
         if (n) uart_receive(&m->uart[i], buf, n);
     }
+    display_input(m->display, &m->kbc);
+    display_refresh(m->display, false);
 }
 
 int machine_poll_fds(struct machine *m, int *fds, int max)
 {
     int n = 0;
     for (int i = 0; i < 2 && n < max; i++) n += hostchar_fds(m->serial_hc[i], fds + n, max - n);
+    if (n < max) n += display_fds(m->display, fds + n, max - n);
     return n;
 }
 
@@ -465,6 +474,7 @@ int machine_info(struct machine *m, const char *what, char *buf, size_t size)
     if (!strcmp(what, "i8042") || !strcmp(what, "kbd")) return i8042_info(&m->kbc, buf, size);
     if (!strcmp(what, "acpi")) return acpi_pm_info(&m->acpi_pm, buf, size);
     if (!strcmp(what, "ide") || !strcmp(what, "block")) return ide_info(&m->ide, buf, size);
+    if (!strcmp(what, "vga")) return vga_info(&m->vga, buf, size);
     if (!strcmp(what, "serial")) {
         int len = 0;
         for (int i = 0; i < m->nuart; i++)
@@ -478,3 +488,30 @@ int machine_info(struct machine *m, const char *what, char *buf, size_t size)
 u64 machine_virtual_ns(const struct machine *m) { return m->clock.now; }
 
 void machine_power_button(struct machine *m) { acpi_pm_power_button(&m->acpi_pm); }
+
+int machine_screendump(struct machine *m, const char *path, char *err, size_t errlen)
+{
+    struct vga_screen *s = malloc(sizeof(*s));
+    size_t cap = VGA_MAX_ROWS * (VGA_MAX_COLS * 3 + 1) + 1;
+    char *text = malloc(cap);
+    int rc = -1;
+    if (!s || !text) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    vga_text(&m->vga, s);
+    size_t len = vga_screen_utf8(s, text, cap);
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        snprintf(err, errlen, "cannot create '%s': %s", path, strerror(errno));
+        goto out;
+    }
+    bool ok = fwrite(text, 1, len, f) == len;
+    if (fclose(f) != 0) ok = false;
+    if (!ok) snprintf(err, errlen, "writing '%s' failed: %s", path, strerror(errno));
+    else rc = 0;
+out:
+    free(s);
+    free(text);
+    return rc;
+}

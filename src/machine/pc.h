@@ -21,6 +21,8 @@
 #include "dev/lapic.h"
 #include "dev/ioapic.h"
 #include "dev/ide.h"
+#include "dev/vga.h"
+#include "machine/display.h"
 #include "machine/diskimg.h"
 #include <signal.h>
 
@@ -50,6 +52,8 @@ struct machine {
     struct lapic lapic;
     struct ioapic ioapic;
     struct ide_ctrl ide;
+    struct vga vga;
+    struct display *display;     /* -display curses, else NULL */
     struct diskimg *disk[MACHINE_MAX_DRIVES]; /* the IDE drives' images (NULL: none, or an empty CD drive) */
     struct irq_fanout isa_irq[16];   /* each ISA IRQ to the 8259 and the I/O APIC (pc_isa_irq) */
     bool acpi_tables;            /* the loader placed ACPI tables (-kernel without -bios) */

@@ -49,7 +49,7 @@ u8 *physmem_ptr(struct physmem *pm, u64 paddr, bool write)
 {
     if (paddr < (1ull << 32)) paddr &= pm->a20_mask;
     if (paddr < 0x100000) {
-        if (paddr >= PHYS_VGA_START && paddr < PHYS_VGA_END) return NULL;
+        if (paddr >= PHYS_VGA_START && paddr < PHYS_VGA_TEXT) return NULL;
         if (paddr >= PHYS_BIOS_SHADOW && pm->rom) {
             if (write) return NULL;
             /* last 128 KiB of the ROM (or the whole ROM if smaller, aligned to the top) */

@@ -2,7 +2,8 @@
  * Guest physical memory: RAM, the BIOS ROM and the MMIO range map.
  *
  *   0x00000000 .. 0x0009FFFF   RAM (conventional memory)
- *   0x000A0000 .. 0x000BFFFF   VGA window: MMIO map (unmapped reads all ones)
+ *   0x000A0000 .. 0x000B7FFF   VGA graphics window: MMIO map (unmapped reads all ones)
+ *   0x000B8000 .. 0x000BFFFF   VGA text memory: plain RAM (the display reads it; dev/vga.h)
  *   0x000C0000 .. 0x000DFFFF   RAM (option ROM area)
  *   0x000E0000 .. 0x000FFFFF   last 128 KiB of the BIOS ROM when one is loaded
  *                              (read-only alias), otherwise RAM
@@ -18,6 +19,7 @@
 #include "mem/iomap.h"
 
 #define PHYS_VGA_START 0xA0000u
+#define PHYS_VGA_TEXT 0xB8000u /* text memory, RAM from here to PHYS_VGA_END */
 #define PHYS_VGA_END 0xC0000u
 #define PHYS_BIOS_SHADOW 0xE0000u
 #define PHYS_MAX_RAM (3ull << 30) /* below the 32-bit PCI/ROM hole */
