@@ -674,9 +674,9 @@ static void bm_remap(struct ide_ctrl *c)
     else if (want) VD_LOG(LOG_GUEST_ERRORS, "ide: BAR 4 at 0x%x overlaps another device; not decoded\n", want);
 }
 
-static void config_written(void *opaque, unsigned reg, unsigned size)
+static void config_written(struct pci_func *f, unsigned reg, unsigned size)
 {
-    if (reg < 0x24 && reg + size > 0x04) bm_remap(opaque);
+    if (reg < 0x24 && reg + size > 0x04) bm_remap(f->opaque);
 }
 
 /* ---- lifetime ---- */
@@ -696,8 +696,8 @@ void ide_init(struct ide_ctrl *c, struct pci_bus *bus, struct iomap *ports, stru
     st16(c->pci.wmask + 0x40, 0xf3ff);         /* IDETIM primary, secondary */
     st16(c->pci.wmask + 0x42, 0xf3ff);
     c->pci.wmask[0x44] = 0xff;                 /* SIDETIM */
-    c->pci.write_hook = config_written;
-    c->pci.hook_opaque = c;
+    c->pci.written = config_written;
+    c->pci.opaque = c;
     pci_bus_add(bus, IDE_DEVFN, &c->pci);
     static const u16 base[2] = {0x1f0, 0x170}, ctl[2] = {0x3f6, 0x376};
     static const char *const name[2][2] = {{"ide0", "ide0-ctl"}, {"ide1", "ide1-ctl"}};
