@@ -518,7 +518,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
             if (n == 4 && !strncmp(v, "none", 4) && !v[n]) o->cfg.display_curses = false;
             else if (n == 6 && !strncmp(v, "curses", 6)) o->cfg.display_curses = true; /* options (charset=) ignored */
             else usage_error("-display %s: vdebug draws the text screen with -display curses, or none", v);
-        } else if (FLAG("curses")) o->cfg.display_curses = true; else if (FLAG("no-reboot")) o->cfg.no_reboot = true;
+        } else if (FLAG("curses")) o->cfg.display_curses = true;
+        else if (FLAG("no-reboot")) o->cfg.no_reboot = true;
         else if (FLAG("no-shutdown")) o->cfg.no_shutdown = true;
         else if (FLAG("icount-limit")) {
             const char *v = ARG();
