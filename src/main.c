@@ -42,8 +42,14 @@ static const char usage[] =
     "  -device isa-debug-exit[,iobase=PORT][,iosize=N]\n"
     "                      exit device: writing V exits with status (V << 1) | 1\n"
     "                      (defaults iobase=0x501, iosize=2, as QEMU)\n"
-    "  -nographic          accepted (vdebug has no display)\n"
-    "  -display none       accepted (vdebug has no display)\n"
+    "  -hda/-hdb/-hdc/-hdd FILE  raw disk image as IDE primary master/slave, secondary master/slave\n"
+    "  -cdrom FILE         ISO image in an ATAPI CD-ROM drive (secondary master, index 2)\n"
+    "  -drive file=FILE[,format=raw][,if=ide][,index=0-3][,media=disk|cdrom][,readonly=on][,snapshot=on]\n"
+    "                      an IDE drive, as QEMU spells it (',,' is a literal comma in FILE)\n"
+    "  -snapshot           keep every disk image untouched: the guest's writes stay in memory\n"
+    "  -display curses     the VGA text screen on the terminal (keys go to the PS/2 keyboard;\n"
+    "                      the default serial port is then null)\n"
+    "  -display none, -nographic  no display (the default; the serial port is the terminal)\n"
     "  -nodefaults         accepted; with it, no serial port unless -serial is given\n"
     "\n"
     "Machine:\n"
@@ -239,6 +245,7 @@ struct opts {
     int nserial;
     const char *log_file;
     bool monitor;
+    bool snapshot;
 };
 
 static struct accel_choice *accel_add(struct opts *o, enum accel_kind kind, const char *fmt, ...) VD_PRINTF(3, 4);
@@ -387,6 +394,77 @@ static void resolve_accel(struct opts *o)
     o->cfg.engine = o->accel[i].opts;
 }
 
+/* Put a drive at index (-1: the first free one, as QEMU). */
+static void drive_add(struct machine_config *c, int index, const struct drive_config *d, const char *what)
+{
+    if (index < 0)
+        for (index = 0; index < MACHINE_MAX_DRIVES && c->drive[index].present; index++) {}
+    if (index >= MACHINE_MAX_DRIVES) usage_error("%s: the IDE controller has four drives (index 0-3), all taken", what);
+    if (c->drive[index].present) usage_error("%s: drive index %d is already used", what, index);
+    c->drive[index] = *d;
+    c->drive[index].present = true;
+}
+
+/* -drive file=F,format=raw,if=ide,index=N,media=disk|cdrom,readonly=on|off,snapshot=on|off */
+static void parse_drive(const char *spec, struct machine_config *c)
+{
+    struct drive_config d = {0};
+    int index = -1, bus = -1, unit = -1;
+    char *buf = malloc(strlen(spec) + 1); /* values, ",," unescaped; lives as long as the config */
+    if (!buf) usage_error("out of memory");
+    const char *p = spec;
+    char *w = buf;
+    while (*p) {
+        const char *eq = strchr(p, '=');
+        size_t klen = eq ? (size_t)(eq - p) : strcspn(p, ",");
+        if (!eq || memchr(p, ',', klen)) usage_error("-drive %s: malformed option (expected KEY=VALUE)", spec);
+        char key[32];
+        if (klen >= sizeof(key)) usage_error("-drive %s: unknown option '%.*s'", spec, (int)klen, p);
+        memcpy(key, p, klen);
+        key[klen] = 0;
+        p = eq + 1;
+        char *v = w;
+        while (*p && !(*p == ',' && p[1] != ',')) {
+            if (*p == ',') p++; /* ",," is one comma */
+            *w++ = *p++;
+        }
+        *w++ = 0;
+        if (*p == ',') p++;
+#define ONOFF(flag) do { if (!strcmp(v, "on")) flag = true; else if (!strcmp(v, "off")) flag = false; \
+                         else usage_error("-drive %s: %s is on or off", spec, key); } while (0)
+        if (!strcmp(key, "file")) d.file = v;
+        else if (!strcmp(key, "format")) {
+            if (strcmp(v, "raw")) usage_error("-drive %s: vdebug reads raw images only (format=raw)", spec);
+        } else if (!strcmp(key, "if")) {
+            if (strcmp(v, "ide")) usage_error("-drive %s: vdebug has an IDE controller only (if=ide)", spec);
+        } else if (!strcmp(key, "index") || !strcmp(key, "bus") || !strcmp(key, "unit")) {
+            char *end;
+            long n = strtol(v, &end, 10);
+            int max = !strcmp(key, "index") ? 3 : 1;
+            if (!*v || *end || n < 0 || n > max) usage_error("-drive %s: %s is 0 to %d", spec, key, max);
+            if (key[0] == 'i') index = (int)n;
+            else if (key[0] == 'b') bus = (int)n;
+            else unit = (int)n;
+        } else if (!strcmp(key, "media")) {
+            if (!strcmp(v, "cdrom")) d.cdrom = true;
+            else if (strcmp(v, "disk")) usage_error("-drive %s: media is disk or cdrom", spec);
+        } else if (!strcmp(key, "readonly") || !strcmp(key, "read-only")) ONOFF(d.readonly);
+        else if (!strcmp(key, "snapshot")) ONOFF(d.snapshot);
+        else if (!strcmp(key, "cache") || !strcmp(key, "id") || !strcmp(key, "aio")) {
+            /* accepted: vdebug's own write-back cache (see README) */
+        } else usage_error("-drive %s: unknown option '%s' (file, format, if, index, media, readonly, snapshot)", spec, key);
+#undef ONOFF
+    }
+    if (!d.file && !d.cdrom) usage_error("-drive %s: needs file= (only a CD-ROM drive may be empty)", spec);
+    if (d.file && !*d.file) usage_error("-drive %s: empty file name", spec);
+    if (bus >= 0 || unit >= 0) {
+        int i = (bus < 0 ? 0 : bus) * 2 + (unit < 0 ? 0 : unit);
+        if (index >= 0 && index != i) usage_error("-drive %s: index and bus/unit disagree", spec);
+        index = i;
+    }
+    drive_add(c, index, &d, "-drive");
+}
+
 static void parse_args(int argc, char **argv, struct opts *o)
 {
     for (int i = 1; i < argc; i++) {
@@ -405,6 +483,12 @@ static void parse_args(int argc, char **argv, struct opts *o)
         else if (FLAG("initrd")) o->cfg.initrd = ARG();
         else if (FLAG("append")) o->cfg.append = ARG();
         else if (FLAG("bios")) o->cfg.bios = ARG();
+        else if (FLAG("hda") || FLAG("hdb") || FLAG("hdc") || FLAG("hdd") || FLAG("cdrom")) {
+            struct drive_config d = {.file = ARG(), .cdrom = FLAG("cdrom")};
+            if (!*d.file) usage_error("%s: empty file name", a);
+            drive_add(&o->cfg, d.cdrom ? 2 : name[2] - 'a', &d, a);
+        } else if (FLAG("drive")) parse_drive(ARG(), &o->cfg);
+        else if (FLAG("snapshot")) o->snapshot = true;
         else if (FLAG("m")) {
             const char *v = ARG();
             u64 size;
@@ -430,8 +514,12 @@ static void parse_args(int argc, char **argv, struct opts *o)
         } else if (FLAG("nodefaults")) o->nodefaults = true;
         else if (FLAG("display")) {
             const char *v = ARG();
-            if (strcmp(v, "none")) usage_error("-display %s: vdebug has no display (only -display none)", v);
-        } else if (FLAG("no-reboot")) o->cfg.no_reboot = true;
+            size_t n = strcspn(v, ",");
+            if (n == 4 && !strncmp(v, "none", 4) && !v[n]) o->cfg.display_curses = false;
+            else if (n == 6 && !strncmp(v, "curses", 6)) o->cfg.display_curses = true; /* options (charset=) ignored */
+            else usage_error("-display %s: vdebug draws the text screen with -display curses, or none", v);
+        } else if (FLAG("curses")) o->cfg.display_curses = true;
+        else if (FLAG("no-reboot")) o->cfg.no_reboot = true;
         else if (FLAG("no-shutdown")) o->cfg.no_shutdown = true;
         else if (FLAG("icount-limit")) {
             const char *v = ARG();
@@ -531,8 +619,9 @@ int main(int argc, char **argv)
     machine_config_init(&o.cfg);
     parse_args(argc, argv, &o);
     resolve_accel(&o);
+    for (int i = 0; i < MACHINE_MAX_DRIVES; i++) o.cfg.drive[i].snapshot |= o.snapshot;
     /* no display: the serial console is the terminal, unless the monitor has it */
-    if (!o.nserial && !o.nodefaults) o.cfg.serial[0] = o.monitor ? "null" : "stdio";
+    if (!o.nserial && !o.nodefaults) o.cfg.serial[0] = o.monitor || o.cfg.display_curses ? "null" : "stdio";
     for (int i = 0; i < 2; i++)
         if (o.cfg.serial[i] && !strcmp(o.cfg.serial[i], "none")) o.cfg.serial[i] = NULL;
     if (o.cfg.debugcon && !strcmp(o.cfg.debugcon, "none")) o.cfg.debugcon = NULL;
@@ -544,6 +633,11 @@ int main(int argc, char **argv)
     o.cfg.gdb = o.gdb != NULL || o.monitor; /* a front end holds a halted guest instead of exiting */
     if (o.monitor && o.gdb)
         usage_error("-monitor stdio cannot be combined with -s/-gdb yet: use GDB's 'monitor' command");
+    if (o.cfg.display_curses && o.monitor)
+        usage_error("-display curses and -monitor stdio both want the terminal: use GDB's 'monitor' with -display curses");
+    for (int i = 0; i < 2; i++)
+        if (o.cfg.display_curses && o.cfg.serial[i] && !strcmp(o.cfg.serial[i], "stdio"))
+            usage_error("-display curses and -serial stdio both want the terminal: give -serial a file:, tcp: or none");
     for (int i = 0; i < 2; i++)
         if (o.monitor && o.cfg.serial[i] && !strcmp(o.cfg.serial[i], "stdio"))
             usage_error("-monitor stdio and -serial stdio both want the terminal: give -serial a file:, tcp: or none");

@@ -102,7 +102,8 @@ static void help(struct monitor *mon)
         "                    without ADDR the page directory's present entries",
         "info mem            mapped linear ranges with protections, merged",
         "info tlb            the emulated TLB's contents; stale entries marked",
-        "info DEVICE         device state: pic lapic ioapic pit rtc i8042 acpi serial",
+        "info DEVICE         device state: pic lapic ioapic pit rtc i8042 acpi serial ide vga",
+        "screendump FILE     write the VGA text screen to FILE as text (UTF-8)",
         "x /FMT ADDR         dump linear memory (FMT: count, x d u o c, b h w g)",
         "xp /FMT ADDR        dump physical memory",
         "gva2gpa ADDR        translate a linear address",
@@ -243,6 +244,22 @@ int monitor_exec(struct monitor *mon, const char *line)
         }
         machine_reset(mon->m);
         mon_printf(mon, "system reset\n");
+        return 0;
+    }
+    if (!strcmp(c, "screendump")) {
+        if (n != 2) {
+            mon_printf(mon, "usage: screendump FILE\n");
+            return -1;
+        }
+        if (!mon->m) {
+            mon_printf(mon, "no machine\n");
+            return -1;
+        }
+        char err[512];
+        if (machine_screendump(mon->m, w[1], err, sizeof(err)) < 0) {
+            mon_printf(mon, "screendump: %s\n", err);
+            return -1;
+        }
         return 0;
     }
     if (!strcmp(c, "quit") || !strcmp(c, "q")) {

@@ -33,7 +33,10 @@ void pci_bus_reset(struct pci_bus *b)
 {
     b->addr = 0;
     for (int i = 0; i < 256; i++)
-        if (b->fn[i]) memcpy(b->fn[i]->cfg, b->fn[i]->reset_cfg, sizeof(b->fn[i]->cfg));
+        if (b->fn[i]) {
+            memcpy(b->fn[i]->cfg, b->fn[i]->reset_cfg, sizeof(b->fn[i]->cfg));
+            if (b->fn[i]->written) b->fn[i]->written(b->fn[i], 0, 256);
+        }
 }
 
 u32 pci_config_read(struct pci_bus *b, unsigned devfn, unsigned reg, unsigned size)
@@ -55,6 +58,7 @@ void pci_config_write(struct pci_bus *b, unsigned devfn, unsigned reg, u32 val, 
         f->cfg[r] = (u8)((f->cfg[r] & ~f->wmask[r]) | (v & f->wmask[r]));
         f->cfg[r] &= (u8)~(v & f->w1c[r]);
     }
+    if (f->written) f->written(f, reg, size);
 }
 
 /* The function CONFIG_ADDRESS selects, or -1 (disabled, another bus). */

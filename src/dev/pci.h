@@ -24,6 +24,10 @@ struct pci_func {
     u8 w1c[256];          /* bits a written 1 clears */
     u8 reset_cfg[256];    /* cfg at power-on (taken by pci_bus_add) */
     const char *name;
+    /* Called after the guest (or pci_config_write) wrote size bytes at reg,
+     * and after a bus reset with reg 0, size 256; NULL: plain memory. */
+    void (*written)(struct pci_func *f, unsigned reg, unsigned size);
+    void *opaque;
 };
 
 #define PCI_DEVFN(dev, fn) ((dev) << 3 | (fn))

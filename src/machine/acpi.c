@@ -68,7 +68,7 @@ static void fadt(u8 *t, u32 facs, u32 dsdt)
     st16(t + FADT_P_LVL2_LAT, 0x0fff);
     st16(t + FADT_P_LVL3_LAT, 0x0fff);
     t[FADT_CENTURY] = CMOS_CENTURY;
-    st16(t + FADT_BOOT_ARCH, BOOT_ARCH_LEGACY_DEVICES | BOOT_ARCH_8042 | BOOT_ARCH_NO_VGA);
+    st16(t + FADT_BOOT_ARCH, BOOT_ARCH_LEGACY_DEVICES | BOOT_ARCH_8042); /* a VGA is there (dev/vga.h) */
     /* C1 is HLT; the power button is a fixed feature, there is no sleep
      * button; the RTC alarm does not reach PM1_STS; 24-bit timer. */
     st32(t + FADT_FLAGS, FADT_F_WBINVD | FADT_F_PROC_C1 | FADT_F_SLP_BUTTON | FADT_F_FIX_RTC |

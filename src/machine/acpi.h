@@ -8,7 +8,7 @@
  * The FADT describes the PM device of dev/acpi_pm.h (PM1a event/control
  * blocks and PM timer at 0x600, SCI on IRQ 9, SMI_CMD 0xB2 with the
  * ACPI_ENABLE/DISABLE handshake), the reset register (0xCF9 <- 0x06), the
- * CMOS century byte, an i8042 and legacy ISA devices, no VGA, and a desktop
+ * CMOS century byte, an i8042 and legacy ISA devices, a VGA, and a desktop
  * profile. The DSDT (hand-assembled AML, machine/aml.h) declares \_S0 and
  * \_S5 and, under \_SB.PCI0 (PNP0A03, bus 0, the i440FX's I/O and memory
  * windows), the PIIX3 ISA bridge's devices with their resources: PIC, PIT,

@@ -12,6 +12,16 @@
 struct machine;
 
 #define MACHINE_DEFAULT_RAM (128ull << 20)
+#define MACHINE_MAX_DRIVES 4      /* IDE: primary master, primary slave, secondary master, slave */
+
+/* One IDE drive (-hda..-hdd, -cdrom, -drive if=ide,index=N) */
+struct drive_config {
+    bool present;
+    const char *file;             /* NULL: a CD-ROM drive without a disc */
+    bool cdrom;                   /* media=cdrom */
+    bool readonly;                /* readonly=on */
+    bool snapshot;                /* snapshot=on (or -snapshot): writes stay in memory */
+};
 
 struct machine_config {
     u64 ram_size;                 /* bytes; default MACHINE_DEFAULT_RAM */
@@ -30,6 +40,8 @@ struct machine_config {
     int idle_sleep;               /* HLT: -1 auto (wait in real time when a serial port reads a
                                    * terminal), 0 skip to the next deadline, 1 wait in real time */
     long long rtc_start;          /* RTC time at power-on, unix seconds (default: fixed, deterministic) */
+    struct drive_config drive[MACHINE_MAX_DRIVES]; /* IDE drives by index */
+    bool display_curses;          /* -display curses: the text screen on the terminal */
     struct vcpu_engine_opts engine; /* -accel: the CPU engine and its options (default:
                                    * vcpu_default_engine(), default options) */
 };

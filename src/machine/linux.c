@@ -24,6 +24,12 @@
 /* boot_params offsets (arch/x86/include/uapi/asm/bootparam.h) */
 enum {
     BP_EXT_MEM_K = 0x002,       /* screen_info.ext_mem_k: KiB above 1 MiB, 16 bits */
+    BP_VIDEO_MODE = 0x006,      /* screen_info: mode, columns, ..., lines, isVGA, points */
+    BP_VIDEO_COLS = 0x007,
+    BP_VIDEO_EGA_BX = 0x00A,
+    BP_VIDEO_LINES = 0x00E,
+    BP_VIDEO_ISVGA = 0x00F,
+    BP_VIDEO_POINTS = 0x010,
     BP_ALT_MEM_K = 0x1E0,
     BP_E820_ENTRIES = 0x1E8,
     BP_HDR = 0x1F1,             /* struct setup_header starts here */
@@ -126,6 +132,14 @@ int linux_load(const struct linux_args *a, struct boot_image *out, char *err, si
     u64 ext_k = a->ram_size > (1u << 20) ? (a->ram_size - (1u << 20)) >> 10 : 0;
     st16(bp + BP_EXT_MEM_K, ext_k > 0xffff ? 0xffff : (u16)ext_k);
     st32(bp + BP_ALT_MEM_K, (u32)ext_k);
+    /* the screen as the BIOS and the setup code report the VGA in mode 3
+     * (80x25 colour text, 16-line font): Linux's vgacon drives it */
+    bp[BP_VIDEO_MODE] = 3;
+    bp[BP_VIDEO_COLS] = 80;
+    st16(bp + BP_VIDEO_EGA_BX, 0x0003);   /* int 10h AH=12h BL=10h: colour, 256 KiB */
+    bp[BP_VIDEO_LINES] = 25;
+    bp[BP_VIDEO_ISVGA] = 0x22;            /* VIDEO_TYPE_VGAC */
+    st16(bp + BP_VIDEO_POINTS, 16);
     struct memmap_entry mm[MEMMAP_MAX];
     int nmm = machine_memmap(a->ram_size, a->rom_mapped, a->rom_size, mm);
     bp[BP_E820_ENTRIES] = (u8)nmm;

@@ -149,12 +149,14 @@ static bool skip_halt(struct machine *m)
         vclock_run_expired(&m->clock);
         return true;
     }
-    bool input = hostchar_has_input(m->serial_hc[0]) || hostchar_has_input(m->serial_hc[1]);
+    bool input = hostchar_has_input(m->serial_hc[0]) || hostchar_has_input(m->serial_hc[1]) ||
+                 display_has_input(m->display);
     if (m->cfg.gdb) {
         m->idle = true; /* the debugger waits on its socket and the input descriptors */
         return false;
     }
     if (ifl && input) {
+        display_refresh(m->display, true); /* the screen as the guest left it, while it waits */
         wait_input(m, NULL);
         pc_poll_input(m);
         return true;

@@ -55,6 +55,9 @@ bool machine_idle(const struct machine *m);
 /* Host input descriptors (serial backend) worth poll()ing while idle: when one
  * is readable, machine_run makes progress. Returns how many it wrote. */
 int machine_poll_fds(struct machine *m, int *fds, int max);
+/* Write the VGA text screen to path as UTF-8 text (monitor "screendump").
+ * 0, or -1 with a message in err. */
+int machine_screendump(struct machine *m, const char *path, char *err, size_t errlen);
 /* Virtual time since power-on, ns (instructions plus time skipped over HLT). */
 u64 machine_virtual_ns(const struct machine *m);
 

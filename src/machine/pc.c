@@ -16,6 +16,9 @@
  *   iobase (default 0x501)                  isa-debug-exit (-device)
  *   0xcf9                                   reset control
  *   0x600-0x60b, 0x0b2-0x0b3, IRQ 9 (SCI)   ACPI PM (PIIX4 layout) and APM control
+ *   0x3b0-0x3df, 0xb8000-0xbffff (RAM)      VGA text mode (registers; text memory is RAM)
+ *   0x1f0-0x1f7, 0x3f6 (IRQ 14), 0x170-0x177, 0x376 (IRQ 15), BAR 4
+ *                                           PIIX3 IDE (00:01.1): -hda..-hdd, -cdrom, -drive
  *
  * Booting a -kernel without a -bios ROM, the board plays the firmware: it
  * places the ACPI tables (machine/acpi.h), the SMBIOS tables
@@ -35,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <errno.h>
 
 void machine_config_init(struct machine_config *c)
 {
@@ -113,6 +117,30 @@ static void fpu_err_write(void *opaque, u64 off, u32 val, unsigned size)
     (void)off, (void)val, (void)size;
     irq_fanout_set(&m->isa_irq[13], 13, 0);
     m->fpu_ignne = m->fpu_ferr;
+}
+
+static void dma_written(void *opaque, u64 paddr, size_t len)
+{
+    struct machine *m = opaque;
+    if (m->cpu) vcpu_mem_changed(m->cpu, paddr, len);
+}
+
+/* Open the drives' images (before the machine exists, so a bad one costs nothing else). */
+static int open_disks(const struct machine_config *c, struct diskimg **disk, char *err, size_t errlen)
+{
+    static const char *const opt[MACHINE_MAX_DRIVES] = {"-hda", "-hdb", "-hdc", "-hdd"};
+    for (int i = 0; i < MACHINE_MAX_DRIVES; i++) {
+        const struct drive_config *d = &c->drive[i];
+        disk[i] = NULL;
+        if (!d->present || !d->file) continue;
+        unsigned f = (d->cdrom ? DISKIMG_CDROM : 0) | (d->readonly ? DISKIMG_READONLY : 0) |
+                     (d->snapshot ? DISKIMG_SNAPSHOT : 0);
+        if (!(disk[i] = diskimg_open(d->file, f, d->cdrom && i == 2 ? "-cdrom" : opt[i], err, errlen))) {
+            while (i--) diskimg_close(disk[i]);
+            return -1;
+        }
+    }
+    return 0;
 }
 
 static void hook_a20(void *opaque, bool on) { physmem_set_a20(&((struct machine *)opaque)->mem, on); }
@@ -238,6 +266,7 @@ struct machine *machine_create(const struct machine_config *c)
     struct boot_image boot;
     u8 *rom;
     u32 rom_size;
+    struct diskimg *disk[MACHINE_MAX_DRIVES];
     if (c->ram_size < (2u << 20) || c->ram_size > PHYS_MAX_RAM || (c->ram_size & 0xfff)) {
         fprintf(stderr, "vdebug: RAM size %llu bytes is not supported (2 MiB .. 3 GiB, a multiple of 4 KiB)\n",
                 (unsigned long long)c->ram_size);
@@ -250,10 +279,17 @@ struct machine *machine_create(const struct machine_config *c)
         fprintf(stderr, "vdebug: %s\n", err);
         return NULL;
     }
+    if (open_disks(c, disk, err, sizeof(err)) < 0) {
+        fprintf(stderr, "vdebug: %s\n", err);
+        free(rom);
+        boot_image_free(&boot);
+        return NULL;
+    }
 
     struct machine *m = calloc(1, sizeof(*m));
     if (!m || physmem_init(&m->mem, c->ram_size) < 0) {
         fprintf(stderr, "vdebug: cannot allocate %llu MiB of guest RAM\n", (unsigned long long)(c->ram_size >> 20));
+        for (int i = 0; i < MACHINE_MAX_DRIVES; i++) diskimg_close(disk[i]);
         free(m);
         free(rom);
         boot_image_free(&boot);
@@ -261,6 +297,7 @@ struct machine *machine_create(const struct machine_config *c)
     }
     m->cfg = *c;
     m->boot = boot;
+    memcpy(m->disk, disk, sizeof(disk));
     if (rom) physmem_set_rom(&m->mem, rom, rom_size);
     iomap_init(&m->ports, "port");
     vclock_init(&m->clock);
@@ -280,6 +317,8 @@ struct machine *machine_create(const struct machine_config *c)
     }
     m->mem.on_remap = on_remap;
     m->mem.remap_opaque = m;
+    m->mem.on_dma_write = dma_written;
+    m->mem.dma_opaque = m;
     m->hooks = (struct board_hooks){m, hook_a20, hook_reset, hook_exit, hook_poweroff};
 
     struct lapic_wiring lw = {{intr_line, m, 0}, nmi_line, pic_inta, apic_eoi, m};
@@ -298,6 +337,14 @@ struct machine *machine_create(const struct machine_config *c)
     pci_bus_init(&m->pci, &m->ports, &m->rcr);
     i440fx_init(&m->chipset, &m->pci);
     acpi_pm_init(&m->acpi_pm, &m->ports, &m->clock, pc_isa_irq(m, ACPI_PM_SCI_IRQ), &m->hooks);
+    ide_init(&m->ide, &m->pci, &m->ports, &m->mem, pc_isa_irq(m, 14), pc_isa_irq(m, 15));
+    vga_init(&m->vga, &m->ports, physmem_ptr(&m->mem, VGA_TEXT_BASE, false));
+    for (int i = 0; i < MACHINE_MAX_DRIVES; i++) {
+        if (!c->drive[i].present) continue;
+        struct blockdev bd;
+        if (m->disk[i]) bd = diskimg_dev(m->disk[i]);
+        ide_attach(&m->ide, i, m->disk[i] ? &bd : NULL, c->drive[i].cdrom);
+    }
     m->acpi_tables = c->kernel && !rom;
     static const u16 com_base[2] = {0x3f8, 0x2f8};
     static const int com_irq[2] = {4, 3};
@@ -321,7 +368,8 @@ struct machine *machine_create(const struct machine_config *c)
     /* host backends last: they create files and sockets and change the terminal */
     if ((c->serial[0] && !(m->serial_hc[0] = hostchar_open(c->serial[0], "serial", true, err, sizeof(err)))) ||
         (c->serial[1] && !(m->serial_hc[1] = hostchar_open(c->serial[1], "serial", true, err, sizeof(err)))) ||
-        (c->debugcon && !(m->debugcon_hc = hostchar_open(c->debugcon, "debugcon", false, err, sizeof(err))))) {
+        (c->debugcon && !(m->debugcon_hc = hostchar_open(c->debugcon, "debugcon", false, err, sizeof(err)))) ||
+        (c->display_curses && !(m->display = display_open(&m->vga, err, sizeof(err))))) {
         fprintf(stderr, "vdebug: %s\n", err);
         machine_destroy(m);
         return NULL;
@@ -330,7 +378,7 @@ struct machine *machine_create(const struct machine_config *c)
     for (int i = 0; i < m->nuart; i++) m->uart[i].out = hostchar_dev(m->serial_hc[i]);
     m->debugcon.out = hostchar_dev(m->debugcon_hc);
 
-    m->pace_idle = c->idle_sleep == 1 || (c->idle_sleep < 0 && (hostchar_is_terminal(m->serial_hc[0]) ||
+    m->pace_idle = c->idle_sleep == 1 || (c->idle_sleep < 0 && (m->display || hostchar_is_terminal(m->serial_hc[0]) ||
                                                                   hostchar_is_terminal(m->serial_hc[1])));
     for (int i = 0; i < 2; i++) hostchar_wait_client(m->serial_hc[i]);
     machine_reset(m);
@@ -345,6 +393,8 @@ void machine_destroy(struct machine *m)
     hostchar_close(m->serial_hc[0]);
     hostchar_close(m->serial_hc[1]);
     hostchar_close(m->debugcon_hc);
+    display_close(m->display);
+    for (int i = 0; i < MACHINE_MAX_DRIVES; i++) diskimg_close(m->disk[i]); /* writes the cache back */
     boot_image_free(&m->boot);
     iomap_free(&m->ports);
     physmem_free(&m->mem);
@@ -366,6 +416,8 @@ void pc_reset_devices(struct machine *m)
     rcr_reset(&m->rcr);
     pci_bus_reset(&m->pci);
     acpi_pm_reset(&m->acpi_pm);
+    ide_reset(&m->ide);
+    vga_reset(&m->vga);
     physmem_set_a20(&m->mem, true);
 }
 
@@ -374,6 +426,7 @@ void pc_boot(struct machine *m)
     if (!m->boot.has_entry) return; /* the CPU starts at F000:FFF0 in the ROM */
     boot_image_apply(&m->boot, &m->mem);
     if (m->acpi_tables) iomap_write(&m->ports, 0x4d1, 1u << (ACPI_PM_SCI_IRQ - 8), 1); /* ELCR2: SCI level */
+    if (m->acpi_tables) ide_firmware_setup(&m->ide, 0xc000); /* as SeaBIOS leaves it */
     for (int i = 0; i < m->boot.nseg; i++) vcpu_mem_changed(m->cpu, m->boot.seg[i].paddr, m->boot.seg[i].memsz);
     struct cpu_state reset, s;
     vcpu_get_state(m->cpu, &reset);
@@ -392,12 +445,15 @@ void pc_poll_input(struct machine *m)
         size_t n = room ? hostchar_read(m->serial_hc[i], buf, room) : 0;
         if (n) uart_receive(&m->uart[i], buf, n);
     }
+    display_input(m->display, &m->kbc);
+    display_refresh(m->display, false);
 }
 
 int machine_poll_fds(struct machine *m, int *fds, int max)
 {
     int n = 0;
     for (int i = 0; i < 2 && n < max; i++) n += hostchar_fds(m->serial_hc[i], fds + n, max - n);
+    if (n < max) n += display_fds(m->display, fds + n, max - n);
     return n;
 }
 
@@ -417,6 +473,8 @@ int machine_info(struct machine *m, const char *what, char *buf, size_t size)
     if (!strcmp(what, "rtc") || !strcmp(what, "cmos")) return cmos_info(&m->cmos, buf, size);
     if (!strcmp(what, "i8042") || !strcmp(what, "kbd")) return i8042_info(&m->kbc, buf, size);
     if (!strcmp(what, "acpi")) return acpi_pm_info(&m->acpi_pm, buf, size);
+    if (!strcmp(what, "ide") || !strcmp(what, "block")) return ide_info(&m->ide, buf, size);
+    if (!strcmp(what, "vga")) return vga_info(&m->vga, buf, size);
     if (!strcmp(what, "serial")) {
         int len = 0;
         for (int i = 0; i < m->nuart; i++)
@@ -430,3 +488,30 @@ int machine_info(struct machine *m, const char *what, char *buf, size_t size)
 u64 machine_virtual_ns(const struct machine *m) { return m->clock.now; }
 
 void machine_power_button(struct machine *m) { acpi_pm_power_button(&m->acpi_pm); }
+
+int machine_screendump(struct machine *m, const char *path, char *err, size_t errlen)
+{
+    struct vga_screen *s = malloc(sizeof(*s));
+    size_t cap = VGA_MAX_ROWS * (VGA_MAX_COLS * 3 + 1) + 1;
+    char *text = malloc(cap);
+    int rc = -1;
+    if (!s || !text) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    vga_text(&m->vga, s);
+    size_t len = vga_screen_utf8(s, text, cap);
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        snprintf(err, errlen, "cannot create '%s': %s", path, strerror(errno));
+        goto out;
+    }
+    bool ok = fwrite(text, 1, len, f) == len;
+    if (fclose(f) != 0) ok = false;
+    if (!ok) snprintf(err, errlen, "writing '%s' failed: %s", path, strerror(errno));
+    else rc = 0;
+out:
+    free(s);
+    free(text);
+    return rc;
+}

@@ -20,6 +20,10 @@
 #include "dev/acpi_pm.h"
 #include "dev/lapic.h"
 #include "dev/ioapic.h"
+#include "dev/ide.h"
+#include "dev/vga.h"
+#include "machine/display.h"
+#include "machine/diskimg.h"
 #include <signal.h>
 
 struct machine {
@@ -47,6 +51,10 @@ struct machine {
     struct acpi_pm acpi_pm;
     struct lapic lapic;
     struct ioapic ioapic;
+    struct ide_ctrl ide;
+    struct vga vga;
+    struct display *display;     /* -display curses, else NULL */
+    struct diskimg *disk[MACHINE_MAX_DRIVES]; /* the IDE drives' images (NULL: none, or an empty CD drive) */
     struct irq_fanout isa_irq[16];   /* each ISA IRQ to the 8259 and the I/O APIC (pc_isa_irq) */
     bool acpi_tables;            /* the loader placed ACPI tables (-kernel without -bios) */
     bool fpu_ferr, fpu_ignne;    /* x87 FERR# from the CPU, IGNNE# to it (port 0xF0) */

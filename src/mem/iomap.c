@@ -37,6 +37,17 @@ int iomap_add(struct iomap *m, u64 base, u64 len, const char *name, unsigned wid
     return 0;
 }
 
+int iomap_remove(struct iomap *m, u64 base, void *opaque)
+{
+    for (int i = 0; i < m->n; i++) {
+        if (m->r[i].base != base || m->r[i].opaque != opaque) continue;
+        memmove(&m->r[i], &m->r[i + 1], (size_t)(m->n - i - 1) * sizeof(*m->r));
+        m->n--;
+        return 0;
+    }
+    return -1;
+}
+
 const struct io_region *iomap_find(const struct iomap *m, u64 addr)
 {
     int lo = 0, hi = m->n - 1;

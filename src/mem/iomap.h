@@ -32,6 +32,8 @@ void iomap_free(struct iomap *m);
 /* Returns 0, or -1 if the range overlaps an existing one (a wiring bug). */
 int iomap_add(struct iomap *m, u64 base, u64 len, const char *name, unsigned width,
               io_read_fn read, io_write_fn write, void *opaque);
+/* Remove the region that starts at base and belongs to opaque (a BAR moved). 0 or -1. */
+int iomap_remove(struct iomap *m, u64 base, void *opaque);
 const struct io_region *iomap_find(const struct iomap *m, u64 addr);
 u32 iomap_read(struct iomap *m, u64 addr, unsigned size);
 void iomap_write(struct iomap *m, u64 addr, u32 val, unsigned size);

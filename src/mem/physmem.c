@@ -49,7 +49,7 @@ u8 *physmem_ptr(struct physmem *pm, u64 paddr, bool write)
 {
     if (paddr < (1ull << 32)) paddr &= pm->a20_mask;
     if (paddr < 0x100000) {
-        if (paddr >= PHYS_VGA_START && paddr < PHYS_VGA_END) return NULL;
+        if (paddr >= PHYS_VGA_START && paddr < PHYS_VGA_TEXT) return NULL;
         if (paddr >= PHYS_BIOS_SHADOW && pm->rom) {
             if (write) return NULL;
             /* last 128 KiB of the ROM (or the whole ROM if smaller, aligned to the top) */
@@ -115,4 +115,36 @@ size_t physmem_debug_rw(struct physmem *pm, u64 paddr, void *buf, size_t len, bo
         done += n;
     }
     return done;
+}
+
+void physmem_dma_read(struct physmem *pm, u64 paddr, void *buf, size_t len)
+{
+    u8 *out = buf;
+    for (size_t done = 0; done < len;) {
+        u64 pa = (paddr + done) & 0xffffffffu;
+        size_t n = 0x1000 - (pa & 0xfff);
+        if (n > len - done) n = len - done;
+        u8 *p = physmem_ptr(pm, pa, false);
+        if (p) memcpy(out + done, p, n);
+        else
+            for (size_t i = 0; i < n; i++) out[done + i] = (u8)physmem_read(pm, pa + i, 1);
+        done += n;
+    }
+}
+
+void physmem_dma_write(struct physmem *pm, u64 paddr, const void *buf, size_t len)
+{
+    const u8 *in = buf;
+    for (size_t done = 0; done < len;) {
+        u64 pa = (paddr + done) & 0xffffffffu;
+        size_t n = 0x1000 - (pa & 0xfff);
+        if (n > len - done) n = len - done;
+        u8 *p = physmem_ptr(pm, pa, true);
+        if (p) {
+            memcpy(p, in + done, n);
+            if (pm->on_dma_write) pm->on_dma_write(pm->dma_opaque, pa, n);
+        } else
+            for (size_t i = 0; i < n; i++) physmem_write(pm, pa + i, in[done + i], 1);
+        done += n;
+    }
 }

@@ -2,7 +2,8 @@
  * Guest physical memory: RAM, the BIOS ROM and the MMIO range map.
  *
  *   0x00000000 .. 0x0009FFFF   RAM (conventional memory)
- *   0x000A0000 .. 0x000BFFFF   VGA window: MMIO map (unmapped reads all ones)
+ *   0x000A0000 .. 0x000B7FFF   VGA graphics window: MMIO map (unmapped reads all ones)
+ *   0x000B8000 .. 0x000BFFFF   VGA text memory: plain RAM (the display reads it; dev/vga.h)
  *   0x000C0000 .. 0x000DFFFF   RAM (option ROM area)
  *   0x000E0000 .. 0x000FFFFF   last 128 KiB of the BIOS ROM when one is loaded
  *                              (read-only alias), otherwise RAM
@@ -18,6 +19,7 @@
 #include "mem/iomap.h"
 
 #define PHYS_VGA_START 0xA0000u
+#define PHYS_VGA_TEXT 0xB8000u /* text memory, RAM from here to PHYS_VGA_END */
 #define PHYS_VGA_END 0xC0000u
 #define PHYS_BIOS_SHADOW 0xE0000u
 #define PHYS_MAX_RAM (3ull << 30) /* below the 32-bit PCI/ROM hole */
@@ -33,6 +35,10 @@ struct physmem {
      * (A20 toggled): engines drop cached translations. */
     void (*on_remap)(void *opaque);
     void *remap_opaque;
+    /* Called after a device's DMA wrote RAM [paddr, paddr + len): engines drop
+     * translated code there. */
+    void (*on_dma_write)(void *opaque, u64 paddr, size_t len);
+    void *dma_opaque;
 };
 
 /* Returns 0, or -1 with errno when RAM cannot be allocated. */
@@ -53,5 +59,11 @@ void physmem_write(struct physmem *pm, u64 paddr, u32 val, unsigned size);
  * writable here). Returns the number of bytes transferred before the first
  * byte that is not RAM/ROM. */
 size_t physmem_debug_rw(struct physmem *pm, u64 paddr, void *buf, size_t len, bool write);
+/* A device's bus-master access (A20 applied): RAM directly, MMIO through the
+ * map byte by byte, ROM and holes as the CPU sees them (writes ignored, reads
+ * all ones). Writes to RAM call on_dma_write, so translated code in the pages
+ * written is dropped as for a CPU store. */
+void physmem_dma_read(struct physmem *pm, u64 paddr, void *buf, size_t len);
+void physmem_dma_write(struct physmem *pm, u64 paddr, const void *buf, size_t len);
 
 #endif

@@ -75,8 +75,10 @@ TEST(physmem_layout)
     struct physmem pm;
     CHECK_EQ(physmem_init(&pm, 16 << 20), 0);
     CHECK(physmem_ptr(&pm, 0, false) == pm.ram);
-    CHECK(physmem_ptr(&pm, 0xa0000, false) == NULL);   /* VGA window */
-    CHECK(physmem_ptr(&pm, 0xbffff, true) == NULL);
+    CHECK(physmem_ptr(&pm, 0xa0000, false) == NULL);   /* VGA graphics window */
+    CHECK(physmem_ptr(&pm, 0xb7fff, true) == NULL);
+    CHECK(physmem_ptr(&pm, 0xb8000, true) == pm.ram + 0xb8000); /* VGA text memory is RAM */
+    CHECK(physmem_ptr(&pm, 0xbffff, false) == pm.ram + 0xbffff);
     CHECK(physmem_ptr(&pm, 0xc0000, true) == pm.ram + 0xc0000);
     CHECK(physmem_ptr(&pm, 0xe0000, true) == pm.ram + 0xe0000); /* no ROM: RAM */
     CHECK(physmem_ptr(&pm, (16 << 20) - 1, true) != NULL);
@@ -84,6 +86,35 @@ TEST(physmem_layout)
     CHECK_EQ(physmem_read(&pm, 0xa0000, 4), 0xffffffffu);
     physmem_write(&pm, 0x1000, 0x12345678, 4);
     CHECK_EQ(physmem_read(&pm, 0x1000, 2), 0x5678);
+    physmem_free(&pm);
+}
+
+/* A device's DMA: RAM written directly and the engines told; ROM and holes left alone. */
+static u64 dma_seen_pa;
+static size_t dma_seen_len;
+static void dma_seen(void *opaque, u64 pa, size_t len) { dma_seen_pa = pa, dma_seen_len += len; (void)opaque; }
+
+TEST(physmem_dma)
+{
+    struct physmem pm;
+    CHECK_EQ(physmem_init(&pm, 16 << 20), 0);
+    pm.on_dma_write = dma_seen;
+    u8 buf[8192], back[8192];
+    for (int i = 0; i < 8192; i++) buf[i] = (u8)(i * 5);
+    physmem_dma_write(&pm, 0x10800, buf, sizeof(buf));   /* three pages */
+    CHECK(!memcmp(pm.ram + 0x10800, buf, sizeof(buf)));
+    CHECK_EQ(dma_seen_len, sizeof(buf));
+    CHECK_EQ(dma_seen_pa, 0x12000);
+    physmem_dma_read(&pm, 0x10800, back, sizeof(back));
+    CHECK(!memcmp(back, buf, sizeof(buf)));
+    dma_seen_len = 0;
+    physmem_dma_write(&pm, 0xa0000, buf, 16);            /* unmapped: dropped, nobody told */
+    CHECK_EQ(dma_seen_len, 0);
+    physmem_dma_read(&pm, 0xa0000, back, 4);
+    CHECK_EQ(ld32(back), 0xffffffffu);
+    physmem_dma_read(&pm, (16 << 20) - 2, back, 4);      /* past the end of RAM */
+    CHECK_EQ(back[0], pm.ram[(16 << 20) - 2]);
+    CHECK_EQ(back[2], 0xff);
     physmem_free(&pm);
 }
 
@@ -202,6 +233,7 @@ int main(void)
     RUN(iomap_wide_access_split_for_byte_device);
     RUN(iomap_narrow_region_wide_width_no_recursion);
     RUN(physmem_layout);
+    RUN(physmem_dma);
     RUN(physmem_rom_top_and_shadow);
     RUN(physmem_a20);
     RUN(physmem_debug_rw_stops_at_hole);

@@ -1,0 +1,242 @@
+/* Raw image files behind struct blockdev: a write-back sector cache (diskimg.h). */
+#define _GNU_SOURCE
+#include "machine/diskimg.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define SECT BLOCKDEV_SECTOR
+#define MAX_SECTORS (1ull << 48)      /* LBA48 */
+
+/* Open-addressing hash of cached sectors: lba -> slot in data[]. */
+struct slot { u64 lba; u64 idx; };     /* idx + 1; 0 = empty */
+
+struct diskimg {
+    int fd;
+    char *path;
+    unsigned flags;
+    u64 size;          /* bytes, rounded up to a sector */
+    u64 file_size;     /* bytes in the file when opened (or after a flush) */
+    struct slot *tab;  /* capacity tab_cap, a power of two */
+    size_t tab_cap, n;
+    u8 *data;          /* n sectors, in order of first write */
+    size_t data_cap;   /* in sectors */
+};
+
+static u64 hash_lba(u64 x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    return x;
+}
+
+static u8 *cached(const struct diskimg *d, u64 lba)
+{
+    if (!d->tab_cap) return NULL;
+    for (size_t i = hash_lba(lba) & (d->tab_cap - 1);; i = (i + 1) & (d->tab_cap - 1)) {
+        if (!d->tab[i].idx) return NULL;
+        if (d->tab[i].lba == lba) return d->data + (d->tab[i].idx - 1) * SECT;
+    }
+}
+
+static void tab_put(struct slot *tab, size_t cap, u64 lba, u64 idx)
+{
+    size_t i = hash_lba(lba) & (cap - 1);
+    while (tab[i].idx) i = (i + 1) & (cap - 1);
+    tab[i] = (struct slot){lba, idx};
+}
+
+/* The cache slot for lba, allocated when new; NULL when memory runs out. */
+static u8 *cache_slot(struct diskimg *d, u64 lba)
+{
+    u8 *p = cached(d, lba);
+    if (p) return p;
+    if ((d->n + 1) * 2 > d->tab_cap) {
+        size_t cap = d->tab_cap ? d->tab_cap * 2 : 1024;
+        struct slot *t = calloc(cap, sizeof(*t));
+        if (!t) return NULL;
+        for (size_t i = 0; i < d->tab_cap; i++)
+            if (d->tab[i].idx) tab_put(t, cap, d->tab[i].lba, d->tab[i].idx);
+        free(d->tab);
+        d->tab = t;
+        d->tab_cap = cap;
+    }
+    if (d->n == d->data_cap) {
+        size_t cap = d->data_cap ? d->data_cap * 2 : 256;
+        u8 *nd = realloc(d->data, cap * SECT);
+        if (!nd) return NULL;
+        d->data = nd;
+        d->data_cap = cap;
+    }
+    d->n++;
+    tab_put(d->tab, d->tab_cap, lba, d->n);
+    return d->data + (d->n - 1) * SECT;
+}
+
+static void cache_drop(struct diskimg *d)
+{
+    free(d->tab);
+    free(d->data);
+    d->tab = NULL;
+    d->data = NULL;
+    d->tab_cap = d->n = d->data_cap = 0;
+}
+
+/* pread all of [off, off+len), zeros past the end of the file */
+static int file_read(struct diskimg *d, u64 off, u8 *buf, size_t len)
+{
+    while (len) {
+        ssize_t r = pread(d->fd, buf, len, (off_t)off);
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        if (r == 0) {
+            memset(buf, 0, len);
+            return 0;
+        }
+        buf += r;
+        off += (u64)r;
+        len -= (size_t)r;
+    }
+    return 0;
+}
+
+static int dev_read(void *opaque, u64 off, void *buf, size_t len)
+{
+    struct diskimg *d = opaque;
+    u8 *out = buf;
+    u64 lba = off / SECT, end = (off + len) / SECT;
+    while (lba < end) {
+        const u8 *c = cached(d, lba);
+        if (c) {
+            memcpy(out, c, SECT);
+            out += SECT;
+            lba++;
+            continue;
+        }
+        u64 run = lba + 1; /* a run of sectors the file holds */
+        while (run < end && !cached(d, run)) run++;
+        if (file_read(d, lba * SECT, out, (size_t)(run - lba) * SECT) < 0) return -1;
+        out += (run - lba) * SECT;
+        lba = run;
+    }
+    return 0;
+}
+
+static int dev_write(void *opaque, u64 off, const void *buf, size_t len)
+{
+    struct diskimg *d = opaque;
+    if (d->flags & DISKIMG_READONLY) return -1;
+    const u8 *in = buf;
+    for (u64 lba = off / SECT; len >= SECT; lba++, in += SECT, len -= SECT) {
+        u8 *p = cache_slot(d, lba);
+        if (!p) return -1;
+        memcpy(p, in, SECT);
+    }
+    return 0;
+}
+
+static int cmp_slot(const void *a, const void *b)
+{
+    u64 x = ((const struct slot *)a)->lba, y = ((const struct slot *)b)->lba;
+    return x < y ? -1 : x > y;
+}
+
+int diskimg_flush(struct diskimg *d)
+{
+    if (!d || (d->flags & (DISKIMG_SNAPSHOT | DISKIMG_READONLY)) || !d->n) return 0;
+    struct slot *order = malloc(d->n * sizeof(*order));
+    if (!order) return -1;
+    size_t k = 0;
+    for (size_t i = 0; i < d->tab_cap; i++)
+        if (d->tab[i].idx) order[k++] = d->tab[i];
+    qsort(order, k, sizeof(*order), cmp_slot);
+    /* Each pwrite covers whole, aligned sectors (the page cache never splits one). */
+    int rc = 0;
+    for (size_t i = 0; i < k && !rc; i++) {
+        const u8 *src = d->data + (order[i].idx - 1) * SECT;
+        off_t at = (off_t)(order[i].lba * SECT);
+        for (size_t done = 0; done < SECT;) {
+            ssize_t w = pwrite(d->fd, src + done, SECT - done, at + (off_t)done);
+            if (w < 0 && errno == EINTR) continue;
+            if (w <= 0) {
+                rc = -1;
+                break;
+            }
+            done += (size_t)w;
+        }
+    }
+    free(order);
+    if (!rc && fdatasync(d->fd) < 0 && errno != EINVAL) rc = -1;
+    if (!rc) cache_drop(d); /* durable: reads go to the file again */
+    return rc;
+}
+
+static int dev_flush(void *opaque) { return diskimg_flush(opaque); }
+
+size_t diskimg_dirty(const struct diskimg *d) { return d ? d->n : 0; }
+
+struct diskimg *diskimg_open(const char *path, unsigned flags, const char *what, char *err, size_t errlen)
+{
+    if (flags & DISKIMG_CDROM) flags |= DISKIMG_READONLY;
+    bool write = !(flags & (DISKIMG_READONLY | DISKIMG_SNAPSHOT));
+    int fd = open(path, (write ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s %s: cannot open: %s", what, path, strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "%s %s: not a regular file", what, path);
+        close(fd);
+        return NULL;
+    }
+    if (flock(fd, (write ? LOCK_EX : LOCK_SH) | LOCK_NB) < 0) {
+        snprintf(err, errlen, "%s %s: image is in use by another process (locked)", what, path);
+        close(fd);
+        return NULL;
+    }
+    u64 size = (u64)st.st_size;
+    const char *bad = NULL;
+    if (!size) bad = "is empty";
+    else if ((size + SECT - 1) / SECT > MAX_SECTORS) bad = "is larger than the 2^48 sectors ATA can address";
+    if (bad) {
+        snprintf(err, errlen, "%s %s: image %s", what, path, bad);
+        close(fd);
+        return NULL;
+    }
+    struct diskimg *d = calloc(1, sizeof(*d));
+    if (!d || !(d->path = strdup(path))) {
+        free(d);
+        close(fd);
+        snprintf(err, errlen, "%s %s: out of memory", what, path);
+        return NULL;
+    }
+    d->fd = fd;
+    d->flags = flags;
+    d->file_size = size;
+    d->size = (size + SECT - 1) / SECT * SECT;
+    return d;
+}
+
+struct blockdev diskimg_dev(struct diskimg *d)
+{
+    return (struct blockdev){d, dev_read, dev_write, dev_flush, d->size, (d->flags & DISKIMG_READONLY) != 0};
+}
+
+void diskimg_close(struct diskimg *d)
+{
+    if (!d) return;
+    if (diskimg_flush(d) < 0)
+        fprintf(stderr, "vdebug: %s: writing the guest's cached sectors back failed: %s\n", d->path, strerror(errno));
+    cache_drop(d);
+    close(d->fd);
+    free(d->path);
+    free(d);
+}
