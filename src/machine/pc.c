@@ -12,7 +12,8 @@
  *   0x0f0                                   x87 error: clears IRQ 13 (FERR#), asserts IGNNE#
  *   0x092                                   System Control Port A (A20, reset)
  *   0x3f8 (IRQ 4), 0x2f8 (IRQ 3)            16550A UARTs, one per -serial
- *   0x0e9                                   debug console (-debugcon)
+ *   0x0e9                                   debug console (-debugcon; more with -device isa-debugcon)
+ *   0x510-0x511, 0x514-0x51b                fw_cfg (dev/fw_cfg.h; contents: machine/firmware.h)
  *   iobase (default 0x501)                  isa-debug-exit (-device)
  *   0xcf9                                   reset control
  *   0x600-0x60b, 0x0b2-0x0b3, IRQ 9 (SCI)   ACPI PM (PIIX4 layout) and APM control
@@ -30,11 +31,13 @@
 #include "machine/acpi.h"
 #include "machine/smbios.h"
 #include "machine/mptable.h"
+#include "machine/firmware.h"
 #include "cpu/model.h"
 #include "base/log.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 void machine_config_init(struct machine_config *c)
 {
@@ -44,6 +47,7 @@ void machine_config_init(struct machine_config *c)
     c->exit_iosize = 2;
     c->rtc_start = CMOS_DEFAULT_START;
     c->idle_sleep = -1;
+    c->boot_reboot_timeout = -1;
     c->engine = (struct vcpu_engine_opts){.engine = vcpu_default_engine()};
 }
 
@@ -115,6 +119,29 @@ static void fpu_err_write(void *opaque, u64 off, u32 val, unsigned size)
     m->fpu_ignne = m->fpu_ferr;
 }
 
+/* -boot order as QEMU's pc machine stores it for SeaBIOS: the first three
+ * devices as nibbles (1 floppy, 2 disk, 3 CD-ROM, 4 network) in CMOS 0x3D
+ * (second << 4 | first) and 0x38 bits 7:4 (third; bit 0 clear: the floppy
+ * boot-signature check on). */
+static void set_boot_order(struct cmos *c, const char *order)
+{
+    u8 n[3] = {0, 0, 0};
+    for (int i = 0; i < 3 && order[i]; i++) {
+        const char *p = strchr("abcdn", order[i]);
+        static const u8 nib[] = {1, 1, 2, 3, 4};
+        n[i] = p ? nib[p - "abcdn"] : 0;
+    }
+    cmos_set_byte(c, 0x3d, (u8)(n[1] << 4 | n[0]));
+    cmos_set_byte(c, 0x38, (u8)(n[2] << 4));
+}
+
+/* fw_cfg DMA wrote guest RAM: translated code there is stale */
+static void fw_dma_written(void *opaque, u64 paddr, u32 len)
+{
+    struct machine *m = opaque;
+    vcpu_mem_changed(m->cpu, paddr, len);
+}
+
 static void hook_a20(void *opaque, bool on) { physmem_set_a20(&((struct machine *)opaque)->mem, on); }
 
 static void hook_reset(void *opaque)
@@ -156,20 +183,25 @@ void pc_request_exit(struct machine *m, int status, enum machine_exit_reason why
 #define BOARD_CPUID_FEATURES (cpu_cpuid_features() | 1u << 9)
 
 static int read_images(const struct machine_config *c, struct boot_image *boot, u8 **rom, u32 *rom_size,
-                       char *err, size_t errlen)
+                       struct fw_items *fw, char *err, size_t errlen)
 {
     *rom = NULL;
     *rom_size = 0;
     boot_image_init(boot);
-    if (!c->kernel && !c->bios) {
-        snprintf(err, errlen, "nothing to run: give -kernel FILE (a multiboot kernel or Linux bzImage) or -bios FILE (a raw ROM); "
-                 "see vdebug -h");
-        return -1;
+    memset(fw, 0, sizeof(*fw));
+    const char *bios = c->bios;
+    if (!c->kernel && !bios) { /* QEMU's default firmware */
+        bios = SEABIOS_DEFAULT;
+        if (access(bios, R_OK) < 0) {
+            snprintf(err, errlen, "nothing to run: no -kernel or -bios, and the default firmware %s is missing "
+                     "(install Debian's seabios package, or give -kernel FILE or -bios FILE)", bios);
+            return -1;
+        }
     }
-    if (c->bios && bios_load(c->bios, rom, rom_size, err, errlen) < 0) return -1;
+    if (bios && bios_load(bios, rom, rom_size, err, errlen) < 0) return -1;
+    u8 *img = NULL;
+    size_t size = 0;
     if (c->kernel) {
-        u8 *img;
-        size_t size;
         struct stat st;
         if (stat(c->kernel, &st) == 0 && S_ISREG(st.st_mode) && (u64)st.st_size > c->ram_size) {
             snprintf(err, errlen, "kernel '%s' is larger than the machine's %llu MiB of RAM (try a larger -m)",
@@ -177,56 +209,72 @@ static int read_images(const struct machine_config *c, struct boot_image *boot, 
             goto fail;
         }
         if (load_file(c->kernel, "kernel", c->ram_size, &img, &size, err, errlen) < 0) goto fail;
+    } else if (c->initrd || c->append) {
+        snprintf(err, errlen, "-initrd and -append need -kernel");
+        goto fail;
+    }
+    bool mb = img && multiboot_detect(img, size);
+    if (img && *rom) {
+        /* -kernel with a firmware: the firmware boots it through fw_cfg, as under QEMU */
+        if (mb || !linux_detect(img, size)) {
+            snprintf(err, errlen, "'%s': with -bios, vdebug boots Linux bzImage kernels through the firmware; "
+                     "a multiboot kernel boots without -bios", c->kernel);
+            goto fail;
+        }
+        if (firmware_prepare(c, img, size, fw, err, errlen) < 0) goto fail;
+        free(img);
+        return 0;
+    }
+    if (firmware_prepare(c, NULL, 0, fw, err, errlen) < 0) goto fail;
+    if (img) {
         int r;
         /* A multiboot header wins over a Linux header, as in QEMU. */
-        if (!multiboot_detect(img, size) && linux_detect(img, size)) {
+        if (!mb && linux_detect(img, size)) {
             struct linux_args a = {
                 .kernel_path = c->kernel, .kernel = img, .kernel_size = size, .append = c->append,
-                .initrd = c->initrd, .ram_size = c->ram_size, .rom_mapped = *rom != NULL, .rom_size = *rom_size,
+                .initrd = c->initrd, .ram_size = c->ram_size,
             };
             r = linux_load(&a, boot, err, errlen);
         } else {
             struct multiboot_args a = {
                 .kernel_path = c->kernel, .kernel = img, .kernel_size = size, .append = c->append,
-                .initrd = c->initrd, .ram_size = c->ram_size, .rom_mapped = *rom != NULL, .rom_size = *rom_size,
+                .initrd = c->initrd, .ram_size = c->ram_size,
             };
             r = multiboot_load(&a, boot, err, errlen);
         }
         free(img);
+        img = NULL;
         if (r < 0) goto fail;
         /* no ROM: the loader is the firmware and provides the ACPI and SMBIOS tables */
-        if (!*rom) {
-            struct acpi_config ac = {.ram_size = c->ram_size, .com = {c->serial[0] != NULL, c->serial[1] != NULL},
-                                     .apic = true, .ioapic_id = IOAPIC_DEFAULT_ID, .ioapic_addr = IOAPIC_DEFAULT_BASE};
-            u32 len;
-            u8 *tables = acpi_build(&ac, ACPI_TABLES_BASE, &len, NULL);
-            boot_image_add_firmware(boot, ACPI_TABLES_BASE, tables, len, "ACPI tables");
-            /* SMBIOS right after them, on the 16-byte boundary an OS scans */
-            u32 smbios_at = (ACPI_TABLES_BASE + len + 15) & ~15u;
-            struct smbios_config sc = {.ram_size = c->ram_size, .cpuid_signature = CPU_SIGNATURE_P6,
-                                       .cpuid_features = BOARD_CPUID_FEATURES, .cpu_mhz = 1000};
-            u8 *dmi = smbios_build(&sc, smbios_at, &len);
-            boot_image_add_firmware(boot, smbios_at, dmi, len, "SMBIOS tables");
-            /* the MP tables next, for kernels that do not read the MADT */
-            u32 mp_at = (smbios_at + len + 15) & ~15u;
-            struct mptable_config mc = {
-                .cpu_signature = CPU_SIGNATURE_P6, .cpu_features = BOARD_CPUID_FEATURES,
-                .lapic_version = LAPIC_VERSION, .ioapic_id = IOAPIC_DEFAULT_ID, .ioapic_version = IOAPIC_VERSION,
-                .lapic_addr = LAPIC_DEFAULT_BASE, .ioapic_addr = IOAPIC_DEFAULT_BASE,
-            };
-            u8 *mp = mptable_build(&mc, mp_at, &len);
-            boot_image_add_firmware(boot, mp_at, mp, len, "MP tables");
-            if (boot_image_check(boot, c->ram_size, err, errlen) < 0) {
-                boot_image_free(boot);
-                goto fail;
-            }
+        struct acpi_config ac = {.ram_size = c->ram_size, .com = {c->serial[0] != NULL, c->serial[1] != NULL},
+                                 .apic = true, .ioapic_id = IOAPIC_DEFAULT_ID, .ioapic_addr = IOAPIC_DEFAULT_BASE};
+        u32 len;
+        u8 *tables = acpi_build(&ac, ACPI_TABLES_BASE, &len, NULL);
+        boot_image_add_firmware(boot, ACPI_TABLES_BASE, tables, len, "ACPI tables");
+        /* SMBIOS right after them, on the 16-byte boundary an OS scans */
+        u32 smbios_at = (ACPI_TABLES_BASE + len + 15) & ~15u;
+        struct smbios_config sc = {.ram_size = c->ram_size, .cpuid_signature = CPU_SIGNATURE_P6,
+                                   .cpuid_features = BOARD_CPUID_FEATURES, .cpu_mhz = 1000};
+        u8 *dmi = smbios_build(&sc, smbios_at, &len);
+        boot_image_add_firmware(boot, smbios_at, dmi, len, "SMBIOS tables");
+        /* the MP tables next, for kernels that do not read the MADT */
+        u32 mp_at = (smbios_at + len + 15) & ~15u;
+        struct mptable_config mc = {
+            .cpu_signature = CPU_SIGNATURE_P6, .cpu_features = BOARD_CPUID_FEATURES,
+            .lapic_version = LAPIC_VERSION, .ioapic_id = IOAPIC_DEFAULT_ID, .ioapic_version = IOAPIC_VERSION,
+            .lapic_addr = LAPIC_DEFAULT_BASE, .ioapic_addr = IOAPIC_DEFAULT_BASE,
+        };
+        u8 *mp = mptable_build(&mc, mp_at, &len);
+        boot_image_add_firmware(boot, mp_at, mp, len, "MP tables");
+        if (boot_image_check(boot, c->ram_size, err, errlen) < 0) {
+            boot_image_free(boot);
+            goto fail;
         }
-    } else if (c->initrd || c->append) {
-        snprintf(err, errlen, "-initrd and -append need -kernel");
-        goto fail;
     }
     return 0;
 fail:
+    free(img);
+    fw_items_free(fw);
     free(*rom);
     *rom = NULL;
     return -1;
@@ -236,6 +284,7 @@ struct machine *machine_create(const struct machine_config *c)
 {
     char err[512];
     struct boot_image boot;
+    struct fw_items fw;
     u8 *rom;
     u32 rom_size;
     if (c->ram_size < (2u << 20) || c->ram_size > PHYS_MAX_RAM || (c->ram_size & 0xfff)) {
@@ -246,7 +295,7 @@ struct machine *machine_create(const struct machine_config *c)
     if ((c->serial[0] && hostchar_check(c->serial[0], "serial", err, sizeof(err)) < 0) ||
         (c->serial[1] && hostchar_check(c->serial[1], "serial", err, sizeof(err)) < 0) ||
         (c->debugcon && hostchar_check(c->debugcon, "debugcon", err, sizeof(err)) < 0) ||
-        read_images(c, &boot, &rom, &rom_size, err, sizeof(err)) < 0) {
+        read_images(c, &boot, &rom, &rom_size, &fw, err, sizeof(err)) < 0) {
         fprintf(stderr, "vdebug: %s\n", err);
         return NULL;
     }
@@ -257,6 +306,7 @@ struct machine *machine_create(const struct machine_config *c)
         free(m);
         free(rom);
         boot_image_free(&boot);
+        fw_items_free(&fw);
         return NULL;
     }
     m->cfg = *c;
@@ -296,7 +346,10 @@ struct machine *machine_create(const struct machine_config *c)
     port92_init(&m->port92, &m->ports, &m->hooks);
     rcr_init(&m->rcr, NULL, &m->hooks);           /* reached through the PCI host bridge */
     pci_bus_init(&m->pci, &m->ports, &m->rcr);
-    i440fx_init(&m->chipset, &m->pci);
+    i440fx_init(&m->chipset, &m->pci, &m->mem);
+    fw_cfg_init(&m->fw_cfg, &m->ports, &m->mem, fw_dma_written, m);
+    firmware_apply(&fw, &m->fw_cfg);
+    set_boot_order(&m->cmos, c->boot_order ? c->boot_order : "cad");
     acpi_pm_init(&m->acpi_pm, &m->ports, &m->clock, pc_isa_irq(m, ACPI_PM_SCI_IRQ), &m->hooks);
     m->acpi_tables = c->kernel && !rom;
     static const u16 com_base[2] = {0x3f8, 0x2f8};
@@ -308,7 +361,21 @@ struct machine *machine_create(const struct machine_config *c)
                   &m->clock, (struct chardev){NULL, NULL});
         m->nuart = i + 1;
     }
-    if (c->debugcon) debugcon_init(&m->debugcon, &m->ports, 0xe9, (struct chardev){NULL, NULL});
+    /* debug consoles: -debugcon at 0xE9, then each -device isa-debugcon */
+    const char *dcon_spec[1 + MACHINE_MAX_DEBUGCON];
+    u16 dcon_port[1 + MACHINE_MAX_DEBUGCON];
+    if (c->debugcon) dcon_spec[m->ndebugcon] = c->debugcon, dcon_port[m->ndebugcon++] = 0xe9;
+    for (int i = 0; i < c->nisa_debugcon; i++)
+        dcon_spec[m->ndebugcon] = c->isa_debugcon[i].spec, dcon_port[m->ndebugcon++] = c->isa_debugcon[i].iobase;
+    for (int i = 0; i < m->ndebugcon; i++) {
+        const struct io_region *r = iomap_find(&m->ports, dcon_port[i]);
+        if (r) {
+            fprintf(stderr, "vdebug: debug console: port 0x%x is taken by %s\n", dcon_port[i], r->name);
+            machine_destroy(m);
+            return NULL;
+        }
+        debugcon_init(&m->debugcon[i], &m->ports, dcon_port[i], (struct chardev){NULL, NULL});
+    }
     for (u32 p = c->exit_iobase; c->exit_device && p < (u32)c->exit_iobase + c->exit_iosize; p++) {
         const struct io_region *r = iomap_find(&m->ports, p);
         if (!r) continue;
@@ -320,15 +387,20 @@ struct machine *machine_create(const struct machine_config *c)
 
     /* host backends last: they create files and sockets and change the terminal */
     if ((c->serial[0] && !(m->serial_hc[0] = hostchar_open(c->serial[0], "serial", true, err, sizeof(err)))) ||
-        (c->serial[1] && !(m->serial_hc[1] = hostchar_open(c->serial[1], "serial", true, err, sizeof(err)))) ||
-        (c->debugcon && !(m->debugcon_hc = hostchar_open(c->debugcon, "debugcon", false, err, sizeof(err))))) {
+        (c->serial[1] && !(m->serial_hc[1] = hostchar_open(c->serial[1], "serial", true, err, sizeof(err))))) {
         fprintf(stderr, "vdebug: %s\n", err);
         machine_destroy(m);
         return NULL;
     }
+    for (int i = 0; i < m->ndebugcon; i++)
+        if (!(m->debugcon_hc[i] = hostchar_open(dcon_spec[i], "debugcon", false, err, sizeof(err)))) {
+            fprintf(stderr, "vdebug: %s\n", err);
+            machine_destroy(m);
+            return NULL;
+        }
     /* devices were wired with no output; connect them now */
     for (int i = 0; i < m->nuart; i++) m->uart[i].out = hostchar_dev(m->serial_hc[i]);
-    m->debugcon.out = hostchar_dev(m->debugcon_hc);
+    for (int i = 0; i < m->ndebugcon; i++) m->debugcon[i].out = hostchar_dev(m->debugcon_hc[i]);
 
     m->pace_idle = c->idle_sleep == 1 || (c->idle_sleep < 0 && (hostchar_is_terminal(m->serial_hc[0]) ||
                                                                   hostchar_is_terminal(m->serial_hc[1])));
@@ -344,8 +416,9 @@ void machine_destroy(struct machine *m)
     if (m->cpu) vcpu_destroy(m->cpu);
     hostchar_close(m->serial_hc[0]);
     hostchar_close(m->serial_hc[1]);
-    hostchar_close(m->debugcon_hc);
+    for (int i = 0; i < m->ndebugcon; i++) hostchar_close(m->debugcon_hc[i]);
     boot_image_free(&m->boot);
+    fw_cfg_free(&m->fw_cfg);
     iomap_free(&m->ports);
     physmem_free(&m->mem);
     free(m);
@@ -365,6 +438,7 @@ void pc_reset_devices(struct machine *m)
     port92_reset(&m->port92);
     rcr_reset(&m->rcr);
     pci_bus_reset(&m->pci);
+    fw_cfg_reset(&m->fw_cfg);
     acpi_pm_reset(&m->acpi_pm);
     physmem_set_a20(&m->mem, true);
 }
@@ -372,6 +446,10 @@ void pc_reset_devices(struct machine *m)
 void pc_boot(struct machine *m)
 {
     if (!m->boot.has_entry) return; /* the CPU starts at F000:FFF0 in the ROM */
+    /* Playing the firmware: shadow RAM on, read-write, in the whole of
+     * 0xC0000-0xFFFFF (the firmware tables live in the F segment). */
+    for (unsigned r = I440FX_PAM0; r <= I440FX_PAM0 + 6; r++)
+        pci_config_write(&m->pci, PCI_DEVFN(0, 0), r, r == I440FX_PAM0 ? 0x30 : 0x33, 1);
     boot_image_apply(&m->boot, &m->mem);
     if (m->acpi_tables) iomap_write(&m->ports, 0x4d1, 1u << (ACPI_PM_SCI_IRQ - 8), 1); /* ELCR2: SCI level */
     for (int i = 0; i < m->boot.nseg; i++) vcpu_mem_changed(m->cpu, m->boot.seg[i].paddr, m->boot.seg[i].memsz);
