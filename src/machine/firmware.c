@@ -173,11 +173,13 @@ static void add_boot(struct fw_items *l, const struct machine_config *c, const c
     if (c->boot_reboot_timeout >= 0) add_le(l, 0, "etc/boot-fail-wait", (u32)c->boot_reboot_timeout, 4);
 }
 
-static int add_rom_file(struct fw_items *l, const char *dir, const char *rom, const char *why, char *err,
+/* An option ROM file: dir "genroms" (run in the option-ROM scan) or
+ * "vgaroms" (run as the display's ROM, as QEMU gives sgabios.bin). */
+static int add_rom_file(struct fw_items *l, const char *kind, const char *rom, const char *why, char *err,
                         size_t errlen)
 {
     char path[512], name[FW_CFG_NAME_LEN];
-    snprintf(path, sizeof(path), "%s/%s", dir, rom);
+    snprintf(path, sizeof(path), "%s/%s", QEMU_DATA_DIR, rom);
     u8 *d;
     size_t n;
     if (load_file(path, "option ROM", 1u << 20, &d, &n, err, errlen) < 0) {
@@ -185,7 +187,7 @@ static int add_rom_file(struct fw_items *l, const char *dir, const char *rom, co
                  !strcmp(rom, "sgabios.bin") ? "qemu-system-data or sgabios" : "qemu-system-data");
         return -1;
     }
-    snprintf(name, sizeof(name), "genroms/%s", rom);
+    snprintf(name, sizeof(name), "%s/%s", kind, rom);
     add(l, 0, name, d, (u32)n);
     return 0;
 }
@@ -316,11 +318,11 @@ int firmware_prepare(const struct machine_config *c, const u8 *kernel, size_t ke
     const char *rom_boot = NULL;
     if (kernel) {
         if (add_linux(out, c, kernel, kernel_size, err, errlen) < 0 ||
-            add_rom_file(out, QEMU_DATA_DIR, "linuxboot_dma.bin", "-kernel with a firmware", err, errlen) < 0)
+            add_rom_file(out, "genroms", "linuxboot_dma.bin", "-kernel with a firmware", err, errlen) < 0)
             goto fail;
         rom_boot = "linuxboot_dma.bin";
     }
-    if (c->sga && add_rom_file(out, QEMU_DATA_DIR, "sgabios.bin", "-device sga", err, errlen) < 0) goto fail;
+    if (c->sga && add_rom_file(out, "vgaroms", "sgabios.bin", "-device sga", err, errlen) < 0) goto fail;
     add_boot(out, c, rom_boot);
     if (add_user(out, c, err, errlen) < 0) goto fail;
     return 0;
