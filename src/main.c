@@ -200,16 +200,18 @@ static void parse_icount(const char *spec, struct machine_config *c)
     }
 }
 
-/* "k=v,k=v" after a device or backend name: calls f for each option. */
+/* "k=v,k=v" after a device or backend name: calls f for each option (key
+ * and value live only during the call). */
 static void each_opt(const char *flag, const char *spec, const char *p, void (*f)(const char *flag, const char *spec,
                      const char *key, const char *val, void *arg), void *arg)
 {
     while (*p == ',') {
         p++;
         size_t len = strcspn(p, ",");
-        if (!len) usage_error("%s %s: malformed option list", flag, spec);
-        char *opt = strndup(p, len); /* kept: the configuration points into it */
-        if (!opt) usage_error("out of memory");
+        char opt[512];
+        if (!len || len >= sizeof(opt)) usage_error("%s %s: malformed option list", flag, spec);
+        memcpy(opt, p, len);
+        opt[len] = 0;
         char *eq = strchr(opt, '=');
         if (!eq) usage_error("%s %s: malformed option '%s' (expected NAME=VALUE)", flag, spec, opt);
         *eq = 0;
@@ -272,20 +274,26 @@ static void parse_device(const char *spec, struct machine_config *c)
  * it with chardev=ID (and -serial chardev:ID).
  */
 #define MAX_CHARDEV 8
-struct chardev_def { const char *id; char *spec; bool used; };
+struct chardev_def { char *id, *spec; bool used; };
 static struct chardev_def chardevs[MAX_CHARDEV];
 static int nchardev;
 
-struct chardev_opts { const char *backend, *id, *path, *host, *port; int server, wait; };
+struct chardev_opts { const char *backend; char id[64], path[512], host[64], port[16]; int server, wait; };
+
+static void opt_copy(char *dst, size_t n, const char *flag, const char *spec, const char *val)
+{
+    if (strlen(val) >= n) usage_error("%s %s: value '%s' too long", flag, spec, val);
+    strcpy(dst, val);
+}
 
 static void chardev_opt(const char *flag, const char *spec, const char *key, const char *val, void *arg)
 {
     struct chardev_opts *o = arg;
     bool sock = !strcmp(o->backend, "socket");
-    if (!strcmp(key, "id")) o->id = val;
-    else if (!strcmp(key, "path") && !strcmp(o->backend, "file")) o->path = val;
-    else if (!strcmp(key, "host") && sock) o->host = val;
-    else if (!strcmp(key, "port") && sock) o->port = val;
+    if (!strcmp(key, "id")) opt_copy(o->id, sizeof(o->id), flag, spec, val);
+    else if (!strcmp(key, "path") && !strcmp(o->backend, "file")) opt_copy(o->path, sizeof(o->path), flag, spec, val);
+    else if (!strcmp(key, "host") && sock) opt_copy(o->host, sizeof(o->host), flag, spec, val);
+    else if (!strcmp(key, "port") && sock) opt_copy(o->port, sizeof(o->port), flag, spec, val);
     else if ((!strcmp(key, "server") || !strcmp(key, "wait")) && sock && (!strcmp(val, "on") || !strcmp(val, "off")))
         *(!strcmp(key, "server") ? &o->server : &o->wait) = !strcmp(val, "on");
     else if (!strcmp(key, "signal") && !strcmp(o->backend, "stdio")) {
@@ -301,28 +309,28 @@ static void parse_chardev(const char *spec)
     backend[n] = 0;
     if (strcmp(backend, "stdio") && strcmp(backend, "null") && strcmp(backend, "file") && strcmp(backend, "socket"))
         usage_error("-chardev %s: unsupported backend '%s' (vdebug has stdio, null, file, socket)", spec, backend);
-    struct chardev_opts o = {backend, NULL, NULL, NULL, NULL, 0, 1};
+    struct chardev_opts o = {.backend = backend, .wait = 1};
     each_opt("-chardev", spec, spec + n, chardev_opt, &o);
-    if (!o.id || !o.id[0]) usage_error("-chardev %s: needs id=ID", spec);
+    if (!o.id[0]) usage_error("-chardev %s: needs id=ID", spec);
     for (int i = 0; i < nchardev; i++)
         if (!strcmp(chardevs[i].id, o.id)) usage_error("-chardev %s: duplicate ID '%s'", spec, o.id);
     if (nchardev == MAX_CHARDEV) usage_error("-chardev %s: at most %d character devices", spec, MAX_CHARDEV);
     char buf[600];
     if (!strcmp(backend, "file")) {
-        if (!o.path || !o.path[0]) usage_error("-chardev %s: file needs path=PATH", spec);
+        if (!o.path[0]) usage_error("-chardev %s: file needs path=PATH", spec);
         snprintf(buf, sizeof(buf), "file:%s", o.path);
     } else if (!strcmp(backend, "socket")) {
-        if (!o.port || !o.server)
+        if (!o.port[0] || !o.server)
             usage_error("-chardev %s: vdebug's sockets are TCP servers (host=ADDR,port=PORT,server=on[,wait=off])",
                         spec);
-        snprintf(buf, sizeof(buf), "tcp:%s:%s,server%s", o.host ? o.host : "127.0.0.1", o.port,
+        snprintf(buf, sizeof(buf), "tcp:%s:%s,server%s", o.host[0] ? o.host : "127.0.0.1", o.port,
                  o.wait ? "" : ",nowait");
     } else {
         snprintf(buf, sizeof(buf), "%s", backend);
     }
     char err[256];
     if (hostchar_check(buf, "chardev", err, sizeof(err)) < 0) usage_error("%s", err);
-    chardevs[nchardev].id = o.id;
+    chardevs[nchardev].id = strdup(o.id);
     chardevs[nchardev++].spec = strdup(buf);
 }
 
@@ -343,8 +351,11 @@ static void resolve_chardevs(struct machine_config *c)
 {
     for (int i = 0; i < 2; i++)
         if (c->serial[i] && !strncmp(c->serial[i], "chardev:", 8)) c->serial[i] = chardev_claim(c->serial[i] + 8, "-serial");
-    for (int i = 0; i < c->nisa_debugcon; i++)
-        c->isa_debugcon[i].spec = chardev_claim(c->isa_debugcon[i].spec, "-device isa-debugcon");
+    for (int i = 0; i < c->nisa_debugcon; i++) {
+        char *id = (char *)c->isa_debugcon[i].spec; /* parse_device's copy of chardev=ID */
+        c->isa_debugcon[i].spec = chardev_claim(id, "-device isa-debugcon");
+        free(id);
+    }
 }
 
 /* -boot [order=]DRIVES[,menu=on|off][,strict=on|off][,reboot-timeout=MS] as QEMU's pc machine */
@@ -366,9 +377,21 @@ static void boot_opt(const char *flag, const char *spec, const char *key, const 
     }
 }
 
+/* A copy of an option argument that the configuration points into (kept
+ * for the life of the process). */
+static char *kept_copy(const char *s)
+{
+    static char *kept[64];
+    static int nkept;
+    if (nkept == 64) usage_error("too many -boot/-fw_cfg options");
+    char *d = strdup(s);
+    if (!d) usage_error("out of memory");
+    return kept[nkept++] = d;
+}
+
 static void parse_boot(const char *spec, struct machine_config *c)
 {
-    char *buf = strdup(spec); /* kept: boot_order points into it */
+    char *buf = kept_copy(spec); /* boot_order points into it */
     char *save = NULL;
     bool first = true;
     for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save), first = false) {
@@ -386,7 +409,7 @@ static void parse_boot(const char *spec, struct machine_config *c)
 /* -fw_cfg [name=]NAME,file=PATH | -fw_cfg [name=]NAME,string=STR */
 static void parse_fw_cfg(const char *spec, struct machine_config *c)
 {
-    char *buf = strdup(spec);
+    char *buf = kept_copy(spec);
     const char *name = NULL, *file = NULL, *string = NULL;
     char *save = NULL;
     for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
