@@ -99,6 +99,7 @@ static void cmd_checksum(struct linker *k, const char *file, u32 offset, u32 sta
 }
 
 #define ACPI_TABLES_FILE "etc/acpi/tables"
+#define ACPI_FW_TABLES_SIZE 0x20000u
 #define ACPI_RSDP_FILE "etc/acpi/rsdp"
 
 /*
@@ -135,7 +136,14 @@ static void add_acpi(struct fw_items *l, const struct machine_config *c)
     cmd_pointer(&k, ACPI_RSDP_FILE, ACPI_TABLES_FILE, 24, 8);
     cmd_checksum(&k, ACPI_RSDP_FILE, 8, 0, 20);
     cmd_checksum(&k, ACPI_RSDP_FILE, 32, 0, ACPI_RSDP_LEN);
-    add(l, 0, ACPI_TABLES_FILE, t, len);
+    /* padded to 128 KiB as QEMU's pc machine pads it (ACPI_BUILD_TABLE_SIZE):
+     * SeaBIOS reserves what it allocates at the top of RAM, so the memory
+     * map a guest sees is QEMU's */
+    u8 *padded = calloc(1, ACPI_FW_TABLES_SIZE);
+    if (!padded || len > ACPI_FW_TABLES_SIZE) abort();
+    memcpy(padded, t, len);
+    free(t);
+    add(l, 0, ACPI_TABLES_FILE, padded, ACPI_FW_TABLES_SIZE);
     add(l, 0, ACPI_RSDP_FILE, rsdp, ACPI_RSDP_LEN);
     add(l, 0, "etc/table-loader", k.b, k.len);
 }
@@ -274,6 +282,116 @@ static int add_linux(struct fw_items *l, const struct machine_config *c, const u
     return 0;
 }
 
+/*
+ * A multiboot -kernel through the firmware: QEMU's load_multiboot layout,
+ * which QEMU's multiboot_dma.bin expects. One buffer from the kernel's
+ * lowest load address: the kernel (page-aligned), then the module list,
+ * the command lines and the boot loader name (page-aligned), then each
+ * module (page-aligned); the 88-byte information block goes to 0x9500,
+ * and the option ROM writes the BIOS's e820 map at 0x9000 and the memory
+ * sizes into it before entering the kernel as a multiboot loader does.
+ * vdebug's own loader (machine/multiboot.c) parses and checks the kernel
+ * and the modules; the pieces are taken from its boot image.
+ */
+enum { MB_E820 = 0x9000, MB_INFO = 0x9500, MB_INFO_SIZE = 88 };
+
+static const char *seg_str(const struct load_seg *info, u32 addr)
+{
+    if (addr < info->paddr || addr >= info->paddr + info->filesz) return "";
+    const char *p = (const char *)info->data + (addr - info->paddr);
+    return memchr(p, 0, info->paddr + info->filesz - addr) ? p : "";
+}
+
+static u32 page_up(u64 v) { return (u32)((v + 4095) & ~4095ull); }
+
+static int add_multiboot(struct fw_items *l, const struct machine_config *c, const u8 *img, size_t size,
+                         char *err, size_t errlen)
+{
+    struct multiboot_args a = {.kernel_path = c->kernel, .kernel = img, .kernel_size = size, .append = c->append,
+                               .initrd = c->initrd, .ram_size = c->ram_size};
+    struct boot_image b;
+    if (multiboot_load(&a, &b, err, errlen) < 0) return -1;
+    u64 lo = ~0ull, hi = 0;
+    const struct load_seg *info = NULL;
+    int nmod = 0;
+    for (int i = 0; i < b.nseg; i++) {
+        const struct load_seg *sg = &b.seg[i];
+        if (!strcmp(sg->what, "kernel")) {
+            if (sg->paddr < lo) lo = sg->paddr;
+            if ((u64)sg->paddr + sg->memsz > hi) hi = (u64)sg->paddr + sg->memsz;
+        } else if (!strcmp(sg->what, "module")) {
+            nmod++;
+        } else if (!strcmp(sg->what, "multiboot info")) {
+            info = sg;
+        }
+    }
+    if (!info || hi <= lo) abort(); /* multiboot_load always gives both */
+    const char *cmdline = seg_str(info, ld32(info->data + 16));
+    const char *loader = seg_str(info, ld32(info->data + 64));
+    u32 mods_at = ld32(info->data + 24);
+    const char *mod_cmd[64];
+    if (nmod > 64) {
+        snprintf(err, errlen, "-initrd: at most 64 modules through the firmware");
+        boot_image_free(&b);
+        return -1;
+    }
+    size_t strs = strlen(cmdline) + 1 + strlen(loader) + 1;
+    for (int i = 0; i < nmod; i++) {
+        u32 e = mods_at + 16 * (u32)i;
+        mod_cmd[i] = e >= info->paddr && e + 12 <= info->paddr + info->filesz
+                         ? seg_str(info, ld32(info->data + (e - info->paddr) + 8)) : "";
+        strs += strlen(mod_cmd[i]) + 1;
+    }
+    u32 off_mods = page_up(hi - lo), off_cmd = off_mods + 16 * (u32)nmod;
+    u64 total = page_up(off_cmd + strs);
+    for (int i = 0, k = 0; i < b.nseg; i++)
+        if (!strcmp(b.seg[i].what, "module")) total = page_up(total + b.seg[i].filesz), k++;
+    if (lo + total > c->ram_size) {
+        snprintf(err, errlen, "the multiboot kernel and its modules (%llu KiB from 0x%llx) do not fit in RAM "
+                 "(try a larger -m)", (unsigned long long)(total >> 10), (unsigned long long)lo);
+        boot_image_free(&b);
+        return -1;
+    }
+    u8 *buf = calloc(1, total);
+    if (!buf) abort();
+    for (int i = 0; i < b.nseg; i++)
+        if (!strcmp(b.seg[i].what, "kernel") && b.seg[i].filesz)
+            memcpy(buf + (b.seg[i].paddr - lo), b.seg[i].data, b.seg[i].filesz);
+    u32 at = off_cmd;
+    u8 mbi[MB_INFO_SIZE] = {0};
+    #define PUT_STR(str) (memcpy(buf + at, (str), strlen(str) + 1), at += (u32)strlen(str) + 1, (u32)lo + at - (u32)strlen(str) - 1)
+    st32(mbi + 16, PUT_STR(cmdline));
+    st32(mbi + 64, PUT_STR(loader));
+    u32 mod_off = page_up(off_cmd + strs);
+    for (int i = 0, k = 0; i < b.nseg; i++) {
+        const struct load_seg *sg = &b.seg[i];
+        if (strcmp(sg->what, "module")) continue;
+        memcpy(buf + mod_off, sg->data, sg->filesz);
+        u8 *e = buf + off_mods + 16 * k;
+        st32(e, (u32)lo + mod_off);
+        st32(e + 4, (u32)lo + mod_off + sg->filesz);
+        st32(e + 8, PUT_STR(mod_cmd[k]));
+        mod_off = page_up(mod_off + sg->filesz);
+        k++;
+    }
+    #undef PUT_STR
+    st32(mbi + 0, 1u << 0 | 1u << 1 | 1u << 2 | 1u << 3 | 1u << 6 | 1u << 9); /* memory, boot device, cmdline,
+                                                                              * modules, mmap, loader name */
+    st32(mbi + 12, 0x8000ffff);                                               /* boot device: as QEMU */
+    st32(mbi + 20, (u32)nmod);
+    st32(mbi + 24, (u32)lo + off_mods);
+    st32(mbi + 48, MB_E820);
+    add_le(l, FW_CFG_KERNEL_ENTRY, NULL, b.entry.eip, 4);
+    add_le(l, FW_CFG_KERNEL_ADDR, NULL, lo, 4);
+    add_le(l, FW_CFG_KERNEL_SIZE, NULL, total, 4);
+    add(l, FW_CFG_KERNEL_DATA, NULL, buf, (u32)total);
+    add_le(l, FW_CFG_INITRD_ADDR, NULL, MB_INFO, 4);
+    add_le(l, FW_CFG_INITRD_SIZE, NULL, MB_INFO_SIZE, 4);
+    add(l, FW_CFG_INITRD_DATA, NULL, dup_bytes(mbi, MB_INFO_SIZE), MB_INFO_SIZE);
+    boot_image_free(&b);
+    return 0;
+}
+
 static int add_user(struct fw_items *l, const struct machine_config *c, char *err, size_t errlen)
 {
     for (int i = 0; i < c->nfw_cfg; i++) {
@@ -316,11 +434,12 @@ int firmware_prepare(const struct machine_config *c, const u8 *kernel, size_t ke
     add_acpi(out, c);
     add_smbios(out, c);
     const char *rom_boot = NULL;
-    if (kernel) {
-        if (add_linux(out, c, kernel, kernel_size, err, errlen) < 0 ||
-            add_rom_file(out, "genroms", "linuxboot_dma.bin", "-kernel with a firmware", err, errlen) < 0)
+    if (kernel) { /* a multiboot header wins, as in QEMU */
+        rom_boot = multiboot_detect(kernel, kernel_size) ? "multiboot_dma.bin" : "linuxboot_dma.bin";
+        if ((rom_boot[0] == 'm' ? add_multiboot(out, c, kernel, kernel_size, err, errlen)
+                                : add_linux(out, c, kernel, kernel_size, err, errlen)) < 0 ||
+            add_rom_file(out, "genroms", rom_boot, "-kernel with a firmware", err, errlen) < 0)
             goto fail;
-        rom_boot = "linuxboot_dma.bin";
     }
     if (c->sga && add_rom_file(out, "vgaroms", "sgabios.bin", "-device sga", err, errlen) < 0) goto fail;
     add_boot(out, c, rom_boot);

@@ -6,7 +6,8 @@
  *
  *   keys     RAM size, CPU count (1), NUMA (none), boot menu, no-graphic,
  *            IRQ0 override, the legacy (empty) ACPI and e820 tables, and for
- *            -kernel the Linux setup/kernel/initrd/command-line items
+ *            -kernel the Linux setup/kernel/initrd/command-line items (or a
+ *            multiboot kernel's entry/buffer/information block)
  *   files    etc/e820 (the RAM), bootorder, etc/boot-fail-wait, the ACPI
  *            tables through the table loader (etc/acpi/tables,
  *            etc/acpi/rsdp, etc/table-loader: machine/acpi.c's tables built

@@ -216,9 +216,8 @@ static int read_images(const struct machine_config *c, struct boot_image *boot, 
     bool mb = img && multiboot_detect(img, size);
     if (img && *rom) {
         /* -kernel with a firmware: the firmware boots it through fw_cfg, as under QEMU */
-        if (mb || !linux_detect(img, size)) {
-            snprintf(err, errlen, "'%s': with -bios, vdebug boots Linux bzImage kernels through the firmware; "
-                     "a multiboot kernel boots without -bios", c->kernel);
+        if (!mb && !linux_detect(img, size)) {
+            snprintf(err, errlen, "'%s' is neither a multiboot kernel nor a Linux bzImage", c->kernel);
             goto fail;
         }
         if (firmware_prepare(c, img, size, fw, err, errlen) < 0) goto fail;

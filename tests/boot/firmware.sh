@@ -8,14 +8,19 @@
 #    same output and instruction count under both engines;
 #  - the default firmware (neither -kernel nor -bios) boots to "No bootable
 #    device" and its reboot;
+#  - a multiboot kernel of ours (tests/boot/mbinfo.asm) with two modules
+#    boots through SeaBIOS and QEMU's multiboot_dma.bin and prints the
+#    multiboot information it got: the same as under QEMU but the boot
+#    loader's name;
 #  - Debian's kernel with the test initramfs boots through SeaBIOS, fw_cfg
-#    and QEMU's linuxboot_dma.bin: the same checked lines as the direct boot.
+#    and QEMU's linuxboot_dma.bin: the same checked lines as the direct boot,
+#    and QEMU's memory map (SeaBIOS keeps the top 128 KiB for the ACPI tables).
 set -u
 cd "$(dirname "$0")/../.."
 : "${VDEBUG:=$PWD/vdebug}"
 . tests/boot/linux.inc
 SEABIOS=/usr/share/seabios/bios-256k.bin
-for f in "$SEABIOS" /usr/share/qemu/sgabios.bin /usr/share/qemu/linuxboot_dma.bin; do
+for f in "$SEABIOS" /usr/share/qemu/sgabios.bin /usr/share/qemu/linuxboot_dma.bin /usr/share/qemu/multiboot_dma.bin; do
     [ -r "$f" ] || { echo "SKIP firmware: $f missing (Debian packages seabios, qemu-system-data)"; exit 0; }
 done
 command -v nasm >/dev/null || { echo "SKIP firmware: nasm not installed"; exit 0; }
@@ -93,6 +98,36 @@ else
     fail firmware_default_seabios "status $st: $(head -c 300 "$T/def.err") $(tail -n 2 "$T/def.log" | tr '\n' '|')"
 fi
 
+# a multiboot kernel through the firmware
+nasm -f bin -I tests/asm/lib/ -o "$T/mbinfo.bin" tests/boot/mbinfo.asm || { echo "FAIL firmware_mbinfo_assemble"; exit 1; }
+printf 'module-one-data' >"$T/m1"
+printf 'M2' >"$T/m2"
+mb_run() { # BINARY NAME [ARGS...]
+    local bin=$1 name=$2
+    shift 2
+    (cd "$T" && "$bin" "$@" -kernel mbinfo.bin -initrd "m1 arg1 arg2,m2" -append "hello world" -m 32 -nographic \
+        -nodefaults -debugcon stdio -device isa-debug-exit,iobase=0xf4,iosize=4 -no-reboot -icount shift=0,sleep=off \
+        </dev/null >"$T/$name.mb" 2>"$T/$name.mberr")
+    echo $? >"$T/$name.mbst"
+}
+mb_run "$VDEBUG" vd "${ACCEL[@]}" -bios "$SEABIOS"
+why=$(all_lines "$T/vd.mb" "eax=2badb002" "flags=0000024f" "cmdline=mbinfo.bin hello world" \
+      "module start=00102000 size=0000000f first=75646f6d string=m1 arg1 arg2" \
+      "module start=00103000 size=00000002 first=0000324d string=m2" \
+      "mmap base=00100000 len=01ee0000 type=00000001")
+if [ "$(cat "$T/vd.mbst")" = 1 ] && [ -z "$why" ]; then pass firmware_multiboot_through_seabios
+else fail firmware_multiboot_through_seabios "status $(cat "$T/vd.mbst"): $why $(head -c 300 "$T/vd.mberr")"; fi
+if command -v qemu-system-i386 >/dev/null; then
+    mb_run qemu-system-i386 q
+    if [ "$(cat "$T/q.mbst")" = 1 ] && diff <(grep -v '^loader=' "$T/q.mb") <(grep -v '^loader=' "$T/vd.mb") >"$T/mb.diff"; then
+        pass firmware_multiboot_info_same_as_qemu
+    else
+        fail firmware_multiboot_info_same_as_qemu "status $(cat "$T/q.mbst"): $(head -n 6 "$T/mb.diff" | tr '\n' '|')"
+    fi
+else
+    echo "SKIP firmware_multiboot_info_same_as_qemu: qemu-system-i386 not installed"
+fi
+
 # Linux through the firmware
 linux_guest || exit 1
 "$VDEBUG" "${ACCEL[@]}" -bios "$SEABIOS" -kernel "$G/vmlinuz" -initrd "$G/initrd.gz" \
@@ -104,8 +139,8 @@ tr -d '\r' <"$T/lx.out" >"$T/lx.log"
 linux_check_log "$T/lx.log" "$st" "$T/lx.err" fw_linux
 why=$(all_lines "$T/lx.fwlog" "Searching bootorder for: /rom@genroms/linuxboot_dma.bin" "Booting from ROM...")
 if [ -z "$why" ]; then pass fw_linux_through_linuxboot_rom; else fail fw_linux_through_linuxboot_rom "$why"; fi
-# the kernel's setup code ran (it found the e820 map through int 15h): its boot_params say so
-if grep -qE '^\[ *[0-9.]+\] BIOS-e820: \[mem 0x0000000000100000-0x000000000fffefff\] usable' "$T/lx.log"; then
+# the kernel's setup code ran (it found the e820 map through int 15h): QEMU's map, the top 128 KiB reserved
+if grep -qE '^\[ *[0-9.]+\] BIOS-e820: \[mem 0x0000000000100000-0x000000000ffdffff\] usable' "$T/lx.log"; then
     pass fw_linux_e820_from_seabios
 else
     fail fw_linux_e820_from_seabios "$(grep BIOS-e820 "$T/lx.log" | tr '\n' '|')"
