@@ -13,8 +13,9 @@
  *            etc/acpi/rsdp, etc/table-loader: machine/acpi.c's tables built
  *            at address 0 and relocated by the firmware's loader
  *            commands), the SMBIOS tables (etc/smbios/smbios-tables,
- *            etc/smbios/smbios-anchor), the option ROMs (genroms/: QEMU's
- *            linuxboot_dma.bin for -kernel, sgabios.bin for -device sga)
+ *            etc/smbios/smbios-anchor), QEMU's option ROMs
+ *            (genroms/linuxboot_dma.bin or genroms/multiboot_dma.bin for
+ *            -kernel, vgaroms/sgabios.bin for -device sga)
  *            and the user's -fw_cfg items
  */
 #ifndef VD_MACHINE_FIRMWARE_H
