@@ -199,9 +199,9 @@ static int read_images(const struct machine_config *c, struct boot_image *boot, 
         }
     }
     if (bios && bios_load(bios, rom, rom_size, err, errlen) < 0) return -1;
-    u8 *img = NULL;
-    size_t size = 0;
     if (c->kernel) {
+        u8 *img;
+        size_t size;
         struct stat st;
         if (stat(c->kernel, &st) == 0 && S_ISREG(st.st_mode) && (u64)st.st_size > c->ram_size) {
             snprintf(err, errlen, "kernel '%s' is larger than the machine's %llu MiB of RAM (try a larger -m)",
@@ -209,71 +209,71 @@ static int read_images(const struct machine_config *c, struct boot_image *boot, 
             goto fail;
         }
         if (load_file(c->kernel, "kernel", c->ram_size, &img, &size, err, errlen) < 0) goto fail;
-    } else if (c->initrd || c->append) {
-        snprintf(err, errlen, "-initrd and -append need -kernel");
-        goto fail;
-    }
-    bool mb = img && multiboot_detect(img, size);
-    if (img && *rom) {
-        /* -kernel with a firmware: the firmware boots it through fw_cfg, as under QEMU */
-        if (!mb && !linux_detect(img, size)) {
-            snprintf(err, errlen, "'%s' is neither a multiboot kernel nor a Linux bzImage", c->kernel);
-            goto fail;
+        if (*rom) { /* -kernel with a firmware: it boots the kernel through fw_cfg, as under QEMU */
+            int r = -1;
+            if (multiboot_detect(img, size) || linux_detect(img, size))
+                r = firmware_prepare(c, img, size, fw, err, errlen);
+            else
+                snprintf(err, errlen, "'%s' is neither a multiboot kernel nor a Linux bzImage", c->kernel);
+            free(img);
+            if (r < 0) goto fail;
+            return 0;
         }
-        if (firmware_prepare(c, img, size, fw, err, errlen) < 0) goto fail;
-        free(img);
-        return 0;
-    }
-    if (firmware_prepare(c, NULL, 0, fw, err, errlen) < 0) goto fail;
-    if (img) {
         int r;
         /* A multiboot header wins over a Linux header, as in QEMU. */
-        if (!mb && linux_detect(img, size)) {
+        if (!multiboot_detect(img, size) && linux_detect(img, size)) {
             struct linux_args a = {
                 .kernel_path = c->kernel, .kernel = img, .kernel_size = size, .append = c->append,
-                .initrd = c->initrd, .ram_size = c->ram_size,
+                .initrd = c->initrd, .ram_size = c->ram_size, .rom_mapped = *rom != NULL, .rom_size = *rom_size,
             };
             r = linux_load(&a, boot, err, errlen);
         } else {
             struct multiboot_args a = {
                 .kernel_path = c->kernel, .kernel = img, .kernel_size = size, .append = c->append,
-                .initrd = c->initrd, .ram_size = c->ram_size,
+                .initrd = c->initrd, .ram_size = c->ram_size, .rom_mapped = *rom != NULL, .rom_size = *rom_size,
             };
             r = multiboot_load(&a, boot, err, errlen);
         }
         free(img);
-        img = NULL;
         if (r < 0) goto fail;
         /* no ROM: the loader is the firmware and provides the ACPI and SMBIOS tables */
-        struct acpi_config ac = {.ram_size = c->ram_size, .com = {c->serial[0] != NULL, c->serial[1] != NULL},
-                                 .apic = true, .ioapic_id = IOAPIC_DEFAULT_ID, .ioapic_addr = IOAPIC_DEFAULT_BASE};
-        u32 len;
-        u8 *tables = acpi_build(&ac, ACPI_TABLES_BASE, &len, NULL);
-        boot_image_add_firmware(boot, ACPI_TABLES_BASE, tables, len, "ACPI tables");
-        /* SMBIOS right after them, on the 16-byte boundary an OS scans */
-        u32 smbios_at = (ACPI_TABLES_BASE + len + 15) & ~15u;
-        struct smbios_config sc = {.ram_size = c->ram_size, .cpuid_signature = CPU_SIGNATURE_P6,
-                                   .cpuid_features = BOARD_CPUID_FEATURES, .cpu_mhz = 1000};
-        u8 *dmi = smbios_build(&sc, smbios_at, &len);
-        boot_image_add_firmware(boot, smbios_at, dmi, len, "SMBIOS tables");
-        /* the MP tables next, for kernels that do not read the MADT */
-        u32 mp_at = (smbios_at + len + 15) & ~15u;
-        struct mptable_config mc = {
-            .cpu_signature = CPU_SIGNATURE_P6, .cpu_features = BOARD_CPUID_FEATURES,
-            .lapic_version = LAPIC_VERSION, .ioapic_id = IOAPIC_DEFAULT_ID, .ioapic_version = IOAPIC_VERSION,
-            .lapic_addr = LAPIC_DEFAULT_BASE, .ioapic_addr = IOAPIC_DEFAULT_BASE,
-        };
-        u8 *mp = mptable_build(&mc, mp_at, &len);
-        boot_image_add_firmware(boot, mp_at, mp, len, "MP tables");
-        if (boot_image_check(boot, c->ram_size, err, errlen) < 0) {
-            boot_image_free(boot);
-            goto fail;
+        if (!*rom) {
+            struct acpi_config ac = {.ram_size = c->ram_size, .com = {c->serial[0] != NULL, c->serial[1] != NULL},
+                                     .apic = true, .ioapic_id = IOAPIC_DEFAULT_ID, .ioapic_addr = IOAPIC_DEFAULT_BASE};
+            u32 len;
+            u8 *tables = acpi_build(&ac, ACPI_TABLES_BASE, &len, NULL);
+            boot_image_add_firmware(boot, ACPI_TABLES_BASE, tables, len, "ACPI tables");
+            /* SMBIOS right after them, on the 16-byte boundary an OS scans */
+            u32 smbios_at = (ACPI_TABLES_BASE + len + 15) & ~15u;
+            struct smbios_config sc = {.ram_size = c->ram_size, .cpuid_signature = CPU_SIGNATURE_P6,
+                                       .cpuid_features = BOARD_CPUID_FEATURES, .cpu_mhz = 1000};
+            u8 *dmi = smbios_build(&sc, smbios_at, &len);
+            boot_image_add_firmware(boot, smbios_at, dmi, len, "SMBIOS tables");
+            /* the MP tables next, for kernels that do not read the MADT */
+            u32 mp_at = (smbios_at + len + 15) & ~15u;
+            struct mptable_config mc = {
+                .cpu_signature = CPU_SIGNATURE_P6, .cpu_features = BOARD_CPUID_FEATURES,
+                .lapic_version = LAPIC_VERSION, .ioapic_id = IOAPIC_DEFAULT_ID, .ioapic_version = IOAPIC_VERSION,
+                .lapic_addr = LAPIC_DEFAULT_BASE, .ioapic_addr = IOAPIC_DEFAULT_BASE,
+            };
+            u8 *mp = mptable_build(&mc, mp_at, &len);
+            boot_image_add_firmware(boot, mp_at, mp, len, "MP tables");
+            if (boot_image_check(boot, c->ram_size, err, errlen) < 0) {
+                boot_image_free(boot);
+                goto fail;
+            }
         }
+    } else if (c->initrd || c->append) {
+        snprintf(err, errlen, "-initrd and -append need -kernel");
+        goto fail;
+    }
+    /* fw_cfg is there on every boot, as on QEMU's board */
+    if (firmware_prepare(c, NULL, 0, fw, err, errlen) < 0) {
+        boot_image_free(boot);
+        goto fail;
     }
     return 0;
 fail:
-    free(img);
-    fw_items_free(fw);
     free(*rom);
     *rom = NULL;
     return -1;
