@@ -1,13 +1,12 @@
 ; QEMU's fw_cfg from a guest (what SeaBIOS and QEMU's option ROMs do): the
 ; signature and ID through the ports, the DMA signature, the file directory
-; (sorted, big-endian), a -fw_cfg item read through the data port and by
-; DMA, and DMA descriptors that point anywhere: outside RAM, into the VGA
+; (sorted, big-endian), the board's etc/e820 read through the data port
+; and by DMA, and DMA descriptors that point anywhere: outside RAM, into the VGA
 ; hole, a buffer that runs off the end of RAM, an unknown item, a write. Each
 ; gives the error bit in the control word (or, for a descriptor outside RAM,
 ; leaves RAM alone); the device keeps working. Under qemu-system-i386 every
 ; case passes but the VGA hole: QEMU's DMA there writes to whatever the PCI
 ; space holds and reports success; vdebug's fw_cfg DMA reaches RAM only.
-; vdebug-args: -m 16 -fw_cfg name=opt/vdebug/test,string=hello-fw_cfg
 %include "mb.inc"
 SEL equ 0x510
 DATA equ 0x511
@@ -15,7 +14,7 @@ DMA_HI equ 0x514
 DMA_LO equ 0x518
 DESC equ 0x300000               ; descriptor (16 bytes, big-endian)
 BUF equ 0x301000
-RAM_END equ 0x1000000           ; -m 16
+RAM_END equ 0x8000000           ; the default -m 128
 
 section .text
 start:
@@ -41,7 +40,7 @@ start:
     call rd32
     CHECK_EQ eax, RAM_END, "RAM size"
 
-    ; the directory: find opt/vdebug/test
+    ; the directory: find etc/e820
     mov ax, 0x19
     mov dx, SEL
     out dx, ax
@@ -73,7 +72,7 @@ start:
     mov esi, name
     mov edi, want
     push ecx
-    mov ecx, 16
+    mov ecx, 9
     repe cmpsb
     pop ecx
     pop esi
@@ -84,26 +83,29 @@ start:
     loop .next
     cmp ebp, 0x20
     jae .found
-    FAIL "opt/vdebug/test in the directory"
+    FAIL "etc/e820 in the directory"
     jmp .done
 .found:
-    CHECK_EQ dword [size], 12, "opt/vdebug/test: size 12"
-    ; read it through the data port
+    CHECK_EQ dword [size], 20, "etc/e820: one entry of 20 bytes"
+    ; read it through the data port: base 0, length RAM_END, type 1 (RAM)
     mov eax, ebp
     mov dx, SEL
     out dx, ax
     call rd32
-    CHECK_EQ eax, 'hell', "data port read"
-    ; by DMA: select + read 12 bytes to BUF
+    CHECK_EQ eax, 0, "data port read: base"
+    call rd32
+    call rd32
+    CHECK_EQ eax, RAM_END, "data port read: length"
+    ; by DMA: select + read 20 bytes to BUF
     mov eax, ebp
     shl eax, 16
     or eax, 0x0a                ; select | read
-    mov ebx, 12
+    mov ebx, 20
     mov ecx, BUF
     call dma
     CHECK_EQ eax, 0, "DMA select+read: control 0 (done)"
-    CHECK_EQ dword [BUF], 'hell', "DMA data 0-3"
-    CHECK_EQ dword [BUF + 8], '_cfg', "DMA data 8-11"
+    CHECK_EQ dword [BUF + 8], RAM_END, "DMA data: length"
+    CHECK_EQ dword [BUF + 16], 1, "DMA data: type RAM"
     ; buffer outside RAM
     mov eax, ebp
     shl eax, 16
@@ -113,6 +115,7 @@ start:
     call dma
     CHECK_EQ eax, 1, "DMA to 0xFFFFF000: error"
     ; buffer running off the end of RAM
+    mov dword [RAM_END - 4], 0xdeadbeef
     mov eax, ebp
     shl eax, 16
     or eax, 0x0a
@@ -120,7 +123,7 @@ start:
     mov ecx, RAM_END - 4
     call dma
     CHECK_EQ eax, 1, "DMA across the end of RAM: error"
-    CHECK_EQ dword [RAM_END - 4], 'hell', "... the part in RAM was written"
+    CHECK_EQ dword [RAM_END - 4], 0, "... the part in RAM was written"
     ; into the VGA hole
     mov eax, ebp
     shl eax, 16
@@ -208,6 +211,6 @@ dma:
     ret
 
 section .data
-want: db "opt/vdebug/test", 0
+want: db "etc/e820", 0
 name: times 56 db 0
 size: dd 0
