@@ -28,12 +28,12 @@ static const char usage[] =
     "A whole-PC x86 (IA-32) virtual machine for debugging OS kernels.\n"
     "\n"
     "Guest:\n"
-    "  -kernel FILE        boot a multiboot v1 kernel (ELF32 or a.out kludge)\n"
+    "  -kernel FILE        boot a Linux bzImage or a multiboot v1 kernel (ELF32 or a.out kludge)\n"
     "  -append STR         kernel command line (after the kernel path, as QEMU passes it)\n"
     "  -initrd FILE[ ARGS][,FILE...]  multiboot modules (',,' is a literal comma)\n"
     "  -bios FILE          firmware ROM (multiple of 64 KiB, up to 16 MiB) mapped below 4 GiB;\n"
     "                      the CPU starts at its reset vector F000:FFF0; with -kernel, the firmware\n"
-    "                      boots the Linux kernel through fw_cfg (as QEMU). Default with neither\n"
+    "                      boots the kernel through fw_cfg (as QEMU). Default with neither\n"
     "                      -kernel nor -bios: Debian's SeaBIOS, " SEABIOS_DEFAULT "\n"
     "  -boot [order=]DRIVES[,menu=on|off][,strict=on|off][,reboot-timeout=MS]\n"
     "                      firmware boot order: c disk, d CD-ROM, n network, a floppy (default cad)\n"
@@ -220,13 +220,16 @@ static void each_opt(const char *flag, const char *spec, const char *p, void (*f
     }
 }
 
-struct device_opts { const char *type; u64 iobase, iosize; const char *chardev; bool has_iobase, has_iosize; };
+struct device_opts { const char *type; u64 iobase, iosize; char *chardev; bool has_iobase, has_iosize; };
 
 static void device_opt(const char *flag, const char *spec, const char *key, const char *val, void *arg)
 {
     struct device_opts *d = arg;
     u64 v;
-    if (!strcmp(d->type, "isa-debugcon") && !strcmp(key, "chardev")) d->chardev = val[0] ? strdup(val) : NULL;
+    if (!strcmp(d->type, "isa-debugcon") && !strcmp(key, "chardev")) {
+        free(d->chardev);
+        d->chardev = val[0] ? strdup(val) : NULL;
+    }
     else if (!strcmp(key, "iobase") && parse_u64(val, &v) == 0 && v <= 0xffff) d->iobase = v, d->has_iobase = true;
     else if (!strcmp(d->type, "isa-debug-exit") && !strcmp(key, "iosize") && parse_u64(val, &v) == 0 && v >= 1 &&
              v <= 4)

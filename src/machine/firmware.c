@@ -304,6 +304,16 @@ static const char *seg_str(const struct load_seg *info, u32 addr)
 
 static u32 page_up(u64 v) { return (u32)((v + 4095) & ~4095ull); }
 
+/* Appends str to buf at *at; returns its guest address (buf is loaded at base). */
+static u32 put_str(u8 *buf, u32 *at, u32 base, const char *str)
+{
+    u32 where = *at;
+    size_t n = strlen(str) + 1;
+    memcpy(buf + where, str, n);
+    *at += (u32)n;
+    return base + where;
+}
+
 static int add_multiboot(struct fw_items *l, const struct machine_config *c, const u8 *img, size_t size,
                          char *err, size_t errlen)
 {
@@ -344,8 +354,8 @@ static int add_multiboot(struct fw_items *l, const struct machine_config *c, con
     }
     u32 off_mods = page_up(hi - lo), off_cmd = off_mods + 16 * (u32)nmod;
     u64 total = page_up(off_cmd + strs);
-    for (int i = 0, k = 0; i < b.nseg; i++)
-        if (!strcmp(b.seg[i].what, "module")) total = page_up(total + b.seg[i].filesz), k++;
+    for (int i = 0; i < b.nseg; i++)
+        if (!strcmp(b.seg[i].what, "module")) total = page_up(total + b.seg[i].filesz);
     if (lo + total > c->ram_size) {
         snprintf(err, errlen, "the multiboot kernel and its modules (%llu KiB from 0x%llx) do not fit in RAM "
                  "(try a larger -m)", (unsigned long long)(total >> 10), (unsigned long long)lo);
@@ -359,9 +369,8 @@ static int add_multiboot(struct fw_items *l, const struct machine_config *c, con
             memcpy(buf + (b.seg[i].paddr - lo), b.seg[i].data, b.seg[i].filesz);
     u32 at = off_cmd;
     u8 mbi[MB_INFO_SIZE] = {0};
-    #define PUT_STR(str) (memcpy(buf + at, (str), strlen(str) + 1), at += (u32)strlen(str) + 1, (u32)lo + at - (u32)strlen(str) - 1)
-    st32(mbi + 16, PUT_STR(cmdline));
-    st32(mbi + 64, PUT_STR(loader));
+    st32(mbi + 16, put_str(buf, &at, (u32)lo, cmdline));
+    st32(mbi + 64, put_str(buf, &at, (u32)lo, loader));
     u32 mod_off = page_up(off_cmd + strs);
     for (int i = 0, k = 0; i < b.nseg; i++) {
         const struct load_seg *sg = &b.seg[i];
@@ -370,11 +379,10 @@ static int add_multiboot(struct fw_items *l, const struct machine_config *c, con
         u8 *e = buf + off_mods + 16 * k;
         st32(e, (u32)lo + mod_off);
         st32(e + 4, (u32)lo + mod_off + sg->filesz);
-        st32(e + 8, PUT_STR(mod_cmd[k]));
+        st32(e + 8, put_str(buf, &at, (u32)lo, mod_cmd[k]));
         mod_off = page_up(mod_off + sg->filesz);
         k++;
     }
-    #undef PUT_STR
     st32(mbi + 0, 1u << 0 | 1u << 1 | 1u << 2 | 1u << 3 | 1u << 6 | 1u << 9); /* memory, boot device, cmdline,
                                                                               * modules, mmap, loader name */
     st32(mbi + 12, 0x8000ffff);                                               /* boot device: as QEMU */
