@@ -728,6 +728,7 @@ struct vcpu *vcpu_kvm_create(const struct vcpu_board *b, char *why, size_t whyle
         k->run = NULL;
         return fail(k, why, whylen, "%s: %s", "mmap of the vcpu");
     }
+    k->has_xsave = ioctl(k->sys, KVM_CHECK_EXTENSION, KVM_CAP_XSAVE) > 0;
     /* the registers come with every exit: the policy checks the mode at each one */
     if (ioctl(k->sys, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) & (KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS))
         k->run->kvm_valid_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS;

@@ -38,6 +38,7 @@ struct kvmv {
     bool halted;               /* in HLT (kept here: KVM's own HLT state needs its in-kernel APIC) */
     bool nmi_queued;           /* vcpu_nmi since the last run */
     volatile sig_atomic_t kicked;
+    bool has_xsave;            /* KVM_GET/SET_XSAVE (the FPU image with MXCSR) */
     bool leave_real;           /* stop with VCPU_EXIT_EMULATE at an exit in real mode or v8086 */
     bool bp_resume;            /* resume from a breakpoint: RF set before the next entry */
     u64 apic_base_seen;

@@ -93,6 +93,54 @@ int kvm_get_tsc(struct kvmv *k, u64 *tsc)
     return 0;
 }
 
+/*
+ * x87/SSE through KVM_{GET,SET}_XSAVE where KVM has it: its legacy region is
+ * the FXSAVE image, MXCSR included (KVM_GET_FPU does not carry MXCSR on
+ * every KVM). The XSAVE header marks x87 and SSE state present, so that
+ * KVM loads them rather than their init state.
+ */
+static int fpu_get(struct kvmv *k, struct kvm_fpu *f)
+{
+    if (!k->has_xsave) return ioctl(k->fd, KVM_GET_FPU, f);
+    struct kvm_xsave x;
+    if (ioctl(k->fd, KVM_GET_XSAVE, &x) < 0) return -1;
+    const u8 *b = (const u8 *)x.region;
+    memset(f, 0, sizeof(*f));
+    memcpy(&f->fcw, b + 0, 2);
+    memcpy(&f->fsw, b + 2, 2);
+    f->ftwx = b[4];
+    memcpy(&f->last_opcode, b + 6, 2);
+    memcpy(&f->last_ip, b + 8, 8);
+    memcpy(&f->last_dp, b + 16, 8);
+    memcpy(&f->mxcsr, b + 24, 4);
+    for (int i = 0; i < 8; i++) memcpy(f->fpr[i], b + 32 + 16 * i, 16);
+    for (int i = 0; i < 16; i++) memcpy(f->xmm[i], b + 160 + 16 * i, 16);
+    return 0;
+}
+
+static int fpu_set(struct kvmv *k, const struct kvm_fpu *f)
+{
+    if (!k->has_xsave) return ioctl(k->fd, KVM_SET_FPU, f);
+    struct kvm_xsave x;
+    if (ioctl(k->fd, KVM_GET_XSAVE, &x) < 0) return -1;
+    u8 *b = (u8 *)x.region;
+    memcpy(b + 0, &f->fcw, 2);
+    memcpy(b + 2, &f->fsw, 2);
+    b[4] = f->ftwx;
+    b[5] = 0;
+    memcpy(b + 6, &f->last_opcode, 2);
+    memcpy(b + 8, &f->last_ip, 8);
+    memcpy(b + 16, &f->last_dp, 8);
+    memcpy(b + 24, &f->mxcsr, 4);
+    for (int i = 0; i < 8; i++) memcpy(b + 32 + 16 * i, f->fpr[i], 16);
+    for (int i = 0; i < 16; i++) memcpy(b + 160 + 16 * i, f->xmm[i], 16);
+    u64 bv;
+    memcpy(&bv, b + 512, 8);
+    bv |= 3; /* XSTATE_BV: x87 and SSE */
+    memcpy(b + 512, &bv, 8);
+    return ioctl(k->fd, KVM_SET_XSAVE, &x);
+}
+
 int kvm_state_get(struct kvmv *k, struct cpu_state *s)
 {
     struct kvm_regs r;
@@ -102,8 +150,9 @@ int kvm_state_get(struct kvmv *k, struct cpu_state *s)
     struct kvm_vcpu_events ev;
     struct msrbuf mb;
     msr_list(&mb);
+    if (fpu_get(k, &f) < 0) return -1;
     if (ioctl(k->fd, KVM_GET_REGS, &r) < 0 || ioctl(k->fd, KVM_GET_SREGS, &sr) < 0 ||
-        ioctl(k->fd, KVM_GET_DEBUGREGS, &dr) < 0 || ioctl(k->fd, KVM_GET_FPU, &f) < 0 ||
+        ioctl(k->fd, KVM_GET_DEBUGREGS, &dr) < 0 ||
         ioctl(k->fd, KVM_GET_VCPU_EVENTS, &ev) < 0 || ioctl(k->fd, KVM_GET_MSRS, &mb) != NMSR)
         return -1;
     memset(s, 0, sizeof(*s));
@@ -244,7 +293,7 @@ int kvm_state_set(struct kvmv *k, const struct cpu_state *s)
     if (ioctl(k->fd, KVM_SET_SREGS, &sr) < 0) return -1;
     if (ioctl(k->fd, KVM_SET_REGS, &r) < 0) return -1;
     if (ioctl(k->fd, KVM_SET_DEBUGREGS, &dr) < 0) return -1;
-    if (ioctl(k->fd, KVM_SET_FPU, &f) < 0) return -1;
+    if (fpu_set(k, &f) < 0) return -1;
     if (ioctl(k->fd, KVM_SET_MSRS, &mb) != NMSR) {
         errno = EINVAL;
         return -1;
