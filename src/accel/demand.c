@@ -32,12 +32,16 @@
 #include <stdlib.h>
 #include <time.h>
 
-enum reason { R_START, R_REAL, R_V86, R_REFUSED, R_POINTS, R_STEP, R_TRACE, R_MONITOR, R_BLOCKS, R_DEMAND_END, R_N };
+enum reason { R_START, R_REAL, R_V86, R_PAGING, R_REFUSED, R_POINTS, R_STEP, R_TRACE, R_MONITOR, R_BLOCKS, R_DEMAND_END,
+              R_ONE_DONE, R_N };
 static const char *const reason_name[R_N] = {
-    "start", "real mode", "v8086 mode", "KVM refused the state", "debugger points KVM cannot hold",
+    "start", "real mode", "v8086 mode", "paging (this host's KVM cannot page)", "KVM refused the state",
+    "debugger points KVM cannot hold",
     "single step with interrupts held off", "-d exec/in_asm/cpu", "monitor engine emulate",
-    "blocks run in protected mode", "demand ended",
+    "blocks run in protected mode", "demand ended", "refused instruction emulated",
 };
+
+#define REFUSAL_GAP_NS 20000u /* refused again within this much KVM time: emulate N blocks */
 
 struct point { bool exec; u32 lin, len; enum vcpu_wp_kind kind; };
 
@@ -47,7 +51,8 @@ struct demand {
     u32 n_blocks;          /* -accel kvm,emulate-blocks=N */
     u64 block_goal;        /* in the emulator for a block count: leave when its block counter reaches this */
     bool counting;         /* block_goal is set */
-    bool need_blocks;      /* real mode, v8086 or a refused state was emulated: N blocks before KVM */
+    bool need_blocks;
+    u64 kvm_at_refusal;    /* KVM's virtual time at the last refusal */      /* real mode, v8086 or a refused state was emulated: N blocks before KVM */
     bool force;            /* monitor engine emulate */
     bool intr_line;
     struct point *pts;
@@ -81,7 +86,7 @@ static void point_remove(struct vcpu *v, const struct point *p)
 /* Could the debug registers hold every point (the guest's DR7 aside)? */
 static bool points_fit_kvm(const struct demand *d)
 {
-    if (d->npts > 4) return false;
+    if (d->npts > vcpu_kvm_free_drs(d->kvm)) return false;
     for (int i = 0; i < d->npts; i++) {
         const struct point *p = &d->pts[i];
         if (!p->exec && ((p->len != 1 && p->len != 2 && p->len != 4) || (p->lin & (p->len - 1)) || p->kind == VCPU_WP_READ))
@@ -105,7 +110,9 @@ static bool switch_to(struct demand *d, struct vcpu *to, enum reason why)
     struct cpu_state s;
     vcpu_get_state(d->cur, &s);
     if (to == d->kvm) {
+        const char *no;
         if (s.dr[7] & 0xff && d->npts) return false; /* the guest's DR7 and the debugger's cannot share */
+        if (!vcpu_kvm_can_run(d->kvm, &s, &no)) return false;
         if (d->last_bp) s.eflags |= FL_RF; /* resume: the instruction under the breakpoint runs once */
     }
     log_switch(d, to, why, &s);
@@ -163,6 +170,8 @@ static void decide(struct demand *d)
         d->counting = false;
         return;
     }
+    const char *no;
+    if (!vcpu_kvm_can_run(d->kvm, &s, &no)) return;
     if (d->need_blocks) {
         if (!d->counting) {
             start_count(d);
@@ -193,11 +202,30 @@ static enum vcpu_exit demand_run(struct vcpu *v, u64 n)
             if (x == VCPU_EXIT_EMULATE) {
                 struct cpu_state s;
                 vcpu_get_state(d->kvm, &s);
-                enum reason r = !(s.cr0 & CR0_PE) ? R_REAL : (s.eflags & FL_VM) ? R_V86 : R_REFUSED;
+                enum reason r = !(s.cr0 & CR0_PE) ? R_REAL : (s.eflags & FL_VM) ? R_V86
+                                : vcpu_kvm_refused_paging(d->kvm) ? R_PAGING : R_REFUSED;
                 switch_to(d, d->emu, r);
                 d->counting = false;
-                d->need_blocks = true;
                 x = VCPU_EXIT_BUDGET;
+                if (r != R_REFUSED || vcpu_icount(d->kvm) - d->kvm_at_refusal < REFUSAL_GAP_NS) {
+                    d->need_blocks = true; /* real mode, or KVM refuses again and again: N blocks */
+                    continue;
+                }
+                /* an instruction KVM cannot run (this host's KVM: IRET): the interpreter
+                 * runs that one, and the guest goes straight back */
+                d->kvm_at_refusal = vcpu_icount(d->kvm);
+                t0 = now_s();
+                x = vcpu_run(d->emu, 1);
+                d->secs[0] += now_s() - t0;
+                if (x != VCPU_EXIT_BUDGET) break;
+                struct cpu_state s2;
+                vcpu_get_state(d->emu, &s2);
+                const char *no;
+                if (standing_demand(d) == R_N && (s2.cr0 & CR0_PE) && !(s2.eflags & FL_VM) &&
+                    vcpu_kvm_can_run(d->kvm, &s2, &no))
+                    switch_to(d, d->kvm, R_ONE_DONE);
+                else
+                    d->need_blocks = true;
                 continue;
             }
         } else {
@@ -342,6 +370,11 @@ static void engine_info(struct vcpu *v, char *buf, size_t len)
                      in_kvm(d) ? "kvm" : "emulator", d->force ? ", held by 'engine emulate'" : "", d->n_blocks);
     if (!in_kvm(d)) {
         enum reason r = standing_demand(d);
+        struct cpu_state s;
+        const char *no = NULL;
+        vcpu_get_state(d->emu, &s);
+        if (r == R_N && (s.cr0 & CR0_PE) && !(s.eflags & FL_VM) && !vcpu_kvm_can_run(d->kvm, &s, &no)) r = R_PAGING;
+        if (r == R_N && (!(s.cr0 & CR0_PE) || (s.eflags & FL_VM))) r = (s.eflags & FL_VM) ? R_V86 : R_REAL;
         if (r != R_N && o >= 0 && (size_t)o < len) o += snprintf(buf + o, len - (size_t)o, "held in the emulator by: %s\n", reason_name[r]);
         else if (d->counting && o >= 0 && (size_t)o < len)
             o += snprintf(buf + o, len - (size_t)o, "back to kvm after %llu more blocks in protected mode\n",

@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #define MIN_SLICE_NS 50000u   /* shortest run: KVM_RUN's own cost is several microseconds */
+#define WINDOW_POLL_NS 20000u /* an interrupt waiting for IF: look again this often */
 #define KVM_SIG (SIGRTMIN + 3)
 
 static __thread struct kvm_run *volatile tl_run;
@@ -256,10 +257,18 @@ static bool guest_uses_drs(struct kvmv *k)
 static int dr_insert(struct kvmv *k, struct kvm_dr want)
 {
     for (int i = 0; i < 4; i++)
-        if (k->dr[i].used && k->dr[i].exec == want.exec && k->dr[i].lin == want.lin && k->dr[i].len == want.len &&
-            k->dr[i].kind == want.kind)
+        if (k->dr[i].used && !k->dr[i].trap && k->dr[i].exec == want.exec && k->dr[i].lin == want.lin &&
+            k->dr[i].len == want.len && k->dr[i].kind == want.kind)
             return 0;
     if (guest_uses_drs(k)) return -1;
+    int mine = 0;
+    for (int i = 0; i < 4; i++) mine += k->dr[i].used && !k->dr[i].trap;
+    if (mine >= vcpu_kvm_free_drs(&k->v)) return -1;
+    for (int i = 0; i < 4; i++)
+        if (k->dr[i].trap) { /* the trap is re-armed at the next entry if a register is left */
+            k->dr[i] = (struct kvm_dr){0};
+            update_guest_debug(k);
+        }
     for (int i = 0; i < 4; i++)
         if (!k->dr[i].used) {
             k->dr[i] = want;
@@ -276,14 +285,27 @@ static int dr_insert(struct kvmv *k, struct kvm_dr want)
 static int dr_remove(struct kvmv *k, struct kvm_dr want)
 {
     for (int i = 0; i < 4; i++)
-        if (k->dr[i].used && k->dr[i].exec == want.exec && k->dr[i].lin == want.lin && k->dr[i].len == want.len &&
-            k->dr[i].kind == want.kind) {
+        if (k->dr[i].used && !k->dr[i].trap && k->dr[i].exec == want.exec && k->dr[i].lin == want.lin &&
+            k->dr[i].len == want.len && k->dr[i].kind == want.kind) {
             k->dr[i].used = false;
             update_guest_debug(k);
             return 0;
         }
     return -1;
 }
+
+bool vcpu_kvm_can_run(struct vcpu *v, const struct cpu_state *s, const char **why)
+{
+    struct kvmv *k = kvm_of(v);
+    if (k->no_paging && (s->cr0 & CR0_PG)) {
+        *why = "paging (this host's KVM cannot page)";
+        return false;
+    }
+    return true;
+}
+
+bool vcpu_kvm_refused_paging(struct vcpu *v) { return kvm_of(v)->refused_paging; }
+int vcpu_kvm_free_drs(struct vcpu *v) { return kvm_of(v)->no_paging ? 3 : 4; }
 
 static int kvm_bp_insert(struct vcpu *v, u32 lin) { return dr_insert(kvm_of(v), (struct kvm_dr){.exec = true, .lin = lin, .len = 1}); }
 static int kvm_bp_remove(struct vcpu *v, u32 lin) { return dr_remove(kvm_of(v), (struct kvm_dr){.exec = true, .lin = lin, .len = 1}); }
@@ -383,6 +405,95 @@ static void reinject_db(struct kvmv *k, u64 dr6)
     }
 }
 
+/* RF: the instruction under a breakpoint runs once when the guest resumes */
+static void set_rf(struct kvmv *k)
+{
+    struct kvm_regs regs;
+    if (ioctl(k->fd, KVM_GET_REGS, &regs) == 0) {
+        regs.rflags |= FL_RF;
+        ioctl(k->fd, KVM_SET_REGS, &regs);
+    }
+    k->bp_resume = false;
+}
+
+/*
+ * A KVM that cannot page (this host's software KVM drops CR0.PG and answers
+ * a MOV to CR0 that sets it with #GP) must not let the guest see that #GP:
+ * a debug register watches the entry of the guest's #GP handler, and when
+ * the #GP came from a MOV CR0 setting PG, the delivery is undone (the frame
+ * popped: EIP, EFLAGS and ESP as before the instruction) and the emulator
+ * runs the instruction (VCPU_EXIT_EMULATE; the policy keeps paged states
+ * away from this KVM). Only a ring-0 #GP through a 32-bit interrupt or trap
+ * gate is undone; the debugger then has three debug registers.
+ */
+static bool lin_read(struct kvmv *k, u32 lin, void *buf, size_t n)
+{
+    return physmem_debug_rw(k->v.board.mem, lin, buf, n, false) == n; /* paging is off */
+}
+
+static void arm_gp_trap(struct kvmv *k)
+{
+    int slot = -1;
+    for (int i = 0; i < 4; i++)
+        if (k->dr[i].trap) slot = i;
+    struct kvm_sregs sr;
+    u32 target = 0;
+    bool ok = false;
+    if (ioctl(k->fd, KVM_GET_SREGS, &sr) == 0 && (sr.cr0 & CR0_PE) && sr.idt.limit >= 13 * 8 + 7) {
+        u32 gate[2], desc[2];
+        if (lin_read(k, (u32)sr.idt.base + 13 * 8, gate, 8) && ((gate[1] >> 8) & 0x1f) >= 0xe &&
+            (gate[1] & 0x8000)) {
+            u16 sel = (u16)(gate[0] >> 16);
+            u32 off = (gate[0] & 0xffff) | (gate[1] & 0xffff0000u);
+            if (!(sel & 4) && lin_read(k, (u32)sr.gdt.base + (sel & ~7u), desc, 8)) {
+                u32 base = (desc[0] >> 16) | ((desc[1] & 0xff) << 16) | (desc[1] & 0xff000000u);
+                target = base + off;
+                ok = true;
+            }
+        }
+    }
+    if (slot >= 0 && (!ok || k->dr[slot].lin != target)) {
+        k->dr[slot] = (struct kvm_dr){0};
+        update_guest_debug(k);
+        slot = -1;
+    }
+    if (!ok || slot >= 0) return;
+    for (int i = 3; i >= 0; i--)
+        if (!k->dr[i].used) {
+            if (guest_uses_drs(k)) return;
+            k->dr[i] = (struct kvm_dr){.used = true, .exec = true, .trap = true, .lin = target, .len = 1};
+            update_guest_debug(k);
+            return;
+        }
+}
+
+static bool gp_trap_hit(struct kvmv *k)
+{
+    k->refused_paging = false;
+    struct kvm_regs regs;
+    struct kvm_sregs sr;
+    if (ioctl(k->fd, KVM_GET_REGS, &regs) < 0 || ioctl(k->fd, KVM_GET_SREGS, &sr) < 0) return false;
+    u32 frame[4]; /* error code, EIP, CS, EFLAGS */
+    u32 sp = (u32)sr.ss.base + (u32)regs.rsp;
+    if ((sr.cs.selector & 3) || !lin_read(k, sp, frame, 16) || frame[0] != 0 || (frame[2] & 0xffff) != sr.cs.selector)
+        return false;
+    u8 insn[3];
+    if (!lin_read(k, (u32)sr.cs.base + frame[1], insn, 3)) return false;
+    if (insn[0] != 0x0f || insn[1] != 0x22 || (insn[2] & 0xf8) != 0xc0) return false; /* MOV CR0, r32 */
+    static const int reg_of[8] = {0, 2, 3, 1, 6, 7, 5, 4};  /* ModRM r/m -> kvm_regs order rax rbx rcx rdx rsi rdi rsp rbp */
+    __u64 *gp = &regs.rax;
+    u32 val = (u32)gp[reg_of[insn[2] & 7]];
+    if (!(val & CR0_PG)) return false;
+    regs.rsp += 16;
+    regs.rip = frame[1];
+    regs.rflags = frame[3];
+    if (ioctl(k->fd, KVM_SET_REGS, &regs) < 0) return false;
+    k->refused_paging = true;
+    VD_LOG(LOG_ENGINE, "engine: kvm: MOV CR0 setting PG at %04x:%08x: this host's KVM cannot page\n",
+           sr.cs.selector, frame[1]);
+    return true;
+}
+
 static enum vcpu_exit kvm_loop(struct kvmv *k, u64 n, bool step)
 {
     struct kvm_run *r = k->run;
@@ -400,15 +511,7 @@ static enum vcpu_exit kvm_loop(struct kvmv *k, u64 n, bool step)
         kvm_set_tsc(k, k->tsc);
         k->tsc_dirty = false;
     }
-    if (k->bp_resume) {
-        /* RF: the instruction under the breakpoint runs once */
-        struct kvm_regs regs;
-        if (ioctl(k->fd, KVM_GET_REGS, &regs) == 0) {
-            regs.rflags |= FL_RF;
-            ioctl(k->fd, KVM_SET_REGS, &regs);
-        }
-        k->bp_resume = false;
-    }
+    if (k->bp_resume) set_rf(k);
     if (step != k->step_pending) {
         k->step_pending = step;
         update_guest_debug(k);
@@ -417,7 +520,9 @@ static enum vcpu_exit kvm_loop(struct kvmv *k, u64 n, bool step)
     tl_run = r;
     tl_fired = 0;
     r->immediate_exit = 0;
-    if (!step) arm_timer(k, n > MIN_SLICE_NS ? n : MIN_SLICE_NS);
+    u64 slice = n > MIN_SLICE_NS ? n : MIN_SLICE_NS, end = t0 + slice;
+    if (!step) arm_timer(k, slice);
+    if (k->no_paging) arm_gp_trap(k);
     enum vcpu_exit why = VCPU_EXIT_BUDGET;
     bool fresh = false; /* ready_for_interrupt_injection/if_flag describe the current state */
     for (;;) {
@@ -426,7 +531,14 @@ static enum vcpu_exit kvm_loop(struct kvmv *k, u64 n, bool step)
             why = VCPU_EXIT_STOP;
             break;
         }
-        if (tl_fired) break;
+        if (tl_fired) {
+            /* a short wake-up to look for an interrupt window (see below), or the end */
+            u64 t = host_ns();
+            if (step || t >= end) break;
+            tl_fired = 0;
+            r->immediate_exit = 0;
+            arm_timer(k, end - t);
+        }
         r->request_interrupt_window = 0;
         if (k->intr_line) {
             if (fresh && r->ready_for_interrupt_injection && r->if_flag) {
@@ -437,6 +549,12 @@ static enum vcpu_exit kvm_loop(struct kvmv *k, u64 n, bool step)
                 }
             } else {
                 r->request_interrupt_window = 1;
+                /* Some KVMs (this one's software KVM) never exit for the window: look
+                 * again after a short while rather than at the end of the slice */
+                if (!step && end - t0 > WINDOW_POLL_NS) {
+                    u64 t = host_ns();
+                    if (end > t + WINDOW_POLL_NS) arm_timer(k, WINDOW_POLL_NS);
+                }
             }
         }
         st.entries++;
@@ -495,6 +613,15 @@ static enum vcpu_exit kvm_loop(struct kvmv *k, u64 n, bool step)
                     hit = i;
                     break;
                 }
+            if (hit >= 0 && k->dr[hit].trap) {
+                if (gp_trap_hit(k)) {
+                    why = VCPU_EXIT_EMULATE;
+                    break;
+                }
+                k->bp_resume = true;
+                set_rf(k);
+                continue;
+            }
             if (hit >= 0 && k->dr[hit].exec) {
                 k->v.stop.addr = k->dr[hit].lin;
                 k->bp_resume = true;
@@ -676,6 +803,21 @@ static const struct vcpu_ops kvm_ops = {
     .log_stats = kvm_log_stats,
 };
 
+static bool probe_no_paging(struct kvmv *k)
+{
+    struct kvmv p = *k;
+    p.fd = ioctl(k->vm, KVM_CREATE_VCPU, 1);
+    if (p.fd < 0) return true;
+    struct cpu_state s, back;
+    reset_state(&s);
+    s.cr0 = CR0_PE | CR0_ET | CR0_PG;
+    for (int i = 0; i < 6; i++) s.seg[i] = (struct seg){.sel = 0x10, .limit = 0xffffffffu, .attr = 0xc093};
+    s.seg[S_CS] = (struct seg){.sel = 8, .limit = 0xffffffffu, .attr = 0xc09b};
+    bool no = kvm_state_set(&p, &s) < 0 || kvm_state_get(&p, &back) < 0 || !(back.cr0 & CR0_PG);
+    close(p.fd);
+    return no;
+}
+
 static struct vcpu *fail(struct kvmv *k, char *why, size_t n, const char *fmt, const char *what)
 {
     if (why) snprintf(why, n, fmt, what, strerror(errno));
@@ -693,12 +835,15 @@ struct vcpu *vcpu_kvm_create(const struct vcpu_board *b, char *why, size_t whyle
     k->sys = k->vm = k->fd = -1;
     k->v.ops = &kvm_ops;
     k->v.board = *b;
-    k->sys = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-    if (k->sys < 0) return fail(k, why, whylen, "%s: %s", "/dev/kvm");
+    /* VD_KVM_DEVICE: another device node (the tests name a missing one to see the refusal) */
+    const char *dev = getenv("VD_KVM_DEVICE");
+    if (!dev || !*dev) dev = "/dev/kvm";
+    k->sys = open(dev, O_RDWR | O_CLOEXEC);
+    if (k->sys < 0) return fail(k, why, whylen, "%s: %s", dev);
     int api = ioctl(k->sys, KVM_GET_API_VERSION, 0);
     if (api != KVM_API_VERSION) {
         errno = ENOTSUP;
-        return fail(k, why, whylen, "%s: unsupported KVM API version (%s)", "/dev/kvm");
+        return fail(k, why, whylen, "%s: not a KVM device, or an unsupported KVM API version (%s)", dev);
     }
     static const struct { int cap; const char *name; } need[] = {
         {KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY"}, {KVM_CAP_SET_GUEST_DEBUG, "KVM_CAP_SET_GUEST_DEBUG"},
@@ -751,6 +896,9 @@ struct vcpu *vcpu_kvm_create(const struct vcpu_board *b, char *why, size_t whyle
     if (timer_create(CLOCK_MONOTONIC, &sev, &k->timer) < 0) return fail(k, why, whylen, "%s: %s", "timer_create");
     k->timer_ok = true;
 
+    /* Can this KVM page? (This host's software KVM silently drops CR0.PG, and
+     * its vcpu is not usable after: a second vcpu of this VM tries.) */
+    k->no_paging = probe_no_paging(k);
     struct cpu_state s;
     reset_state(&s);
     if (kvm_state_set(k, &s) < 0) return fail(k, why, whylen, "%s: %s", "setting the reset state");

@@ -14,4 +14,11 @@ bool vcpu_kvm_usable(char *why, size_t whylen);
  * real mode or v8086 (KVM cannot report CR0 writes themselves). */
 void vcpu_kvm_leave_on_real_mode(struct vcpu *v, bool on);
 
+/* Can this KVM run state s? (false with a reason: e.g. paging on a KVM that cannot page) */
+bool vcpu_kvm_can_run(struct vcpu *v, const struct cpu_state *s, const char **why);
+/* The last VCPU_EXIT_EMULATE was the guest turning paging on (a KVM that cannot page). */
+bool vcpu_kvm_refused_paging(struct vcpu *v);
+/* Debug registers the debugger may use under this KVM (3 when one watches for paging). */
+int vcpu_kvm_free_drs(struct vcpu *v);
+
 #endif

@@ -14,6 +14,7 @@
 struct kvm_dr {
     bool used;
     bool exec;                 /* instruction breakpoint; else a data watchpoint */
+    bool trap;                 /* kvm.c's own: the #GP handler entry on a KVM that cannot page */
     u32 lin, len;
     enum vcpu_wp_kind kind;
 };
@@ -38,6 +39,8 @@ struct kvmv {
     bool halted;               /* in HLT (kept here: KVM's own HLT state needs its in-kernel APIC) */
     bool nmi_queued;           /* vcpu_nmi since the last run */
     volatile sig_atomic_t kicked;
+    bool no_paging;            /* this KVM drops CR0.PG (a software KVM): paged states are the emulator's */
+    bool refused_paging;       /* the last VCPU_EXIT_EMULATE: a MOV CR0 setting PG (see arm_gp_trap) */
     bool has_xsave;            /* KVM_GET/SET_XSAVE (the FPU image with MXCSR) */
     bool leave_real;           /* stop with VCPU_EXIT_EMULATE at an exit in real mode or v8086 */
     bool bp_resume;            /* resume from a breakpoint: RF set before the next entry */
