@@ -32,16 +32,13 @@
 #include <stdlib.h>
 #include <time.h>
 
-enum reason { R_START, R_REAL, R_V86, R_PAGING, R_REFUSED, R_POINTS, R_STEP, R_TRACE, R_MONITOR, R_BLOCKS, R_DEMAND_END,
-              R_ONE_DONE, R_N };
+enum reason { R_START, R_REAL, R_V86, R_PAGING, R_REFUSED, R_POINTS, R_STEP, R_TRACE, R_MONITOR, R_BLOCKS, R_DEMAND_END, R_N };
 static const char *const reason_name[R_N] = {
     "start", "real mode", "v8086 mode", "paging (this host's KVM cannot page)", "KVM refused the state",
     "debugger points KVM cannot hold",
     "single step with interrupts held off", "-d exec/in_asm/cpu", "monitor engine emulate",
-    "blocks run in protected mode", "demand ended", "refused instruction emulated",
+    "blocks run in protected mode", "demand ended",
 };
-
-#define REFUSAL_GAP_NS 20000u /* refused again within this much KVM time: emulate N blocks */
 
 struct point { bool exec; u32 lin, len; enum vcpu_wp_kind kind; };
 
@@ -51,8 +48,7 @@ struct demand {
     u32 n_blocks;          /* -accel kvm,emulate-blocks=N */
     u64 block_goal;        /* in the emulator for a block count: leave when its block counter reaches this */
     bool counting;         /* block_goal is set */
-    bool need_blocks;
-    u64 kvm_at_refusal;    /* KVM's virtual time at the last refusal */      /* real mode, v8086 or a refused state was emulated: N blocks before KVM */
+    bool need_blocks;      /* real mode, v8086 or a refused state was emulated: N blocks before KVM */
     bool force;            /* monitor engine emulate */
     bool intr_line;
     struct point *pts;
@@ -207,25 +203,7 @@ static enum vcpu_exit demand_run(struct vcpu *v, u64 n)
                 switch_to(d, d->emu, r);
                 d->counting = false;
                 x = VCPU_EXIT_BUDGET;
-                if (r != R_REFUSED || vcpu_icount(d->kvm) - d->kvm_at_refusal < REFUSAL_GAP_NS) {
-                    d->need_blocks = true; /* real mode, or KVM refuses again and again: N blocks */
-                    continue;
-                }
-                /* an instruction KVM cannot run (this host's KVM: IRET): the interpreter
-                 * runs that one, and the guest goes straight back */
-                d->kvm_at_refusal = vcpu_icount(d->kvm);
-                t0 = now_s();
-                x = vcpu_run(d->emu, 1);
-                d->secs[0] += now_s() - t0;
-                if (x != VCPU_EXIT_BUDGET) break;
-                struct cpu_state s2;
-                vcpu_get_state(d->emu, &s2);
-                const char *no;
-                if (standing_demand(d) == R_N && (s2.cr0 & CR0_PE) && !(s2.eflags & FL_VM) &&
-                    vcpu_kvm_can_run(d->kvm, &s2, &no))
-                    switch_to(d, d->kvm, R_ONE_DONE);
-                else
-                    d->need_blocks = true;
+                d->need_blocks = true; /* real mode, or a state KVM refused: N blocks in protected mode */
                 continue;
             }
         } else {

@@ -405,15 +405,24 @@ static void reinject_db(struct kvmv *k, u64 dr6)
     }
 }
 
-/* RF: the instruction under a breakpoint runs once when the guest resumes */
-static void set_rf(struct kvmv *k)
+/* The instruction under a breakpoint runs once when the guest resumes: the
+ * breakpoint is disarmed for one single step (RF would do, but not every KVM
+ * honours an RF set through KVM_SET_REGS; this host's does not). */
+static void begin_step_over(struct kvmv *k)
 {
-    struct kvm_regs regs;
-    if (ioctl(k->fd, KVM_GET_REGS, &regs) == 0) {
-        regs.rflags |= FL_RF;
-        ioctl(k->fd, KVM_SET_REGS, &regs);
-    }
-    k->bp_resume = false;
+    k->dr[k->over_slot].used = false;
+    k->over_active = true;
+    k->step_pending = true;
+    update_guest_debug(k);
+}
+
+static void end_step_over(struct kvmv *k, bool step)
+{
+    k->dr[k->over_slot].used = true;
+    k->over_active = false;
+    k->over_slot = -1;
+    k->step_pending = step;
+    update_guest_debug(k);
 }
 
 /*
@@ -511,10 +520,13 @@ static enum vcpu_exit kvm_loop(struct kvmv *k, u64 n, bool step)
         kvm_set_tsc(k, k->tsc);
         k->tsc_dirty = false;
     }
-    if (k->bp_resume) set_rf(k);
     if (step != k->step_pending) {
         k->step_pending = step;
         update_guest_debug(k);
+    }
+    if (k->bp_resume) {
+        k->bp_resume = false;
+        if (k->over_slot >= 0 && k->dr[k->over_slot].used && k->dr[k->over_slot].exec) begin_step_over(k);
     }
     u64 vt0 = ck->now, t0 = host_ns();
     tl_run = r;
@@ -540,7 +552,7 @@ static enum vcpu_exit kvm_loop(struct kvmv *k, u64 n, bool step)
             arm_timer(k, end - t);
         }
         r->request_interrupt_window = 0;
-        if (k->intr_line) {
+        if (k->intr_line && !k->over_active) {
             if (fresh && r->ready_for_interrupt_injection && r->if_flag) {
                 int vec = k->v.board.intr_ack ? k->v.board.intr_ack(k->v.board.intr_opaque) : -1;
                 if (vec >= 0) {
@@ -613,18 +625,28 @@ static enum vcpu_exit kvm_loop(struct kvmv *k, u64 n, bool step)
                     hit = i;
                     break;
                 }
+            if (k->over_active && (dr6 & (1u << 14))) {
+                /* stepped over a breakpoint: arm it again */
+                end_step_over(k, step);
+                if (step) {
+                    why = VCPU_EXIT_STEP;
+                    break;
+                }
+                continue;
+            }
             if (hit >= 0 && k->dr[hit].trap) {
                 if (gp_trap_hit(k)) {
                     why = VCPU_EXIT_EMULATE;
                     break;
                 }
-                k->bp_resume = true;
-                set_rf(k);
+                k->over_slot = hit;
+                begin_step_over(k);
                 continue;
             }
             if (hit >= 0 && k->dr[hit].exec) {
                 k->v.stop.addr = k->dr[hit].lin;
                 k->bp_resume = true;
+                k->over_slot = hit;
                 why = VCPU_EXIT_BREAKPOINT;
             } else if (hit >= 0) {
                 k->v.stop.addr = k->dr[hit].lin;
@@ -833,6 +855,7 @@ struct vcpu *vcpu_kvm_create(const struct vcpu_board *b, char *why, size_t whyle
         return NULL;
     }
     k->sys = k->vm = k->fd = -1;
+    k->over_slot = -1;
     k->v.ops = &kvm_ops;
     k->v.board = *b;
     /* VD_KVM_DEVICE: another device node (the tests name a missing one to see the refusal) */

@@ -48,6 +48,8 @@ struct kvmv {
 
     struct kvm_dr dr[4];
     bool step_pending;
+    int over_slot;             /* the breakpoint's slot to step over at the next resume, or -1 */
+    bool over_active;          /* stepping over it now (its slot disarmed) */
 
     u64 perfevtsel[2], perfctr[2]; /* kept for the emulators (KVM's PMU is not the P6 model) */
 
