@@ -67,10 +67,11 @@ static const char usage[] =
     "                      interpreter and stops at the first difference (lockstep checker)\n"
     "  -accel tcg[,...]    the same as -accel dbt (QEMU's name)\n"
     "  -accel interp       the reference interpreter (every host)\n"
-    "  -accel kvm[,emulate-blocks=N], -enable-kvm\n"
+    "  -accel kvm[,emulate-blocks=N][,time-scale=F], -enable-kvm\n"
     "                      hardware virtualization (/dev/kvm); real mode, v8086 and what the\n"
     "                      debugger asks beyond the debug registers run on the interpreter, and\n"
-    "                      the guest returns to KVM after N (1000) blocks in protected mode\n"
+    "                      the guest returns to KVM after N (1000) blocks in protected mode;\n"
+    "                      virtual time runs F (1) ns per host ns the guest spends in KVM\n"
     "                      default: dbt where the host has it, else interp; several -accel (or\n"
     "                      -accel kvm:dbt): the first one this host can run (as QEMU);\n"
     "                      -machine accel=A[:B] as QEMU; -accel help lists the engines\n"
@@ -281,7 +282,7 @@ static void accel_list(void)
     printf("interp    reference interpreter\n");
     char why[256];
     if (vcpu_kvm_usable(why, sizeof(why)))
-        printf("kvm       /dev/kvm, with the interpreter on demand (options: emulate-blocks=N)\n");
+        printf("kvm       /dev/kvm, with the interpreter on demand (options: emulate-blocks=N, time-scale=F)\n");
     else
         printf("kvm       not usable here: %s\n", why);
     printf("default: %s\n", vcpu_engine_name(vcpu_default_engine()));
@@ -324,10 +325,11 @@ static void parse_accel(const char *spec, struct opts *o)
         *eq = 0;
         const char *v = eq + 1;
         bool dbt_opt = !strcmp(opt, "tb-size") || !strcmp(opt, "verify");
-        bool kvm_opt = !strcmp(opt, "emulate-blocks");
+        bool kvm_opt = !strcmp(opt, "emulate-blocks") || !strcmp(opt, "time-scale");
         bool any_opt = !strcmp(opt, "thread");
         if (!dbt_opt && !kvm_opt && !any_opt)
-            usage_error("-accel %s: unknown option '%s' (dbt: tb-size=MiB, verify=on|off; kvm: emulate-blocks=N)",
+            usage_error("-accel %s: unknown option '%s' (dbt: tb-size=MiB, verify=on|off; kvm: emulate-blocks=N, "
+                        "time-scale=F)",
                         spec, opt);
         int taken = 0;
         for (int j = 0; j < nlist; j++) {
@@ -348,6 +350,13 @@ static void parse_accel(const char *spec, struct opts *o)
                 } else if (!strcmp(v, "on")) a->opts.verify = true;
                 else if (!strcmp(v, "off")) a->opts.verify = false;
                 else usage_error("-accel %s: verify is on or off", spec);
+            } else if (kvm_opt && a->kind == ACCEL_KVM && !strcmp(opt, "time-scale")) {
+                taken++;
+                char *e;
+                double f = strtod(v, &e);
+                if (*e || !(f >= 0.001 && f <= 1000))
+                    usage_error("-accel %s: time-scale is virtual ns per host ns under KVM, 0.001 to 1000", spec);
+                a->opts.time_scale = f;
             } else if (kvm_opt && a->kind == ACCEL_KVM) {
                 taken++;
                 u64 nb = 0;

@@ -434,6 +434,7 @@ struct vcpu *vcpu_demand_create(const struct vcpu_board *b, const struct vcpu_en
         return NULL;
     }
     vcpu_kvm_leave_on_real_mode(d->kvm, true);
+    if (o && o->time_scale > 0) vcpu_kvm_set_time_scale(d->kvm, o->time_scale);
     struct vcpu_engine_opts eo = {.engine = VCPU_ENGINE_INTERP};
     d->emu = vcpu_emu_create(b, &eo);
     if (!d->emu) {

@@ -327,7 +327,7 @@ static int kvm_wp_remove(struct vcpu *v, u32 lin, u32 len, enum vcpu_wp_kind kin
 static void sync_clock(struct kvmv *k, u64 vt0, u64 t0)
 {
     struct vclock *ck = k->v.board.clock;
-    u64 now = vt0 + (host_ns() - t0);
+    u64 now = vt0 + (u64)((double)(host_ns() - t0) * k->time_scale);
     if (now > ck->now) ck->now = now;
 }
 
@@ -532,7 +532,10 @@ static enum vcpu_exit kvm_loop(struct kvmv *k, u64 n, bool step)
     tl_run = r;
     tl_fired = 0;
     r->immediate_exit = 0;
-    u64 slice = n > MIN_SLICE_NS ? n : MIN_SLICE_NS, end = t0 + slice;
+    /* n virtual ns are n / time_scale host ns */
+    u64 slice = (u64)((double)n / k->time_scale);
+    if (slice < MIN_SLICE_NS) slice = MIN_SLICE_NS;
+    u64 end = t0 + slice;
     if (!step) arm_timer(k, slice);
     if (k->no_paging) arm_gp_trap(k);
     enum vcpu_exit why = VCPU_EXIT_BUDGET;
@@ -699,6 +702,11 @@ static enum vcpu_exit kvm_loop(struct kvmv *k, u64 n, bool step)
     return why;
 }
 
+void vcpu_kvm_set_time_scale(struct vcpu *v, double scale)
+{
+    if (scale > 0) kvm_of(v)->time_scale = scale;
+}
+
 void vcpu_kvm_leave_on_real_mode(struct vcpu *v, bool on) { kvm_of(v)->leave_real = on; }
 
 static enum vcpu_exit kvm_run_op(struct vcpu *v, u64 n) { return kvm_loop(kvm_of(v), n, false); }
@@ -856,6 +864,7 @@ struct vcpu *vcpu_kvm_create(const struct vcpu_board *b, char *why, size_t whyle
     }
     k->sys = k->vm = k->fd = -1;
     k->over_slot = -1;
+    k->time_scale = 1.0;
     k->v.ops = &kvm_ops;
     k->v.board = *b;
     /* VD_KVM_DEVICE: another device node (the tests name a missing one to see the refusal) */

@@ -14,6 +14,8 @@ bool vcpu_kvm_usable(char *why, size_t whylen);
  * real mode or v8086 (KVM cannot report CR0 writes themselves). */
 void vcpu_kvm_leave_on_real_mode(struct vcpu *v, bool on);
 
+/* Virtual time under KVM: scale virtual ns for each host ns in KVM_RUN (default 1). */
+void vcpu_kvm_set_time_scale(struct vcpu *v, double scale);
 /* Can this KVM run state s? (false with a reason: e.g. paging on a KVM that cannot page) */
 bool vcpu_kvm_can_run(struct vcpu *v, const struct cpu_state *s, const char **why);
 /* The last VCPU_EXIT_EMULATE was the guest turning paging on (a KVM that cannot page). */

@@ -31,6 +31,7 @@ struct kvmv {
     bool timer_ok;
 
     /* time: virtual ns = host ns spent in KVM_RUN (see kvm_run_budget) */
+    double time_scale;         /* virtual ns per host ns spent in KVM_RUN (-accel kvm,time-scale=) */
     u64 vtime;                 /* this engine's share of virtual time ("icount" under KVM) */
     u64 tsc;                   /* the guest's TSC as of the last exit (it stands still while stopped) */
     bool tsc_dirty;            /* tsc must be written to KVM before the next entry */

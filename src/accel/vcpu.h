@@ -124,6 +124,7 @@ struct vcpu_engine_opts {
     bool verify;            /* lockstep checker: re-run each translated block on the interpreter */
     u32 emulate_blocks;     /* KVM: basic blocks run in protected mode on the emulator before going
                              * back to KVM (after real mode, or a state KVM refused); 0 = default */
+    double time_scale;      /* KVM: virtual ns per host ns spent running the guest; 0 = 1 */
 };
 /* Is the engine built into this binary for this host? */
 bool vcpu_engine_available(enum vcpu_engine e);
