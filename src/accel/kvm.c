@@ -914,6 +914,7 @@ struct vcpu *vcpu_kvm_create(const struct vcpu_board *b, char *why, size_t whyle
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_timer;
+    sa.sa_flags = SA_RESTART; /* a late tick must not fail another system call; KVM_RUN returns EINTR anyway */
     sigemptyset(&sa.sa_mask);
     sigaction(KVM_SIG, &sa, NULL);
     sigset_t ss;
