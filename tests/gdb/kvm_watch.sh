@@ -3,7 +3,8 @@
 # debug registers hold, so the guest moves to the emulator while they stand
 # (-d engine says so); all six trigger with the right old and new values;
 # once they are deleted the guest goes back to KVM (a breakpoint later on is
-# hit there: 'monitor info engine' says kvm). SKIP where KVM is not usable.
+# hit there: 'monitor info engine' says kvm); a stepi (interrupts held off)
+# runs on the emulator. SKIP where KVM is not usable.
 source "$(dirname "$0")/gdblib.bash"
 T=$(mktemp -d)
 trap 'vd_stop; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
@@ -30,7 +31,7 @@ cmds=('break *$ready' 'continue' 'delete')
 for i in 0 1 2 3 4 5; do cmds+=("watch *(unsigned int *)\$var$i"); done
 for i in 0 1 2 3 4 5; do cmds+=('continue' "echo MARK-pc-$i\\n" 'p/x $pc'); done
 cmds+=('echo MARK-info-6\n' 'monitor info engine' 'delete' 'break *$after_watch' 'continue' 'echo MARK-info-0\n'
-    'monitor info engine' 'delete' 'continue')
+    'monitor info engine' 'delete' 'stepi' 'echo MARK-info-step\n' 'monitor info engine' 'continue')
 gdb_run "$T/out" "${cmds[@]}"
 vd_wait
 
@@ -49,8 +50,12 @@ check "while six watchpoints stand: engine emulator" test $? = 0
 # (GDB takes its points out at every stop: the switch counts tell why the guest moved)
 sed -n '/^MARK-info-6$/,/^MARK-info-0$/p' "$T/out" | grep -Eq '^ +debugger points KVM cannot hold +1$'
 check "... moved there once, for the debugger's points" test $? = 0
-sed -n '/^MARK-info-0$/,$p' "$T/out" | grep -q '^engine: kvm'
+sed -n '/^MARK-info-0$/,/^MARK-info-step$/p' "$T/out" | grep -q '^engine: kvm'
 check "watchpoints deleted: back in KVM at the next breakpoint" test $? = 0
+sed -n '/^MARK-info-step$/,$p' "$T/out" | grep -q '^engine: emulator'
+check "stepi (interrupts held off): the step runs on the emulator" test $? = 0
+sed -n '/^MARK-info-step$/,$p' "$T/out" | grep -Eq '^ +single step with interrupts held off +1$'
+check "... counted once" test $? = 0
 grep -q '^engine: kvm -> emulator (debugger points KVM cannot hold)' "$T/engine.log"
 check "-d engine: to the emulator for the watchpoints" test $? = 0
 grep -q '^engine: emulator -> kvm (demand ended)' "$T/engine.log"
