@@ -247,6 +247,14 @@ static void demand_set_state(struct vcpu *v, const struct cpu_state *s)
 {
     struct demand *d = dm(v);
     d->last_bp = false;
+    const char *no;
+    if (in_kvm(d) && (!(s->cr0 & CR0_PE) || (s->eflags & FL_VM) || !vcpu_kvm_can_run(d->kvm, s, &no))) {
+        /* a state KVM must not get (the debugger wrote CR0 or EFLAGS): the emulator takes it */
+        enum reason r = !(s->cr0 & CR0_PE) ? R_REAL : (s->eflags & FL_VM) ? R_V86 : R_PAGING;
+        switch_to(d, d->emu, r);
+        d->need_blocks = true;
+        d->counting = false;
+    }
     vcpu_set_state(d->cur, s);
 }
 static size_t demand_read_virt(struct vcpu *v, u32 lin, void *b, size_t n) { return vcpu_read_virt(dm(v)->cur, lin, b, n); }
