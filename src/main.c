@@ -8,6 +8,7 @@
 #include "machine/config.h"
 #include "machine/machine.h"
 #include "accel/vcpu.h"
+#include "accel/kvm.h"
 #include "machine/chardev.h"
 #include "debug/gdbstub.h"
 #include "debug/monitor.h"
@@ -83,9 +84,14 @@ static const char usage[] =
     "                      interpreter and stops at the first difference (lockstep checker)\n"
     "  -accel tcg[,...]    the same as -accel dbt (QEMU's name)\n"
     "  -accel interp       the reference interpreter (every host)\n"
-    "                      default: dbt where the host has it, else interp; several -accel: the\n"
-    "                      first one this build has (as QEMU); -machine accel=A[:B] as QEMU;\n"
-    "                      -accel kvm / -enable-kvm: not built yet; -accel help lists the engines\n"
+    "  -accel kvm[,emulate-blocks=N][,time-scale=F], -enable-kvm\n"
+    "                      hardware virtualization (/dev/kvm); real mode, v8086 and what the\n"
+    "                      debugger asks beyond the debug registers run on the interpreter, and\n"
+    "                      the guest returns to KVM after N (1000) blocks in protected mode;\n"
+    "                      virtual time runs F (1) ns per host ns the guest spends in KVM\n"
+    "                      default: dbt where the host has it, else interp; several -accel (or\n"
+    "                      -accel kvm:dbt): the first one this host can run (as QEMU);\n"
+    "                      -machine accel=A[:B] as QEMU; -accel help lists the engines\n"
     "\n"
     "Debugging:\n"
     "  -s                  shorthand for -gdb tcp::1234\n"
@@ -477,7 +483,8 @@ static struct accel_choice *accel_add(struct opts *o, enum accel_kind kind, cons
     vsnprintf(a->what, sizeof(a->what), fmt, ap);
     va_end(ap);
     a->kind = kind;
-    a->opts = (struct vcpu_engine_opts){.engine = kind == ACCEL_DBT ? VCPU_ENGINE_DBT : VCPU_ENGINE_INTERP};
+    a->opts = (struct vcpu_engine_opts){.engine = kind == ACCEL_DBT ? VCPU_ENGINE_DBT
+                                                  : kind == ACCEL_KVM ? VCPU_ENGINE_KVM : VCPU_ENGINE_INTERP};
     return a;
 }
 
@@ -499,24 +506,38 @@ static void accel_list(void)
         printf("dbt       dynamic binary translator (options: tb-size=MiB, verify=on|off)\n"
                "tcg       the same as dbt (QEMU's name)\n");
     printf("interp    reference interpreter\n");
+    char why[256];
+    if (vcpu_kvm_usable(why, sizeof(why)))
+        printf("kvm       /dev/kvm, with the interpreter on demand (options: emulate-blocks=N, time-scale=F)\n");
+    else
+        printf("kvm       not usable here: %s\n", why);
     printf("default: %s\n", vcpu_engine_name(vcpu_default_engine()));
 }
 
-/* -accel NAME[,tb-size=MiB][,verify=on|off][,thread=single] */
+/* -accel NAME[:NAME...][,tb-size=MiB][,verify=on|off][,thread=single][,emulate-blocks=N]
+ * A list of names (kvm:dbt) adds each as a candidate, as -machine accel= does;
+ * each option goes to the engines of the list that have it. */
 static void parse_accel(const char *spec, struct opts *o)
 {
     if (!strcmp(spec, "help")) {
         accel_list();
         exit(0);
     }
-    size_t n = strcspn(spec, ",");
-    if (!n) usage_error("-accel %s: malformed (expected dbt, tcg or interp, then ,OPTION=VALUE...)", spec);
-    int kind = accel_kind_of(spec, n);
-    if (kind < 0)
-        usage_error("-accel %s: unknown accelerator '%.*s' (dbt, tcg or interp; -accel help lists them)",
-                    spec, (int)n, spec);
-    struct accel_choice *a = accel_add(o, (enum accel_kind)kind, "-accel %.*s", (int)n, spec);
-    const char *p = spec + n;
+    size_t names = strcspn(spec, ",");
+    if (!names) usage_error("-accel %s: malformed (expected kvm, dbt, tcg or interp, then ,OPTION=VALUE...)", spec);
+    struct accel_choice *list[MAX_ACCEL];
+    int nlist = 0;
+    for (const char *l = spec; l < spec + names;) {
+        size_t n = strcspn(l, ":,");
+        int kind = accel_kind_of(l, n);
+        if (kind < 0)
+            usage_error("-accel %s: unknown accelerator '%.*s' (kvm, dbt, tcg or interp; -accel help lists them)",
+                        spec, (int)n, l);
+        list[nlist++] = accel_add(o, (enum accel_kind)kind, "-accel %.*s", (int)n, l);
+        l += n;
+        if (*l == ':') l++;
+    }
+    const char *p = spec + names;
     while (*p == ',') {
         p++;
         size_t len = strcspn(p, ",");
@@ -529,27 +550,52 @@ static void parse_accel(const char *spec, struct opts *o)
         if (!eq || !eq[1]) usage_error("-accel %s: malformed option '%s' (expected NAME=VALUE)", spec, opt);
         *eq = 0;
         const char *v = eq + 1;
-        if (kind == ACCEL_KVM) continue; /* reported when the engine is chosen: not built */
-        bool dbt_opt = !strcmp(opt, "tb-size") || !strcmp(opt, "verify") || !strcmp(opt, "thread");
-        if (kind == ACCEL_INTERP)
-            usage_error(dbt_opt ? "-accel %s: %s is an option of the translator (-accel dbt), not of the interpreter"
-                                : "-accel %s: unknown option '%s' (the interpreter has no options)", spec, opt);
-        if (!strcmp(opt, "tb-size")) {
-            u32 mb = 0;
-            const char *d = v;
-            for (; *d >= '0' && *d <= '9' && mb <= 2048; d++) mb = mb * 10 + (u32)(*d - '0');
-            if (*d || !mb || mb > 2048)
-                usage_error("-accel %s: tb-size is the translation cache size in MiB, 1 to 2048", spec);
-            a->opts.tb_size_mb = mb;
-        } else if (!strcmp(opt, "verify")) {
-            if (!strcmp(v, "on")) a->opts.verify = true;
-            else if (!strcmp(v, "off")) a->opts.verify = false;
-            else usage_error("-accel %s: verify is on or off", spec);
-        } else if (!strcmp(opt, "thread")) {
-            if (strcmp(v, "single"))
-                usage_error("-accel %s: vdebug emulates one CPU on one thread (only thread=single)", spec);
-        } else
-            usage_error("-accel %s: unknown option '%s' (tb-size=MiB, verify=on|off)", spec, opt);
+        bool dbt_opt = !strcmp(opt, "tb-size") || !strcmp(opt, "verify");
+        bool kvm_opt = !strcmp(opt, "emulate-blocks") || !strcmp(opt, "time-scale");
+        bool any_opt = !strcmp(opt, "thread");
+        if (!dbt_opt && !kvm_opt && !any_opt)
+            usage_error("-accel %s: unknown option '%s' (dbt: tb-size=MiB, verify=on|off; kvm: emulate-blocks=N, "
+                        "time-scale=F)",
+                        spec, opt);
+        int taken = 0;
+        for (int j = 0; j < nlist; j++) {
+            struct accel_choice *a = list[j];
+            if (any_opt) {
+                if (strcmp(v, "single"))
+                    usage_error("-accel %s: vdebug emulates one CPU on one thread (only thread=single)", spec);
+                taken++;
+            } else if (dbt_opt && a->kind == ACCEL_DBT) {
+                taken++;
+                if (!strcmp(opt, "tb-size")) {
+                    u32 mb = 0;
+                    const char *d = v;
+                    for (; *d >= '0' && *d <= '9' && mb <= 2048; d++) mb = mb * 10 + (u32)(*d - '0');
+                    if (*d || !mb || mb > 2048)
+                        usage_error("-accel %s: tb-size is the translation cache size in MiB, 1 to 2048", spec);
+                    a->opts.tb_size_mb = mb;
+                } else if (!strcmp(v, "on")) a->opts.verify = true;
+                else if (!strcmp(v, "off")) a->opts.verify = false;
+                else usage_error("-accel %s: verify is on or off", spec);
+            } else if (kvm_opt && a->kind == ACCEL_KVM && !strcmp(opt, "time-scale")) {
+                taken++;
+                char *e;
+                double f = strtod(v, &e);
+                if (*e || !(f >= 0.001 && f <= 1000))
+                    usage_error("-accel %s: time-scale is virtual ns per host ns under KVM, 0.001 to 1000", spec);
+                a->opts.time_scale = f;
+            } else if (kvm_opt && a->kind == ACCEL_KVM) {
+                taken++;
+                u64 nb = 0;
+                const char *d = v;
+                for (; *d >= '0' && *d <= '9' && nb <= 1000000000u; d++) nb = nb * 10 + (u64)(*d - '0');
+                if (*d || !nb || nb > 1000000000u)
+                    usage_error("-accel %s: emulate-blocks is a number of basic blocks, 1 to 1000000000", spec);
+                a->opts.emulate_blocks = (u32)nb;
+            }
+        }
+        if (!taken)
+            usage_error(dbt_opt ? "-accel %s: %s is an option of the translator (-accel dbt)"
+                                : "-accel %s: %s is an option of -accel kvm", spec, opt);
     }
 }
 
@@ -565,12 +611,12 @@ static void parse_machine(const char *flag, const char *spec, struct opts *o)
             if (o->machine_accel) usage_error("%s %s: accel= given twice", flag, spec);
             o->machine_accel = true;
             const char *l = opt + 6;
-            if (!*l) usage_error("%s %s: accel= needs a list of accelerators (dbt, tcg, interp)", flag, spec);
+            if (!*l) usage_error("%s %s: accel= needs a list of accelerators (kvm, dbt, tcg, interp)", flag, spec);
             for (;;) {
                 size_t n = strcspn(l, ":");
                 int kind = accel_kind_of(l, n);
                 if (kind < 0)
-                    usage_error("%s %s: unknown accelerator '%.*s' (dbt, tcg or interp)", flag, spec, (int)n, l);
+                    usage_error("%s %s: unknown accelerator '%.*s' (kvm, dbt, tcg or interp)", flag, spec, (int)n, l);
                 accel_add(o, (enum accel_kind)kind, "%s accel=%.*s", flag, (int)n, l);
                 if (!l[n]) break;
                 l += n + 1;
@@ -586,7 +632,9 @@ static void parse_machine(const char *flag, const char *spec, struct opts *o)
     }
 }
 
-/* The engine: the first candidate this binary can run (QEMU's order). */
+/* The engine: the first candidate this binary and host can run (QEMU's
+ * order). KVM is tried for real (a throw-away VM): without a usable
+ * /dev/kvm and nothing after it, one line and status 1. */
 static void resolve_accel(struct opts *o)
 {
     if (o->accel_flag && o->machine_accel)
@@ -595,20 +643,29 @@ static void resolve_accel(struct opts *o)
         o->cfg.engine = (struct vcpu_engine_opts){.engine = vcpu_default_engine()};
         return;
     }
+    char why[MAX_ACCEL][256];
     int i;
-    for (i = 0; i < o->naccel; i++)
-        if (o->accel[i].kind != ACCEL_KVM && vcpu_engine_available(o->accel[i].opts.engine)) break;
+    for (i = 0; i < o->naccel; i++) {
+        why[i][0] = 0;
+        if (o->accel[i].kind == ACCEL_KVM) {
+            if (vcpu_kvm_usable(why[i], sizeof(why[i]))) break;
+        } else if (vcpu_engine_available(o->accel[i].opts.engine)) {
+            break;
+        } else {
+            snprintf(why[i], sizeof(why[i]), "the translator is not built for this host");
+        }
+    }
     if (i == o->naccel) { /* nothing runnable: say why the first one is not */
         const struct accel_choice *a = &o->accel[0];
-        if (a->kind == ACCEL_KVM)
-            usage_error("%s: the KVM engine is not built yet (use %s)", a->what,
-                        vcpu_engine_available(VCPU_ENGINE_DBT) ? "-accel dbt or -accel interp" : "-accel interp");
+        if (a->kind == ACCEL_KVM) {
+            fprintf(stderr, "vdebug: %s: KVM is not usable: %s (use %s, or -accel kvm:dbt to fall back)\n", a->what,
+                    why[0], vcpu_engine_available(VCPU_ENGINE_DBT) ? "-accel dbt or -accel interp" : "-accel interp");
+            exit(1);
+        }
         usage_error("%s: the translator is not built for this host (x86-64 only; use -accel interp)", a->what);
     }
     for (int j = 0; j < i; j++)
-        fprintf(stderr, "vdebug: %s: %s; falling back to %s\n", o->accel[j].what,
-                o->accel[j].kind == ACCEL_KVM ? "the KVM engine is not built yet"
-                                               : "the translator is not built for this host",
+        fprintf(stderr, "vdebug: %s: %s; falling back to %s\n", o->accel[j].what, why[j],
                 vcpu_engine_name(o->accel[i].opts.engine));
     o->cfg.engine = o->accel[i].opts;
 }

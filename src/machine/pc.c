@@ -351,7 +351,17 @@ struct machine *machine_create(const struct machine_config *c)
     iomap_init(&m->ports, "port");
     vclock_init(&m->clock);
     struct vcpu_board vb = {&m->mem, &m->ports, &m->clock, intr_ack, m, fpu_ferr, fpu_ignne, apic_base_write, board_pmi};
-    m->cpu = vcpu_emu_create(&vb, &c->engine);
+    if (c->engine.engine == VCPU_ENGINE_KVM) {
+        char why[256];
+        m->cpu = vcpu_demand_create(&vb, &c->engine, why, sizeof(why));
+        if (!m->cpu) {
+            fprintf(stderr, "vdebug: -accel kvm: %s\n", why);
+            machine_destroy(m);
+            return NULL;
+        }
+    } else {
+        m->cpu = vcpu_emu_create(&vb, &c->engine);
+    }
     if (!m->cpu) {
         const char *eng = vcpu_engine_name(c->engine.engine);
         if (!vcpu_engine_available(c->engine.engine))
