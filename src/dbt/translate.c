@@ -1014,18 +1014,29 @@ static bool emit_muldiv32(struct tctx *t, int ext)
         slow[ns++] = jump_to_handler(t, XCC_AE);
         x_grp3_r(b, 4, 6, XCX);
     } else {
-        /* the 64-bit signed dividend by the sign-extended divisor: the
-         * quotient must fit in 32 bits (-1 goes to the handler: INT64_MIN / -1) */
+        /* a divisor of -1 goes to the handler (INT_MIN / -1 raises #DE) */
+        x_alu_ri(b, 4, XALU_CMP, XCX, 0xffffffffu);
+        slow[ns++] = jump_to_handler(t, XCC_E);
+        /* a dividend that fits in 32 bits (EDX its sign, as after CDQ): the
+         * quotient fits too, and the host's 32-bit IDIV is the fast one */
+        x_mov_rr(b, 4, XSI, XAX);
+        x_shift_ri(b, 4, 7, XSI, 31);
+        x_alu_rr(b, 4, XALU_CMP, XSI, XDX);
+        u8 *wide = x_jcc32(b, XCC_NE);
+        x_grp3_r(b, 4, 7, XCX);
+        u8 *done = x_jmp32(b);
+        if (wide + 4 <= b->end) x_patch(wide, b->p);
+        /* else the 64-bit signed dividend by the sign-extended divisor: the
+         * quotient must fit in 32 bits */
         x_shift_ri(b, 8, 4, XDX, 32);
         x_alu_rr(b, 8, XALU_OR, XAX, XDX);
         x_movsxd_rr(b, XCX, XCX);
-        x_alu_ri(b, 8, XALU_CMP, XCX, 0xffffffffu);
-        slow[ns++] = jump_to_handler(t, XCC_E);
         x_cqo(b);
         x_grp3_r(b, 8, 7, XCX);
         x_movsxd_rr(b, XSI, XAX);
         x_alu_rr(b, 8, XALU_CMP, XSI, XAX);
         slow[ns++] = jump_to_handler(t, XCC_NE);
+        if (done + 4 <= b->end) x_patch(done, b->p);
     }
     x_mov_rr(b, 4, gr_def(t, X86_EAX), XAX);
     x_mov_rr(b, 4, gr_def(t, X86_EDX), XDX);
