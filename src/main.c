@@ -50,6 +50,9 @@ static const char usage[] =
     "  -display curses     the VGA text screen on the terminal (keys go to the PS/2 keyboard;\n"
     "                      the default serial port is then null)\n"
     "  -display none, -nographic  no display (the default; the serial port is the terminal)\n"
+    "  -device pc-testdev  QEMU's ISA test device (ports 0xe0/0xe4/0xe8, IRQ lines at 0x2000,\n"
+    "                      64 KiB of MMIO at 0xff000000), as kvm-unit-tests use it\n"
+    "  -device pci-testdev QEMU's PCI test device (1b36:0005 at 00:02.0)\n"
     "  -nodefaults         accepted; with it, no serial port unless -serial is given\n"
     "\n"
     "Machine:\n"
@@ -198,8 +201,14 @@ static void parse_icount(const char *spec, struct machine_config *c)
 static void parse_device(const char *spec, struct machine_config *c)
 {
     size_t n = strcspn(spec, ",");
+    /* QEMU's test devices (kvm-unit-tests): no options */
+    if (!strcmp(spec, "pc-testdev")) { c->pc_testdev = true; return; }
+    if (!strcmp(spec, "pci-testdev")) { c->pci_testdev = true; return; }
+    if ((n == 10 && !strncmp(spec, "pc-testdev", 10)) || (n == 11 && !strncmp(spec, "pci-testdev", 11)))
+        usage_error("-device %s: %.*s takes no options", spec, (int)n, spec);
     if (n != 14 || strncmp(spec, "isa-debug-exit", 14))
-        usage_error("-device %.*s: unsupported device (vdebug provides isa-debug-exit)", (int)n, spec);
+        usage_error("-device %.*s: unsupported device (vdebug provides isa-debug-exit, pc-testdev, pci-testdev)",
+                    (int)n, spec);
     c->exit_device = true;
     const char *p = spec + n;
     while (*p == ',') {

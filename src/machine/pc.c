@@ -15,6 +15,8 @@
  *   0x0e9                                   debug console (-debugcon)
  *   iobase (default 0x501)                  isa-debug-exit (-device)
  *   0xcf9                                   reset control
+ *   0xe0-0xeb, 0x2000-0x2017, 0xff000000    pc-testdev (-device pc-testdev)
+ *   PCI 00:02.0                             pci-testdev (-device pci-testdev)
  *   0x600-0x60b, 0x0b2-0x0b3, IRQ 9 (SCI)   ACPI PM (PIIX4 layout) and APM control
  *   0x3b0-0x3df, 0xb8000-0xbffff (RAM)      VGA text mode (registers; text memory is RAM)
  *   0x1f0-0x1f7, 0x3f6 (IRQ 14), 0x170-0x177, 0x376 (IRQ 15), BAR 4
@@ -33,6 +35,7 @@
 #include "machine/acpi.h"
 #include "machine/smbios.h"
 #include "machine/mptable.h"
+#include "machine/bios_data.h"
 #include "cpu/model.h"
 #include "base/log.h"
 #include <stdio.h>
@@ -244,6 +247,10 @@ static int read_images(const struct machine_config *c, struct boot_image *boot, 
             };
             u8 *mp = mptable_build(&mc, mp_at, &len);
             boot_image_add_firmware(boot, mp_at, mp, len, "MP tables");
+            /* the interrupt vectors, BIOS data area and handlers a BIOS leaves */
+            struct bios_data_config bc = {.com = {c->serial[0] != NULL, c->serial[1] != NULL},
+                                          .rtc_start = c->rtc_start};
+            bios_data_add(boot, &bc);
             if (boot_image_check(boot, c->ram_size, err, errlen) < 0) {
                 boot_image_free(boot);
                 goto fail;
@@ -336,6 +343,18 @@ struct machine *machine_create(const struct machine_config *c)
     rcr_init(&m->rcr, NULL, &m->hooks);           /* reached through the PCI host bridge */
     pci_bus_init(&m->pci, &m->ports, &m->rcr);
     i440fx_init(&m->chipset, &m->pci);
+    if (c->pci_testdev) pci_testdev_init(&m->pci_testdev, &m->pci, PCI_DEVFN(2, 0), &m->ports, &m->mem.mmio);
+    if (c->pc_testdev) {
+        struct irq_line lines[PC_TESTDEV_IRQS];
+        for (int i = 0; i < PC_TESTDEV_IRQS; i++) lines[i] = i < 16 ? pc_isa_irq(m, i) : ioapic_irq_line(&m->ioapic, i);
+        m->pc_testdev = malloc(sizeof(*m->pc_testdev));
+        if (!m->pc_testdev) {
+            fprintf(stderr, "vdebug: out of memory\n");
+            machine_destroy(m);
+            return NULL;
+        }
+        pc_testdev_init(m->pc_testdev, &m->ports, &m->mem.mmio, lines);
+    }
     acpi_pm_init(&m->acpi_pm, &m->ports, &m->clock, pc_isa_irq(m, ACPI_PM_SCI_IRQ), &m->hooks);
     ide_init(&m->ide, &m->pci, &m->ports, &m->mem, pc_isa_irq(m, 14), pc_isa_irq(m, 15));
     vga_init(&m->vga, &m->ports, physmem_ptr(&m->mem, VGA_TEXT_BASE, false));
@@ -396,6 +415,7 @@ void machine_destroy(struct machine *m)
     display_close(m->display);
     for (int i = 0; i < MACHINE_MAX_DRIVES; i++) diskimg_close(m->disk[i]); /* writes the cache back */
     boot_image_free(&m->boot);
+    free(m->pc_testdev);
     iomap_free(&m->ports);
     physmem_free(&m->mem);
     free(m);
@@ -418,15 +438,70 @@ void pc_reset_devices(struct machine *m)
     acpi_pm_reset(&m->acpi_pm);
     ide_reset(&m->ide);
     vga_reset(&m->vga);
+    if (m->cfg.pci_testdev) pci_testdev_reset(&m->pci_testdev);
     physmem_set_a20(&m->mem, true);
+}
+
+/* Is nothing decoded in [at, at + size) of map? (BARs are at most a few pages here.) */
+static bool range_free(const struct iomap *map, u32 at, u32 size, u32 step)
+{
+    for (u64 a = at; a < (u64)at + size; a += step)
+        if (iomap_find(map, a)) return false;
+    return !iomap_find(map, (u64)at + size - 1);
+}
+
+/* Assign the PCI BARs as SeaBIOS does: size each unassigned BAR (write all
+ * ones, read back), I/O from 0xC000 up, memory down from the I/O APIC at
+ * 0xFEC00000, largest first, around what is decoded already; then enable
+ * decoding in the command register. The IDE controller's bus-master BAR is
+ * set up first, at 0xC000, by ide_firmware_setup. */
+static void firmware_pci(struct machine *m)
+{
+    struct { unsigned devfn, reg; u32 size; bool io; } bar[64];
+    int n = 0;
+    for (unsigned devfn = 0; devfn < 256; devfn++) {
+        if (!m->pci.fn[devfn]) continue;
+        for (unsigned reg = 0x10; reg < 0x28 && n < 64; reg += 4) {
+            u32 old = pci_config_read(&m->pci, devfn, reg, 4);
+            bool io = old & 1;
+            if (old & (io ? ~3u : ~15u)) continue;              /* assigned already */
+            pci_config_write(&m->pci, devfn, reg, 0xffffffffu, 4);
+            u32 probe = pci_config_read(&m->pci, devfn, reg, 4) & (io ? ~3u : ~15u);
+            pci_config_write(&m->pci, devfn, reg, old, 4);
+            if (!probe || (!io && (old & 6))) continue;         /* no BAR (or a 64-bit one: none here) */
+            bar[n++] = (typeof(bar[0])){devfn, reg, ~probe + 1, io};
+        }
+    }
+    u32 io_at = 0xc000, mem_at = IOAPIC_DEFAULT_BASE;
+    for (int order = 31; order >= 2; order--) {
+        for (int i = 0; i < n; i++) {
+            u32 sz = bar[i].size, at;
+            if (sz != 1u << order) continue;
+            if (bar[i].io) {
+                for (at = (io_at + sz - 1) & ~(sz - 1); at + sz <= 0x10000 && !range_free(&m->ports, at, sz, 1); at += sz) {}
+                if (at + sz > 0x10000) continue;
+                io_at = at + sz;
+            } else {
+                for (at = (mem_at - sz) & ~(sz - 1); at > sz && !range_free(&m->mem.mmio, at, sz, 0x1000); at -= sz) {}
+                mem_at = at;
+            }
+            pci_config_write(&m->pci, bar[i].devfn, bar[i].reg, at, 4);
+            u32 cmd = pci_config_read(&m->pci, bar[i].devfn, 0x04, 2);
+            pci_config_write(&m->pci, bar[i].devfn, 0x04, cmd | (bar[i].io ? 1 : 2), 2);
+        }
+    }
 }
 
 void pc_boot(struct machine *m)
 {
     if (!m->boot.has_entry) return; /* the CPU starts at F000:FFF0 in the ROM */
     boot_image_apply(&m->boot, &m->mem);
-    if (m->acpi_tables) iomap_write(&m->ports, 0x4d1, 1u << (ACPI_PM_SCI_IRQ - 8), 1); /* ELCR2: SCI level */
-    if (m->acpi_tables) ide_firmware_setup(&m->ide, 0xc000); /* as SeaBIOS leaves it */
+    if (m->acpi_tables) {                        /* the loader is the firmware */
+        iomap_write(&m->ports, 0x4d1, 1u << (ACPI_PM_SCI_IRQ - 8), 1); /* ELCR2: SCI level */
+        bios_data_program_devices(&m->ports);
+        ide_firmware_setup(&m->ide, 0xc000);     /* as SeaBIOS leaves it */
+        firmware_pci(m);
+    }
     for (int i = 0; i < m->boot.nseg; i++) vcpu_mem_changed(m->cpu, m->boot.seg[i].paddr, m->boot.seg[i].memsz);
     struct cpu_state reset, s;
     vcpu_get_state(m->cpu, &reset);

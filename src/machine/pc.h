@@ -24,6 +24,7 @@
 #include "dev/vga.h"
 #include "machine/display.h"
 #include "machine/diskimg.h"
+#include "dev/testdev.h"
 #include <signal.h>
 
 struct machine {
@@ -55,6 +56,8 @@ struct machine {
     struct vga vga;
     struct display *display;     /* -display curses, else NULL */
     struct diskimg *disk[MACHINE_MAX_DRIVES]; /* the IDE drives' images (NULL: none, or an empty CD drive) */
+    struct pc_testdev *pc_testdev;     /* -device pc-testdev (NULL: absent) */
+    struct pci_testdev pci_testdev;    /* -device pci-testdev (cfg.pci_testdev) */
     struct irq_fanout isa_irq[16];   /* each ISA IRQ to the 8259 and the I/O APIC (pc_isa_irq) */
     bool acpi_tables;            /* the loader placed ACPI tables (-kernel without -bios) */
     bool fpu_ferr, fpu_ignne;    /* x87 FERR# from the CPU, IGNNE# to it (port 0xF0) */
