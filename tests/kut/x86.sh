@@ -78,7 +78,7 @@ result() {
     124) r=FAIL; sum="no exit within the time limit${sum:+; last $sum}" ;;
     *) r=FAIL; [ -n "$sum" ] || sum="exit status $st: $(tr -d '\r\0' <"$log" | grep -a . | tail -n 1)" ;;
     esac
-    printf '%s\t%s\n' "$r" "${sum:-exit status $st}"
+    printf '%s\t%s\n' "$r" "${sum:-exit status $st}" | LC_ALL=C tr -cd '\11\12\40-\176'
 }
 
 # seconds of a cfg timeout ("90s", "180", "1m"); default 90 s as runtime.bash
@@ -121,6 +121,24 @@ vdebug_run() {
     IFS=$'\t' read -r R S < <(result "$log" "$st")
 }
 
+# Tests that cannot pass on vdebug's machine for a reason the suite does not
+# check itself (tests/kut/known: NAME, the expected SUMMARY or exit status,
+# the reason). Exactly that outcome is reported as a skip with the reason;
+# any other outcome, a pass included, is a failure (the list needs updating).
+known_result() { # name; adjusts R and S
+    local line want why
+    line=$(grep -v '^#' tests/kut/known | awk -F'|' -v n="$1" '$1 == n')
+    [ -n "$line" ] || return 0
+    want=$(cut -d'|' -f2 <<<"$line") why=$(cut -d'|' -f3 <<<"$line")
+    # shellcheck disable=SC2053
+    if [ "$R" != PASS ] && [[ "$S" == $want ]]; then
+        R=SKIP S="$why (vdebug: $S, as expected)"
+    else
+        R=FAIL S="expected '$want' (tests/kut/known: $why), got $R: $S"
+    fi
+}
+
+INTERP_MAX=1000000000
 stats_of() { sed -n 's/^stats: \([0-9][0-9]* guest instructions, virtual time [0-9.]* s\),.*/\1/p' "$1"; }
 
 report() { # R name summary qemu
@@ -165,10 +183,22 @@ while IFS='|' read -r name file smp args qp arch accel groups timeout check; do
         continue
     fi
     q=$(qemu_result "$name" "$file" "$smp" "$args" "$qp" "$timeout")
+    if known=$(grep -v '^#' tests/kut/known | awk -F'|' -v n="$name" '$1 == n && $2 == "-" { print $3 }') && [ -n "$known" ]; then
+        report SKIP "$name" "not run: $known" "$q"   # it would only spin until the time limit
+        continue
+    fi
     vdebug_run "$name" "$file" "$args" "$mem" "$timeout" main
+    known_result "$name"
     report "$R" "$name" "$S" "$q"
-    if [ "${KUT_INTERP:-1}" != 0 ]; then
+    # the reference interpreter re-runs every test of at most INTERP_MAX
+    # instructions (all but sieve and the vmexit benchmarks; KUT_INTERP=all: every test)
+    n=$(stats_of "$LOGS/$name.log.stats"); n=${n%% guest*}
+    if [ "${KUT_INTERP:-1}" = 0 ]; then :
+    elif [ "${KUT_INTERP:-1}" != all ] && [ "${n:-0}" -gt "$INTERP_MAX" ]; then
+        echo "SKIP $name[interp]: ${n} instructions, more than the $INTERP_MAX the interpreter re-runs (KUT_INTERP=all)"
+    else
         vdebug_run "$name" "$file" "$args" "$mem" "$timeout" interp
+        known_result "$name"
         report "$R" "$name[interp]" "$S" ""
         a=$LOGS/$name.log b=$LOGS/$name.interp.log
         s1=$(stats_of "$a.stats") s2=$(stats_of "$b.stats")
