@@ -3,7 +3,7 @@
 #include <stdlib.h>
 
 #define BIOS_SEG 0xF0000u
-enum { H_IRQ0 = 0xFEA5, H_IRET = 0xFF53, H_MASTER = 0xFF54, H_SLAVE = 0xFF5B };
+enum { H_IRQ0 = 0xFEA5, H_IRET = 0xFF53, H_MASTER = 0xFF54, H_SLAVE = 0xFF5B, H_RTC = 0xFF64 };
 
 /* 16-bit handlers; the listing is what nasm makes of the source beside each line. */
 static const u8 irq0_handler[] = {
@@ -31,6 +31,10 @@ static const u8 other_handlers[] = {
     0x58, 0xcf,                         /*       pop ax; iret */
     0x50, 0xb0, 0x20, 0xe6, 0xa0,       /* FF5B: push ax; mov al, 0x20; out 0xa0, al */
     0xe6, 0x20, 0x58, 0xcf,             /*       out 0x20, al; pop ax; iret */
+    0x50, 0xb0, 0x0c, 0xe6, 0x70,       /* FF64: push ax; mov al, 0x0c; out 0x70, al */
+    0xe4, 0x71,                         /*       in al, 0x71 (read RTC register C: acknowledge) */
+    0xb0, 0x20, 0xe6, 0xa0,             /*       mov al, 0x20; out 0xa0, al */
+    0xe6, 0x20, 0x58, 0xcf,             /*       out 0x20, al; pop ax; iret */
 };
 
 static u8 *dup(const void *p, size_t n)
@@ -57,7 +61,8 @@ void bios_data_add(struct boot_image *b, const struct bios_data_config *c)
             u16 off = H_IRET;
             if (v == 0x08) off = H_IRQ0;
             else if (v >= 0x09 && v <= 0x0f) off = H_MASTER;
-            else if (v >= 0x70 && v <= 0x77) off = H_SLAVE;
+            else if (v == 0x70) off = H_RTC;
+            else if (v >= 0x71 && v <= 0x77) off = H_SLAVE;
             st16(low + 4 * v, off);
             st16(low + 4 * v + 2, BIOS_SEG >> 4);
         }

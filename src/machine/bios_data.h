@@ -11,7 +11,9 @@
  *                                     0x1800B0 ticks: count 0, flag 0x470 +1),
  *                                     INT 1Ch, EOI to the master 8259
  *                     09h-0Fh (IRQ 1-7)  F000:FF54: EOI to the master
- *                     70h-77h (IRQ 8-15) F000:FF5B: EOI to the slave and master
+ *                     70h (IRQ 8)     F000:FF64: reads RTC register C (the
+ *                                     acknowledge), EOI to the slave and master
+ *                     71h-77h (IRQ 9-15) F000:FF5B: EOI to the slave and master
  *                     (the IBM PC BIOS's entry points F000:FEA5 and F000:FF53,
  *                     which SeaBIOS keeps)
  *   BDA 0x400-0x4FF   COM port bases (0x400), EBDA segment 0x9FC0 (0x40E),

@@ -279,6 +279,11 @@ struct machine *machine_create(const struct machine_config *c)
                 (unsigned long long)c->ram_size);
         return NULL;
     }
+    if (c->pc_testdev && c->debugcon) {
+        fprintf(stderr, "vdebug: -device pc-testdev: its byte port 0xe8-0xeb overlaps the debug console at 0xe9 "
+                        "(leave out -debugcon)\n");
+        return NULL;
+    }
     if ((c->serial[0] && hostchar_check(c->serial[0], "serial", err, sizeof(err)) < 0) ||
         (c->serial[1] && hostchar_check(c->serial[1], "serial", err, sizeof(err)) < 0) ||
         (c->debugcon && hostchar_check(c->debugcon, "debugcon", err, sizeof(err)) < 0) ||

@@ -238,7 +238,8 @@ TEST(bios_data_after_direct_boot)
     CHECK_EQ(ivt[0x08], 0xf000fea5u);                 /* IRQ 0: the tick handler */
     CHECK_EQ(ivt[0x09], 0xf000ff54u);                 /* IRQ 1-7: EOI to the master */
     CHECK_EQ(ivt[0x0f], 0xf000ff54u);
-    CHECK_EQ(ivt[0x70], 0xf000ff5bu);                 /* IRQ 8-15: EOI to both */
+    CHECK_EQ(ivt[0x70], 0xf000ff64u);                 /* IRQ 8: RTC acknowledge, EOI to both */
+    CHECK_EQ(ivt[0x71], 0xf000ff5bu);                 /* IRQ 9-15: EOI to both */
     CHECK_EQ(ivt[0x77], 0xf000ff5bu);
     CHECK_EQ(ivt[0x00], 0xf000ff53u);                 /* the rest: IRET */
     CHECK_EQ(ivt[0x1c], 0xf000ff53u);
