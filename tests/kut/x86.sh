@@ -63,7 +63,7 @@ parse_cfg() {
 # status 1 after the emulator's own error message never started the guest:
 # QEMU's is a skip (as run_tests.sh's premature_failure), vdebug's a failure.
 result() {
-    local log=$1 st=$2 sum r first
+    local log=$1 st=$2 sum r first why
     sum=$(tr -d '\r\0' <"$log" | grep -a '^SUMMARY: ' | tail -n 1)
     first=$(grep -a -v -e '^qemu-system-[^:]*: warning:' "$log" | head -n 1)
     if [ "$st" = 1 ] && [[ "$first" == qemu-system-*:* || "$first" == vdebug:* ]] &&
@@ -74,7 +74,10 @@ result() {
     fi
     case $st in
     1) r=PASS ;;
-    77) r=SKIP; [ -n "$sum" ] || sum=$(tr -d '\0' <"$log" | grep -a '^SKIP' | tail -n 1) ;;
+    77) r=SKIP   # the suite's reason: its last SKIP line, else the line before the SUMMARY
+        why=$(tr -d '\r\0' <"$log" | grep -a '^SKIP' | tail -n 1)
+        [ -n "$why" ] || why=$(tr -d '\r\0' <"$log" | grep -a -B1 '^SUMMARY: ' | head -n 1)
+        sum="$why${sum:+ ($sum)}" ;;
     124) r=FAIL; sum="no exit within the time limit${sum:+; last $sum}" ;;
     *) r=FAIL; [ -n "$sum" ] || sum="exit status $st: $(tr -d '\r\0' <"$log" | grep -a . | tail -n 1)" ;;
     esac
