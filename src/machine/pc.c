@@ -157,6 +157,22 @@ static void hook_reset(void *opaque)
 
 static void hook_exit(void *opaque, int status) { pc_request_exit(opaque, status, MEXIT_GUEST); }
 
+/* ACPI S3: the loop stops the CPU after the instruction that entered it. */
+static void hook_suspend(void *opaque)
+{
+    struct machine *m = opaque;
+    m->suspend_req = true;
+    vcpu_kick(m->cpu);
+}
+
+/* The RTC's IRQ 8: to the 8259 and the I/O APIC, and watched as a wake event. */
+static void rtc_irq(void *opaque, int n, int level)
+{
+    struct machine *m = opaque;
+    m->rtc_irq = level != 0;
+    irq_fanout_set(&m->isa_irq[8], 8, level);
+}
+
 /* ACPI S5: exit with status 0 as QEMU does, or stop under -no-shutdown. */
 static void hook_poweroff(void *opaque)
 {
@@ -187,8 +203,9 @@ void pc_request_exit(struct machine *m, int status, enum machine_exit_reason why
 #define BOARD_CPUID_FEATURES (cpu_cpuid_features() | 1u << 9)
 
 static int read_images(const struct machine_config *c, struct boot_image *boot, u8 **rom, u32 *rom_size,
-                       char *err, size_t errlen)
+                       u32 *facs, char *err, size_t errlen)
 {
+    *facs = 0;
     *rom = NULL;
     *rom_size = 0;
     boot_image_init(boot);
@@ -230,7 +247,9 @@ static int read_images(const struct machine_config *c, struct boot_image *boot, 
             struct acpi_config ac = {.ram_size = c->ram_size, .com = {c->serial[0] != NULL, c->serial[1] != NULL},
                                      .apic = true, .ioapic_id = IOAPIC_DEFAULT_ID, .ioapic_addr = IOAPIC_DEFAULT_BASE};
             u32 len;
-            u8 *tables = acpi_build(&ac, ACPI_TABLES_BASE, &len, NULL);
+            struct acpi_layout where;
+            u8 *tables = acpi_build(&ac, ACPI_TABLES_BASE, &len, &where);
+            *facs = where.facs;
             boot_image_add_firmware(boot, ACPI_TABLES_BASE, tables, len, "ACPI tables");
             /* SMBIOS right after them, on the 16-byte boundary an OS scans */
             u32 smbios_at = (ACPI_TABLES_BASE + len + 15) & ~15u;
@@ -272,7 +291,7 @@ struct machine *machine_create(const struct machine_config *c)
     char err[512];
     struct boot_image boot;
     u8 *rom;
-    u32 rom_size;
+    u32 rom_size, facs;
     struct diskimg *disk[MACHINE_MAX_DRIVES];
     if (c->ram_size < (2u << 20) || c->ram_size > PHYS_MAX_RAM || (c->ram_size & 0xfff)) {
         fprintf(stderr, "vdebug: RAM size %llu bytes is not supported (2 MiB .. 3 GiB, a multiple of 4 KiB)\n",
@@ -287,7 +306,7 @@ struct machine *machine_create(const struct machine_config *c)
     if ((c->serial[0] && hostchar_check(c->serial[0], "serial", err, sizeof(err)) < 0) ||
         (c->serial[1] && hostchar_check(c->serial[1], "serial", err, sizeof(err)) < 0) ||
         (c->debugcon && hostchar_check(c->debugcon, "debugcon", err, sizeof(err)) < 0) ||
-        read_images(c, &boot, &rom, &rom_size, err, sizeof(err)) < 0) {
+        read_images(c, &boot, &rom, &rom_size, &facs, err, sizeof(err)) < 0) {
         fprintf(stderr, "vdebug: %s\n", err);
         return NULL;
     }
@@ -310,6 +329,7 @@ struct machine *machine_create(const struct machine_config *c)
     m->cfg = *c;
     m->boot = boot;
     memcpy(m->disk, disk, sizeof(disk));
+    m->facs_addr = facs;
     if (rom) physmem_set_rom(&m->mem, rom, rom_size);
     iomap_init(&m->ports, "port");
     vclock_init(&m->clock);
@@ -331,7 +351,7 @@ struct machine *machine_create(const struct machine_config *c)
     m->mem.remap_opaque = m;
     m->mem.on_dma_write = dma_written;
     m->mem.dma_opaque = m;
-    m->hooks = (struct board_hooks){m, hook_a20, hook_reset, hook_exit, hook_poweroff};
+    m->hooks = (struct board_hooks){m, hook_a20, hook_reset, hook_exit, hook_poweroff, hook_suspend};
 
     struct lapic_wiring lw = {{intr_line, m, 0}, nmi_line, pic_inta, apic_eoi, m};
     lapic_init(&m->lapic, &m->mem.mmio, &m->clock, &lw);
@@ -341,7 +361,8 @@ struct machine *machine_create(const struct machine_config *c)
     iomap_add(&m->ports, 0xf0, 1, "fpu-error", 1, NULL, fpu_err_write, m);
     pit_init(&m->pit, &m->ports, &m->clock, pc_isa_irq(m, 0));
     i8042_init(&m->kbc, &m->ports, pc_isa_irq(m, 1), pc_isa_irq(m, 12), &m->hooks);
-    cmos_init(&m->cmos, &m->ports, &m->clock, pc_isa_irq(m, 8), c->rtc_start);
+    pc_isa_irq(m, 8);
+    cmos_init(&m->cmos, &m->ports, &m->clock, (struct irq_line){rtc_irq, m, 8}, c->rtc_start);
     cmos_set_memory(&m->cmos, c->ram_size);
     post_init(&m->post, &m->ports);
     port92_init(&m->port92, &m->ports, &m->hooks);
@@ -497,16 +518,44 @@ static void firmware_pci(struct machine *m)
     }
 }
 
+/* What the firmware sets up in the devices before it boots or resumes a kernel. */
+static void firmware_devices(struct machine *m)
+{
+    iomap_write(&m->ports, 0x4d1, 1u << (ACPI_PM_SCI_IRQ - 8), 1); /* ELCR2: SCI level */
+    bios_data_program_devices(&m->ports);
+    ide_firmware_setup(&m->ide, 0xc000);       /* as SeaBIOS leaves it */
+    firmware_pci(m);
+}
+
+void pc_resume(struct machine *m, bool rtc)
+{
+    pc_reset_devices(m);
+    vcpu_reset(m->cpu);
+    acpi_pm_wakeup(&m->acpi_pm, rtc);
+    if (!m->acpi_tables) return;               /* a ROM resumes from its reset vector */
+    cmos_set_byte(&m->cmos, 0x0f, 0);          /* the shutdown status, consumed (SeaBIOS clears it) */
+    firmware_devices(m);
+    /* FACS.firmware_waking_vector (offset 12): real mode, CS = vector >> 4,
+     * IP = vector & 0xF, as SeaBIOS jumps to it; 0 boots afresh */
+    u32 vec = 0;
+    vcpu_read_phys(m->cpu, m->facs_addr + 12, &vec, 4);
+    if (!m->facs_addr || !vec || vec >= 0x100000u) {
+        pc_boot(m);
+        return;
+    }
+    struct cpu_state s;
+    vcpu_get_state(m->cpu, &s);
+    s.seg[S_CS].sel = (u16)(vec >> 4);
+    s.seg[S_CS].base = vec & ~0xfu;
+    s.eip = vec & 0xf;
+    vcpu_set_state(m->cpu, &s);
+}
+
 void pc_boot(struct machine *m)
 {
     if (!m->boot.has_entry) return; /* the CPU starts at F000:FFF0 in the ROM */
     boot_image_apply(&m->boot, &m->mem);
-    if (m->acpi_tables) {                        /* the loader is the firmware */
-        iomap_write(&m->ports, 0x4d1, 1u << (ACPI_PM_SCI_IRQ - 8), 1); /* ELCR2: SCI level */
-        bios_data_program_devices(&m->ports);
-        ide_firmware_setup(&m->ide, 0xc000);     /* as SeaBIOS leaves it */
-        firmware_pci(m);
-    }
+    if (m->acpi_tables) firmware_devices(m);     /* the loader is the firmware */
     for (int i = 0; i < m->boot.nseg; i++) vcpu_mem_changed(m->cpu, m->boot.seg[i].paddr, m->boot.seg[i].memsz);
     struct cpu_state reset, s;
     vcpu_get_state(m->cpu, &reset);
@@ -567,7 +616,11 @@ int machine_info(struct machine *m, const char *what, char *buf, size_t size)
 
 u64 machine_virtual_ns(const struct machine *m) { return m->clock.now; }
 
-void machine_power_button(struct machine *m) { acpi_pm_power_button(&m->acpi_pm); }
+void machine_power_button(struct machine *m)
+{
+    if (m->suspended) m->wake_button = true;   /* wakes the machine; PWRBTN_STS after the reset */
+    else acpi_pm_power_button(&m->acpi_pm);
+}
 
 int machine_screendump(struct machine *m, const char *path, char *err, size_t errlen)
 {
