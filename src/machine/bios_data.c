@@ -37,7 +37,7 @@ static const u8 other_handlers[] = {
     0xe6, 0x20, 0x58, 0xcf,             /*       out 0x20, al; pop ax; iret */
 };
 
-static u8 *dup(const void *p, size_t n)
+static u8 *copy_of(const void *p, size_t n)
 {
     u8 *d = malloc(n);
     if (!d) abort();
@@ -79,10 +79,10 @@ void bios_data_add(struct boot_image *b, const struct bios_data_config *c)
         boot_image_add(b, 0, 0x500, low, 0x500, "BIOS interrupt vectors and data area");
     }
     u8 ebda_size = 1;
-    boot_image_add_firmware(b, 0x9fc00, dup(&ebda_size, 1), 1, "EBDA");
-    boot_image_add_firmware(b, BIOS_SEG + H_IRQ0, dup(irq0_handler, sizeof(irq0_handler)), sizeof(irq0_handler),
+    boot_image_add_firmware(b, 0x9fc00, copy_of(&ebda_size, 1), 1, "EBDA");
+    boot_image_add_firmware(b, BIOS_SEG + H_IRQ0, copy_of(irq0_handler, sizeof(irq0_handler)), sizeof(irq0_handler),
                             "BIOS timer handler");
-    boot_image_add_firmware(b, BIOS_SEG + H_IRET, dup(other_handlers, sizeof(other_handlers)), sizeof(other_handlers),
+    boot_image_add_firmware(b, BIOS_SEG + H_IRET, copy_of(other_handlers, sizeof(other_handlers)), sizeof(other_handlers),
                             "BIOS interrupt handlers");
 }
 
