@@ -1,4 +1,4 @@
-/* QEMU's pc-testdev and pci-testdev (dev/testdev.h) and PCI BAR decoding (dev/pci.h),
+/* QEMU's pc-testdev and pci-testdev (dev/testdev.h) with its BAR decoding,
  * through the port and MMIO maps, as kvm-unit-tests drive them. */
 #include "test.h"
 #include "dev/testdev.h"
@@ -23,8 +23,7 @@ static void setup(void)
     irq_calls = 0;
     pc_testdev_init(&pcdev, &ports, &mmio, lines);
     pci_bus_init(&bus, &ports, NULL);
-    pci_bus_set_mmio(&bus, &mmio);
-    pci_testdev_init(&pcitest, &bus, PCI_DEVFN(2, 0));
+    pci_testdev_init(&pcitest, &bus, PCI_DEVFN(2, 0), &ports, &mmio);
 }
 
 static u32 cfg_read(unsigned reg, unsigned size)
