@@ -8,6 +8,7 @@
 #include "machine/config.h"
 #include "machine/machine.h"
 #include "accel/vcpu.h"
+#include "accel/kvm.h"
 #include "machine/chardev.h"
 #include "debug/gdbstub.h"
 #include "debug/monitor.h"
@@ -28,17 +29,28 @@ static const char usage[] =
     "A whole-PC x86 (IA-32) virtual machine for debugging OS kernels.\n"
     "\n"
     "Guest:\n"
-    "  -kernel FILE        boot a multiboot v1 kernel (ELF32 or a.out kludge)\n"
+    "  -kernel FILE        boot a Linux bzImage or a multiboot v1 kernel (ELF32 or a.out kludge)\n"
     "  -append STR         kernel command line (after the kernel path, as QEMU passes it)\n"
     "  -initrd FILE[ ARGS][,FILE...]  multiboot modules (',,' is a literal comma)\n"
-    "  -bios FILE          raw ROM image (multiple of 64 KiB, up to 16 MiB) mapped below 4 GiB;\n"
-    "                      the CPU starts at its reset vector F000:FFF0\n"
+    "  -bios FILE          firmware ROM (multiple of 64 KiB, up to 16 MiB) mapped below 4 GiB;\n"
+    "                      the CPU starts at its reset vector F000:FFF0; with -kernel, the firmware\n"
+    "                      boots the kernel through fw_cfg (as QEMU). Default with neither\n"
+    "                      -kernel nor -bios: Debian's SeaBIOS, " SEABIOS_DEFAULT "\n"
+    "  -boot [order=]DRIVES[,menu=on|off][,strict=on|off][,reboot-timeout=MS]\n"
+    "                      firmware boot order: c disk, d CD-ROM, n network, a floppy (default cad)\n"
+    "  -fw_cfg [name=]NAME,file=PATH|string=STR   an fw_cfg file for the firmware/guest\n"
     "  -m SIZE             RAM size, default 128M (plain number = MiB; K, M, G suffixes; at most 3G)\n"
     "\n"
     "Devices:\n"
     "  -serial SPEC        COM1 backend, again for COM2: stdio, file:PATH, null, none (no port),\n"
     "                      tcp:127.0.0.1:PORT,server[,nowait]   (default: stdio)\n"
     "  -debugcon SPEC      debug console on port 0xE9: stdio, file:PATH, none\n"
+    "  -chardev stdio|null,id=ID   -chardev file,id=ID,path=PATH\n"
+    "  -chardev socket,id=ID,host=ADDR,port=PORT,server=on[,wait=off]\n"
+    "                      a host backend for -device ...,chardev=ID or -serial chardev:ID\n"
+    "  -device isa-debugcon,chardev=ID[,iobase=PORT]\n"
+    "                      debug console (default port 0xE9; SeaBIOS logs to 0x402)\n"
+    "  -device sga         serial graphics adapter option ROM (int 10h text to COM1; with a firmware)\n"
     "  -device isa-debug-exit[,iobase=PORT][,iosize=N]\n"
     "                      exit device: writing V exits with status (V << 1) | 1\n"
     "                      (defaults iobase=0x501, iosize=2, as QEMU)\n"
@@ -75,9 +87,14 @@ static const char usage[] =
     "                      interpreter and stops at the first difference (lockstep checker)\n"
     "  -accel tcg[,...]    the same as -accel dbt (QEMU's name)\n"
     "  -accel interp       the reference interpreter (every host)\n"
-    "                      default: dbt where the host has it, else interp; several -accel: the\n"
-    "                      first one this build has (as QEMU); -machine accel=A[:B] as QEMU;\n"
-    "                      -accel kvm / -enable-kvm: not built yet; -accel help lists the engines\n"
+    "  -accel kvm[,emulate-blocks=N][,time-scale=F], -enable-kvm\n"
+    "                      hardware virtualization (/dev/kvm); real mode, v8086 and what the\n"
+    "                      debugger asks beyond the debug registers run on the interpreter, and\n"
+    "                      the guest returns to KVM after N (1000) blocks in protected mode;\n"
+    "                      virtual time runs F (1) ns per host ns the guest spends in KVM\n"
+    "                      default: dbt where the host has it, else interp; several -accel (or\n"
+    "                      -accel kvm:dbt): the first one this host can run (as QEMU);\n"
+    "                      -machine accel=A[:B] as QEMU; -accel help lists the engines\n"
     "\n"
     "Debugging:\n"
     "  -s                  shorthand for -gdb tcp::1234\n"
@@ -198,36 +215,246 @@ static void parse_icount(const char *spec, struct machine_config *c)
     }
 }
 
-static void parse_device(const char *spec, struct machine_config *c)
+/* "k=v,k=v" after a device or backend name: calls f for each option (key
+ * and value live only during the call). */
+static void each_opt(const char *flag, const char *spec, const char *p, void (*f)(const char *flag, const char *spec,
+                     const char *key, const char *val, void *arg), void *arg)
 {
-    size_t n = strcspn(spec, ",");
-    /* QEMU's test devices (kvm-unit-tests): no options */
-    if (!strcmp(spec, "pc-testdev")) { c->pc_testdev = true; return; }
-    if (!strcmp(spec, "pci-testdev")) { c->pci_testdev = true; return; }
-    if ((n == 10 && !strncmp(spec, "pc-testdev", 10)) || (n == 11 && !strncmp(spec, "pci-testdev", 11)))
-        usage_error("-device %s: %.*s takes no options", spec, (int)n, spec);
-    if (n != 14 || strncmp(spec, "isa-debug-exit", 14))
-        usage_error("-device %.*s: unsupported device (vdebug provides isa-debug-exit, pc-testdev, pci-testdev)",
-                    (int)n, spec);
-    c->exit_device = true;
-    const char *p = spec + n;
     while (*p == ',') {
         p++;
         size_t len = strcspn(p, ",");
-        char opt[64];
-        if (len >= sizeof(opt)) usage_error("-device %s: malformed option", spec);
+        char opt[512];
+        if (!len || len >= sizeof(opt)) usage_error("%s %s: malformed option list", flag, spec);
         memcpy(opt, p, len);
         opt[len] = 0;
-        u64 v;
         char *eq = strchr(opt, '=');
-        if (!eq || parse_u64(eq + 1, &v) < 0) usage_error("-device %s: malformed option '%s'", spec, opt);
+        if (!eq) usage_error("%s %s: malformed option '%s' (expected NAME=VALUE)", flag, spec, opt);
         *eq = 0;
-        if (!strcmp(opt, "iobase") && v <= 0xffff) c->exit_iobase = (u16)v;
-        else if (!strcmp(opt, "iosize") && v >= 1 && v <= 4) c->exit_iosize = (u16)v;
-        else usage_error("-device %s: bad option '%s=%s' (iobase=0..0xffff, iosize=1..4)", spec, opt, eq + 1);
+        f(flag, spec, opt, eq + 1, arg);
         p += len;
     }
+}
+
+struct device_opts { const char *type; u64 iobase, iosize; char *chardev; bool has_iobase, has_iosize; };
+
+static void device_opt(const char *flag, const char *spec, const char *key, const char *val, void *arg)
+{
+    struct device_opts *d = arg;
+    u64 v;
+    if (!strcmp(d->type, "isa-debugcon") && !strcmp(key, "chardev")) {
+        free(d->chardev);
+        d->chardev = val[0] ? strdup(val) : NULL;
+    }
+    else if (!strcmp(key, "iobase") && parse_u64(val, &v) == 0 && v <= 0xffff) d->iobase = v, d->has_iobase = true;
+    else if (!strcmp(d->type, "isa-debug-exit") && !strcmp(key, "iosize") && parse_u64(val, &v) == 0 && v >= 1 &&
+             v <= 4)
+        d->iosize = v, d->has_iosize = true;
+    else if (!strcmp(d->type, "isa-debug-exit"))
+        usage_error("%s %s: bad option '%s=%s' (iobase=0..0xffff, iosize=1..4)", flag, spec, key, val);
+    else usage_error("%s %s: bad option '%s=%s' (iobase=0..0xffff, chardev=ID)", flag, spec, key, val);
+}
+
+static void parse_device(const char *spec, struct machine_config *c)
+{
+    size_t n = strcspn(spec, ",");
+    char type[32];
+    if (n >= sizeof(type)) n = sizeof(type) - 1;
+    memcpy(type, spec, n);
+    type[n] = 0;
+    struct device_opts d = {type, 0, 0, NULL, false, false};
+    if (!strcmp(type, "sga")) {
+        if (spec[n]) usage_error("-device %s: sga has no options", spec);
+        c->sga = true;
+        return;
+    }
+    /* QEMU's test devices (kvm-unit-tests) */
+    if (!strcmp(type, "pc-testdev") || !strcmp(type, "pci-testdev")) {
+        if (spec[n]) usage_error("-device %s: %s takes no options", spec, type);
+        if (type[1] == 'c') c->pc_testdev = true;
+        else c->pci_testdev = true;
+        return;
+    }
+    if (strcmp(type, "isa-debug-exit") && strcmp(type, "isa-debugcon"))
+        usage_error("-device %s: unsupported device (vdebug provides isa-debug-exit, isa-debugcon, sga, pc-testdev, "
+                    "pci-testdev)", type);
+    each_opt("-device", spec, spec + n, device_opt, &d);
+    if (!strcmp(type, "isa-debugcon")) {
+        if (!d.chardev) usage_error("-device %s: isa-debugcon needs chardev=ID (a -chardev)", spec);
+        if (c->nisa_debugcon == MACHINE_MAX_DEBUGCON) usage_error("-device %s: at most %d debug consoles", spec,
+                                                                   MACHINE_MAX_DEBUGCON);
+        /* the backend is resolved once every -chardev is known (resolve_chardevs) */
+        c->isa_debugcon[c->nisa_debugcon].iobase = d.has_iobase ? (u16)d.iobase : 0xe9;
+        c->isa_debugcon[c->nisa_debugcon++].spec = d.chardev;
+        return;
+    }
+    c->exit_device = true;
+    if (d.has_iobase) c->exit_iobase = (u16)d.iobase;
+    if (d.has_iosize) c->exit_iosize = (u16)d.iosize;
     if ((u32)c->exit_iobase + c->exit_iosize > 0x10000) usage_error("-device %s: ports past 0xffff", spec);
+}
+
+/*
+ * -chardev BACKEND,id=ID[,...] as QEMU spells the backends vdebug has:
+ * stdio, null, file (path=), socket (host=, port=, server=on, wait=off: a TCP
+ * server). Each becomes the host backend spec -serial uses; devices name
+ * it with chardev=ID (and -serial chardev:ID).
+ */
+#define MAX_CHARDEV 8
+struct chardev_def { char *id, *spec; bool used; };
+static struct chardev_def chardevs[MAX_CHARDEV];
+static int nchardev;
+
+struct chardev_opts { const char *backend; char id[64], path[512], host[64], port[16]; int server, wait; };
+
+static void opt_copy(char *dst, size_t n, const char *flag, const char *spec, const char *val)
+{
+    if (strlen(val) >= n) usage_error("%s %s: value '%s' too long", flag, spec, val);
+    strcpy(dst, val);
+}
+
+static void chardev_opt(const char *flag, const char *spec, const char *key, const char *val, void *arg)
+{
+    struct chardev_opts *o = arg;
+    bool sock = !strcmp(o->backend, "socket");
+    if (!strcmp(key, "id")) opt_copy(o->id, sizeof(o->id), flag, spec, val);
+    else if (!strcmp(key, "path") && !strcmp(o->backend, "file")) opt_copy(o->path, sizeof(o->path), flag, spec, val);
+    else if (!strcmp(key, "host") && sock) opt_copy(o->host, sizeof(o->host), flag, spec, val);
+    else if (!strcmp(key, "port") && sock) opt_copy(o->port, sizeof(o->port), flag, spec, val);
+    else if ((!strcmp(key, "server") || !strcmp(key, "wait")) && sock && (!strcmp(val, "on") || !strcmp(val, "off")))
+        *(!strcmp(key, "server") ? &o->server : &o->wait) = !strcmp(val, "on");
+    else if (!strcmp(key, "signal") && !strcmp(o->backend, "stdio")) {
+    } else usage_error("%s %s: unsupported option '%s=%s' for backend %s", flag, spec, key, val, o->backend);
+}
+
+static void parse_chardev(const char *spec)
+{
+    size_t n = strcspn(spec, ",");
+    char backend[16];
+    if (!n || n >= sizeof(backend)) usage_error("-chardev %s: malformed (BACKEND,id=ID,...)", spec);
+    memcpy(backend, spec, n);
+    backend[n] = 0;
+    if (strcmp(backend, "stdio") && strcmp(backend, "null") && strcmp(backend, "file") && strcmp(backend, "socket"))
+        usage_error("-chardev %s: unsupported backend '%s' (vdebug has stdio, null, file, socket)", spec, backend);
+    struct chardev_opts o = {.backend = backend, .wait = 1};
+    each_opt("-chardev", spec, spec + n, chardev_opt, &o);
+    if (!o.id[0]) usage_error("-chardev %s: needs id=ID", spec);
+    for (int i = 0; i < nchardev; i++)
+        if (!strcmp(chardevs[i].id, o.id)) usage_error("-chardev %s: duplicate ID '%s'", spec, o.id);
+    if (nchardev == MAX_CHARDEV) usage_error("-chardev %s: at most %d character devices", spec, MAX_CHARDEV);
+    char buf[600];
+    if (!strcmp(backend, "file")) {
+        if (!o.path[0]) usage_error("-chardev %s: file needs path=PATH", spec);
+        snprintf(buf, sizeof(buf), "file:%s", o.path);
+    } else if (!strcmp(backend, "socket")) {
+        if (!o.port[0] || !o.server)
+            usage_error("-chardev %s: vdebug's sockets are TCP servers (host=ADDR,port=PORT,server=on[,wait=off])",
+                        spec);
+        snprintf(buf, sizeof(buf), "tcp:%s:%s,server%s", o.host[0] ? o.host : "127.0.0.1", o.port,
+                 o.wait ? "" : ",nowait");
+    } else {
+        snprintf(buf, sizeof(buf), "%s", backend);
+    }
+    char err[256];
+    if (hostchar_check(buf, "chardev", err, sizeof(err)) < 0) usage_error("%s", err);
+    chardevs[nchardev].id = strdup(o.id);
+    chardevs[nchardev++].spec = strdup(buf);
+}
+
+/* The backend spec of -chardev ID, claimed by one device (as QEMU: a
+ * character device serves one front end). */
+static const char *chardev_claim(const char *id, const char *user)
+{
+    for (int i = 0; i < nchardev; i++)
+        if (!strcmp(chardevs[i].id, id)) {
+            if (chardevs[i].used) usage_error("%s: chardev '%s' is already in use", user, id);
+            chardevs[i].used = true;
+            return chardevs[i].spec;
+        }
+    usage_error("%s: no -chardev with id '%s'", user, id);
+}
+
+static void resolve_chardevs(struct machine_config *c)
+{
+    for (int i = 0; i < 2; i++)
+        if (c->serial[i] && !strncmp(c->serial[i], "chardev:", 8)) c->serial[i] = chardev_claim(c->serial[i] + 8, "-serial");
+    for (int i = 0; i < c->nisa_debugcon; i++) {
+        char *id = (char *)c->isa_debugcon[i].spec; /* parse_device's copy of chardev=ID */
+        c->isa_debugcon[i].spec = chardev_claim(id, "-device isa-debugcon");
+        free(id);
+    }
+}
+
+/* -boot [order=]DRIVES[,menu=on|off][,strict=on|off][,reboot-timeout=MS] as QEMU's pc machine */
+static void boot_opt(const char *flag, const char *spec, const char *key, const char *val, void *arg)
+{
+    struct machine_config *c = arg;
+    u64 v;
+    if (!strcmp(key, "order")) {
+        if (!val[0] || strlen(val) > 3 || strspn(val, "abcdn") != strlen(val))
+            usage_error("%s %s: order is up to three of a, b (floppy), c (disk), d (CD-ROM), n (network)", flag, spec);
+        c->boot_order = val;
+    } else if ((!strcmp(key, "menu") || !strcmp(key, "strict")) && (!strcmp(val, "on") || !strcmp(val, "off"))) {
+        *(!strcmp(key, "menu") ? &c->boot_menu : &c->boot_strict) = !strcmp(val, "on");
+    } else if (!strcmp(key, "reboot-timeout") && parse_u64(val, &v) == 0 && v <= 0xffff) {
+        c->boot_reboot_timeout = (int)v;
+    } else {
+        usage_error("%s %s: unsupported option '%s=%s' (order=, menu=on|off, strict=on|off, reboot-timeout=MS)",
+                    flag, spec, key, val);
+    }
+}
+
+/* A copy of an option argument that the configuration points into (kept
+ * for the life of the process). */
+static char *kept_copy(const char *s)
+{
+    static char *kept[64];
+    static int nkept;
+    if (nkept == 64) usage_error("too many -boot/-fw_cfg options");
+    char *d = strdup(s);
+    if (!d) usage_error("out of memory");
+    return kept[nkept++] = d;
+}
+
+static void parse_boot(const char *spec, struct machine_config *c)
+{
+    char *buf = kept_copy(spec); /* boot_order points into it */
+    char *save = NULL;
+    bool first = true;
+    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save), first = false) {
+        char *eq = strchr(t, '=');
+        if (!eq && first) { /* QEMU's implied option: -boot cd[,menu=on] */
+            boot_opt("-boot", spec, "order", t, c);
+            continue;
+        }
+        if (!eq) usage_error("-boot %s: malformed option '%s'", spec, t);
+        *eq = 0;
+        boot_opt("-boot", spec, t, eq + 1, c);
+    }
+}
+
+/* -fw_cfg [name=]NAME,file=PATH | -fw_cfg [name=]NAME,string=STR */
+static void parse_fw_cfg(const char *spec, struct machine_config *c)
+{
+    char *buf = kept_copy(spec);
+    const char *name = NULL, *file = NULL, *string = NULL;
+    char *save = NULL;
+    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        if (!strncmp(t, "name=", 5)) name = t + 5;
+        else if (!strncmp(t, "file=", 5)) file = t + 5;
+        else if (!strncmp(t, "string=", 7)) string = t + 7;
+        else if (!name && !strchr(t, '=')) name = t;
+        else usage_error("-fw_cfg %s: unsupported option '%s' (name=, file= or string=)", spec, t);
+    }
+    if (!name || !name[0]) usage_error("-fw_cfg %s: needs name=NAME", spec);
+    if (!file == !string) usage_error("-fw_cfg %s: give exactly one of file= and string=", spec);
+    if (strlen(name) >= 56) usage_error("-fw_cfg %s: the name is longer than 55 bytes", spec);
+    if (strncmp(name, "opt/", 4))
+        fprintf(stderr, "vdebug: warning: -fw_cfg %s: externally provided fw_cfg item names should be prefixed "
+                        "with \"opt/\"\n", name);
+    for (int i = 0; i < c->nfw_cfg; i++)
+        if (!strcmp(c->fw_cfg[i].name, name)) usage_error("-fw_cfg %s: duplicate name", spec);
+    if (c->nfw_cfg == MACHINE_MAX_FW_CFG) usage_error("-fw_cfg %s: at most %d items", spec, MACHINE_MAX_FW_CFG);
+    c->fw_cfg[c->nfw_cfg++] = (struct fw_cfg_user){name, file, string};
 }
 
 /*
@@ -267,7 +494,8 @@ static struct accel_choice *accel_add(struct opts *o, enum accel_kind kind, cons
     vsnprintf(a->what, sizeof(a->what), fmt, ap);
     va_end(ap);
     a->kind = kind;
-    a->opts = (struct vcpu_engine_opts){.engine = kind == ACCEL_DBT ? VCPU_ENGINE_DBT : VCPU_ENGINE_INTERP};
+    a->opts = (struct vcpu_engine_opts){.engine = kind == ACCEL_DBT ? VCPU_ENGINE_DBT
+                                                  : kind == ACCEL_KVM ? VCPU_ENGINE_KVM : VCPU_ENGINE_INTERP};
     return a;
 }
 
@@ -289,24 +517,38 @@ static void accel_list(void)
         printf("dbt       dynamic binary translator (options: tb-size=MiB, verify=on|off)\n"
                "tcg       the same as dbt (QEMU's name)\n");
     printf("interp    reference interpreter\n");
+    char why[256];
+    if (vcpu_kvm_usable(why, sizeof(why)))
+        printf("kvm       /dev/kvm, with the interpreter on demand (options: emulate-blocks=N, time-scale=F)\n");
+    else
+        printf("kvm       not usable here: %s\n", why);
     printf("default: %s\n", vcpu_engine_name(vcpu_default_engine()));
 }
 
-/* -accel NAME[,tb-size=MiB][,verify=on|off][,thread=single] */
+/* -accel NAME[:NAME...][,tb-size=MiB][,verify=on|off][,thread=single][,emulate-blocks=N]
+ * A list of names (kvm:dbt) adds each as a candidate, as -machine accel= does;
+ * each option goes to the engines of the list that have it. */
 static void parse_accel(const char *spec, struct opts *o)
 {
     if (!strcmp(spec, "help")) {
         accel_list();
         exit(0);
     }
-    size_t n = strcspn(spec, ",");
-    if (!n) usage_error("-accel %s: malformed (expected dbt, tcg or interp, then ,OPTION=VALUE...)", spec);
-    int kind = accel_kind_of(spec, n);
-    if (kind < 0)
-        usage_error("-accel %s: unknown accelerator '%.*s' (dbt, tcg or interp; -accel help lists them)",
-                    spec, (int)n, spec);
-    struct accel_choice *a = accel_add(o, (enum accel_kind)kind, "-accel %.*s", (int)n, spec);
-    const char *p = spec + n;
+    size_t names = strcspn(spec, ",");
+    if (!names) usage_error("-accel %s: malformed (expected kvm, dbt, tcg or interp, then ,OPTION=VALUE...)", spec);
+    struct accel_choice *list[MAX_ACCEL];
+    int nlist = 0;
+    for (const char *l = spec; l < spec + names;) {
+        size_t n = strcspn(l, ":,");
+        int kind = accel_kind_of(l, n);
+        if (kind < 0)
+            usage_error("-accel %s: unknown accelerator '%.*s' (kvm, dbt, tcg or interp; -accel help lists them)",
+                        spec, (int)n, l);
+        list[nlist++] = accel_add(o, (enum accel_kind)kind, "-accel %.*s", (int)n, l);
+        l += n;
+        if (*l == ':') l++;
+    }
+    const char *p = spec + names;
     while (*p == ',') {
         p++;
         size_t len = strcspn(p, ",");
@@ -319,27 +561,52 @@ static void parse_accel(const char *spec, struct opts *o)
         if (!eq || !eq[1]) usage_error("-accel %s: malformed option '%s' (expected NAME=VALUE)", spec, opt);
         *eq = 0;
         const char *v = eq + 1;
-        if (kind == ACCEL_KVM) continue; /* reported when the engine is chosen: not built */
-        bool dbt_opt = !strcmp(opt, "tb-size") || !strcmp(opt, "verify") || !strcmp(opt, "thread");
-        if (kind == ACCEL_INTERP)
-            usage_error(dbt_opt ? "-accel %s: %s is an option of the translator (-accel dbt), not of the interpreter"
-                                : "-accel %s: unknown option '%s' (the interpreter has no options)", spec, opt);
-        if (!strcmp(opt, "tb-size")) {
-            u32 mb = 0;
-            const char *d = v;
-            for (; *d >= '0' && *d <= '9' && mb <= 2048; d++) mb = mb * 10 + (u32)(*d - '0');
-            if (*d || !mb || mb > 2048)
-                usage_error("-accel %s: tb-size is the translation cache size in MiB, 1 to 2048", spec);
-            a->opts.tb_size_mb = mb;
-        } else if (!strcmp(opt, "verify")) {
-            if (!strcmp(v, "on")) a->opts.verify = true;
-            else if (!strcmp(v, "off")) a->opts.verify = false;
-            else usage_error("-accel %s: verify is on or off", spec);
-        } else if (!strcmp(opt, "thread")) {
-            if (strcmp(v, "single"))
-                usage_error("-accel %s: vdebug emulates one CPU on one thread (only thread=single)", spec);
-        } else
-            usage_error("-accel %s: unknown option '%s' (tb-size=MiB, verify=on|off)", spec, opt);
+        bool dbt_opt = !strcmp(opt, "tb-size") || !strcmp(opt, "verify");
+        bool kvm_opt = !strcmp(opt, "emulate-blocks") || !strcmp(opt, "time-scale");
+        bool any_opt = !strcmp(opt, "thread");
+        if (!dbt_opt && !kvm_opt && !any_opt)
+            usage_error("-accel %s: unknown option '%s' (dbt: tb-size=MiB, verify=on|off; kvm: emulate-blocks=N, "
+                        "time-scale=F)",
+                        spec, opt);
+        int taken = 0;
+        for (int j = 0; j < nlist; j++) {
+            struct accel_choice *a = list[j];
+            if (any_opt) {
+                if (strcmp(v, "single"))
+                    usage_error("-accel %s: vdebug emulates one CPU on one thread (only thread=single)", spec);
+                taken++;
+            } else if (dbt_opt && a->kind == ACCEL_DBT) {
+                taken++;
+                if (!strcmp(opt, "tb-size")) {
+                    u32 mb = 0;
+                    const char *d = v;
+                    for (; *d >= '0' && *d <= '9' && mb <= 2048; d++) mb = mb * 10 + (u32)(*d - '0');
+                    if (*d || !mb || mb > 2048)
+                        usage_error("-accel %s: tb-size is the translation cache size in MiB, 1 to 2048", spec);
+                    a->opts.tb_size_mb = mb;
+                } else if (!strcmp(v, "on")) a->opts.verify = true;
+                else if (!strcmp(v, "off")) a->opts.verify = false;
+                else usage_error("-accel %s: verify is on or off", spec);
+            } else if (kvm_opt && a->kind == ACCEL_KVM && !strcmp(opt, "time-scale")) {
+                taken++;
+                char *e;
+                double f = strtod(v, &e);
+                if (*e || !(f >= 0.001 && f <= 1000))
+                    usage_error("-accel %s: time-scale is virtual ns per host ns under KVM, 0.001 to 1000", spec);
+                a->opts.time_scale = f;
+            } else if (kvm_opt && a->kind == ACCEL_KVM) {
+                taken++;
+                u64 nb = 0;
+                const char *d = v;
+                for (; *d >= '0' && *d <= '9' && nb <= 1000000000u; d++) nb = nb * 10 + (u64)(*d - '0');
+                if (*d || !nb || nb > 1000000000u)
+                    usage_error("-accel %s: emulate-blocks is a number of basic blocks, 1 to 1000000000", spec);
+                a->opts.emulate_blocks = (u32)nb;
+            }
+        }
+        if (!taken)
+            usage_error(dbt_opt ? "-accel %s: %s is an option of the translator (-accel dbt)"
+                                : "-accel %s: %s is an option of -accel kvm", spec, opt);
     }
 }
 
@@ -355,12 +622,12 @@ static void parse_machine(const char *flag, const char *spec, struct opts *o)
             if (o->machine_accel) usage_error("%s %s: accel= given twice", flag, spec);
             o->machine_accel = true;
             const char *l = opt + 6;
-            if (!*l) usage_error("%s %s: accel= needs a list of accelerators (dbt, tcg, interp)", flag, spec);
+            if (!*l) usage_error("%s %s: accel= needs a list of accelerators (kvm, dbt, tcg, interp)", flag, spec);
             for (;;) {
                 size_t n = strcspn(l, ":");
                 int kind = accel_kind_of(l, n);
                 if (kind < 0)
-                    usage_error("%s %s: unknown accelerator '%.*s' (dbt, tcg or interp)", flag, spec, (int)n, l);
+                    usage_error("%s %s: unknown accelerator '%.*s' (kvm, dbt, tcg or interp)", flag, spec, (int)n, l);
                 accel_add(o, (enum accel_kind)kind, "%s accel=%.*s", flag, (int)n, l);
                 if (!l[n]) break;
                 l += n + 1;
@@ -376,7 +643,9 @@ static void parse_machine(const char *flag, const char *spec, struct opts *o)
     }
 }
 
-/* The engine: the first candidate this binary can run (QEMU's order). */
+/* The engine: the first candidate this binary and host can run (QEMU's
+ * order). KVM is tried for real (a throw-away VM): without a usable
+ * /dev/kvm and nothing after it, one line and status 1. */
 static void resolve_accel(struct opts *o)
 {
     if (o->accel_flag && o->machine_accel)
@@ -385,20 +654,29 @@ static void resolve_accel(struct opts *o)
         o->cfg.engine = (struct vcpu_engine_opts){.engine = vcpu_default_engine()};
         return;
     }
+    char why[MAX_ACCEL][256];
     int i;
-    for (i = 0; i < o->naccel; i++)
-        if (o->accel[i].kind != ACCEL_KVM && vcpu_engine_available(o->accel[i].opts.engine)) break;
+    for (i = 0; i < o->naccel; i++) {
+        why[i][0] = 0;
+        if (o->accel[i].kind == ACCEL_KVM) {
+            if (vcpu_kvm_usable(why[i], sizeof(why[i]))) break;
+        } else if (vcpu_engine_available(o->accel[i].opts.engine)) {
+            break;
+        } else {
+            snprintf(why[i], sizeof(why[i]), "the translator is not built for this host");
+        }
+    }
     if (i == o->naccel) { /* nothing runnable: say why the first one is not */
         const struct accel_choice *a = &o->accel[0];
-        if (a->kind == ACCEL_KVM)
-            usage_error("%s: the KVM engine is not built yet (use %s)", a->what,
-                        vcpu_engine_available(VCPU_ENGINE_DBT) ? "-accel dbt or -accel interp" : "-accel interp");
+        if (a->kind == ACCEL_KVM) {
+            fprintf(stderr, "vdebug: %s: KVM is not usable: %s (use %s, or -accel kvm:dbt to fall back)\n", a->what,
+                    why[0], vcpu_engine_available(VCPU_ENGINE_DBT) ? "-accel dbt or -accel interp" : "-accel interp");
+            exit(1);
+        }
         usage_error("%s: the translator is not built for this host (x86-64 only; use -accel interp)", a->what);
     }
     for (int j = 0; j < i; j++)
-        fprintf(stderr, "vdebug: %s: %s; falling back to %s\n", o->accel[j].what,
-                o->accel[j].kind == ACCEL_KVM ? "the KVM engine is not built yet"
-                                               : "the translator is not built for this host",
+        fprintf(stderr, "vdebug: %s: %s; falling back to %s\n", o->accel[j].what, why[j],
                 vcpu_engine_name(o->accel[i].opts.engine));
     o->cfg.engine = o->accel[i].opts;
 }
@@ -511,7 +789,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
             const char *v = ARG();
             char err[256];
             if (o->nserial == 2) usage_error("-serial %s: at most two serial ports (COM1, COM2)", v);
-            if (hostchar_check(v, "serial", err, sizeof(err)) < 0) usage_error("%s", err);
+            if (strncmp(v, "chardev:", 8) && hostchar_check(v, "serial", err, sizeof(err)) < 0) usage_error("%s", err);
             o->cfg.serial[o->nserial++] = v;
         } else if (FLAG("debugcon")) {
             const char *v = ARG();
@@ -519,6 +797,9 @@ static void parse_args(int argc, char **argv, struct opts *o)
             if (hostchar_check(v, "debugcon", err, sizeof(err)) < 0) usage_error("%s", err);
             o->cfg.debugcon = v;
         } else if (FLAG("device")) parse_device(ARG(), &o->cfg);
+        else if (FLAG("chardev")) parse_chardev(ARG());
+        else if (FLAG("boot")) parse_boot(ARG(), &o->cfg);
+        else if (FLAG("fw_cfg")) parse_fw_cfg(ARG(), &o->cfg);
         else if (FLAG("nographic")) {
         } else if (FLAG("nodefaults")) o->nodefaults = true;
         else if (FLAG("display")) {
@@ -627,6 +908,7 @@ int main(int argc, char **argv)
     struct opts o = {0};
     machine_config_init(&o.cfg);
     parse_args(argc, argv, &o);
+    resolve_chardevs(&o.cfg);
     resolve_accel(&o);
     for (int i = 0; i < MACHINE_MAX_DRIVES; i++) o.cfg.drive[i].snapshot |= o.snapshot;
     /* no display: the serial console is the terminal, unless the monitor has it */

@@ -202,6 +202,16 @@ static void emu_set_state(struct vcpu *v, const struct cpu_state *s)
     for (int i = 0; i < 6; i++) cpu_seg_recompute(c, i);
     if (s->halted) c->events |= EV_HALT;
     else c->events &= ~EV_HALT;
+    /* event state from another engine: the shadow covers the next boundary, a pending NMI waits */
+    if (s->intr_shadow) {
+        c->shadow_at = c->icount - 1;
+        c->events |= EV_SHADOW;
+    } else {
+        c->events &= ~EV_SHADOW;
+    }
+    if (s->nmi_pending) c->events |= EV_NMI;
+    else c->events &= ~EV_NMI;
+    cpu_irq_update(c);
     cpu_sys_state_loaded(c);
     update_debug_events(emu_of(v));
 }
@@ -373,6 +383,12 @@ static void emu_flush_tlb(struct vcpu *v)
     cpu_dcache_flush(emu_of(v)->c);
 }
 static u64 emu_icount(struct vcpu *v) { return emu_of(v)->c->icount; }
+u64 vcpu_emu_blocks(struct vcpu *v) { return emu_of(v)->c->blocks; }
+void vcpu_emu_rebase_time(struct vcpu *v)
+{
+    struct emu *e = emu_of(v);
+    e->time_base = e->v.board.clock->now - e->c->icount;
+}
 
 static int emu_tlb_dump(struct vcpu *v, struct vcpu_tlb_entry *out, int max)
 {
@@ -459,7 +475,8 @@ static const struct vcpu_ops emu_ops = {
 
 bool vcpu_engine_available(enum vcpu_engine eng)
 {
-    return eng == VCPU_ENGINE_INTERP || (eng == VCPU_ENGINE_DBT && dbt_available());
+    /* KVM: built on every (Linux) host; whether /dev/kvm runs guests is vcpu_kvm_usable's question */
+    return eng == VCPU_ENGINE_INTERP || eng == VCPU_ENGINE_KVM || (eng == VCPU_ENGINE_DBT && dbt_available());
 }
 
 enum vcpu_engine vcpu_default_engine(void)
@@ -467,13 +484,16 @@ enum vcpu_engine vcpu_default_engine(void)
     return dbt_available() ? VCPU_ENGINE_DBT : VCPU_ENGINE_INTERP;
 }
 
-const char *vcpu_engine_name(enum vcpu_engine eng) { return eng == VCPU_ENGINE_DBT ? "dbt" : "interp"; }
+const char *vcpu_engine_name(enum vcpu_engine eng)
+{
+    return eng == VCPU_ENGINE_DBT ? "dbt" : eng == VCPU_ENGINE_KVM ? "kvm" : "interp";
+}
 
 struct vcpu *vcpu_emu_create(const struct vcpu_board *b, const struct vcpu_engine_opts *o)
 {
     struct vcpu_engine_opts def = {.engine = vcpu_default_engine()};
     if (!o) o = &def;
-    if (!vcpu_engine_available(o->engine)) return NULL;
+    if (!vcpu_engine_available(o->engine) || o->engine == VCPU_ENGINE_KVM) return NULL;
     struct emu *e = calloc(1, sizeof(*e));
     if (!e) return NULL;
     e->opts = *o;

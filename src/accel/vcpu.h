@@ -1,8 +1,8 @@
 /*
  * The vcpu seam: the one interface through which the machine loop, the
  * debugger and the differential tests drive a CPU, whatever engine runs it
- * (interpreter now; translator and KVM later). Engine switching is a policy
- * above this interface.
+ * (the interpreter, the translator, KVM). Engine switching is a policy
+ * above this interface (demand.c), itself a vcpu.
  *
  * Addresses: "virt" means linear (after segmentation, before paging); "phys"
  * means guest-physical. Debug accesses never fault the guest and never have
@@ -23,6 +23,8 @@ enum vcpu_exit {
     VCPU_EXIT_WATCHPOINT,   /* an instruction touched a watched range (it completed) */
     VCPU_EXIT_STEP,         /* vcpu_step executed one instruction (or delivered one event) */
     VCPU_EXIT_TRIPLE_FAULT, /* shutdown */
+    VCPU_EXIT_EMULATE,      /* KVM cannot run the current state (real mode seen, an exit it cannot
+                             * handle): an emulator must take over; the policy never returns it */
 };
 
 enum vcpu_wp_kind { VCPU_WP_WRITE = 1, VCPU_WP_READ = 2, VCPU_WP_ACCESS = 3 };
@@ -96,6 +98,10 @@ struct vcpu_ops {
     u64 (*icount)(struct vcpu *v);                   /* instructions retired */
     /* -d stats: log the engine's counters (vd_logf), one line per engine */
     void (*log_stats)(struct vcpu *v);
+    /* The switching policy only (NULL elsewhere): 'monitor info engine' text,
+     * and 'monitor engine emulate|auto' (emulate: stay in the emulator). */
+    void (*engine_info)(struct vcpu *v, char *buf, size_t len);
+    void (*engine_force)(struct vcpu *v, bool emulate);
 };
 
 struct vcpu {
@@ -104,15 +110,21 @@ struct vcpu {
     struct vcpu_stop stop;  /* details of the last exit */
 };
 
-/* The software engines behind vcpu_emu_create (-accel). */
+/* The engines (-accel): the software ones behind vcpu_emu_create, and KVM
+ * behind vcpu_demand_create (KVM with the interpreter for what KVM cannot do). */
 enum vcpu_engine {
     VCPU_ENGINE_INTERP,     /* the reference interpreter (cpu/) */
     VCPU_ENGINE_DBT,        /* the dynamic binary translator (dbt/); x86-64 hosts only */
+    VCPU_ENGINE_KVM,        /* /dev/kvm, switching to the interpreter on demand (demand.c) */
 };
+#define VCPU_EMULATE_BLOCKS_DEFAULT 1000
 struct vcpu_engine_opts {
     enum vcpu_engine engine;
     u32 tb_size_mb;         /* translation cache bound in MiB; 0 = the default */
     bool verify;            /* lockstep checker: re-run each translated block on the interpreter */
+    u32 emulate_blocks;     /* KVM: basic blocks run in protected mode on the emulator before going
+                             * back to KVM (after real mode, or a state KVM refused); 0 = default */
+    double time_scale;      /* KVM: virtual ns per host ns spent running the guest; 0 = 1 */
 };
 /* Is the engine built into this binary for this host? */
 bool vcpu_engine_available(enum vcpu_engine e);
@@ -123,6 +135,14 @@ const char *vcpu_engine_name(enum vcpu_engine e);
 /* Create a software engine (o NULL: the default engine, default options).
  * NULL when the engine is not available or memory runs out. */
 struct vcpu *vcpu_emu_create(const struct vcpu_board *b, const struct vcpu_engine_opts *o);
+/* Basic blocks the interpreter of an emulator vcpu has run (the policy's count). */
+u64 vcpu_emu_blocks(struct vcpu *v);
+/* The emulator takes over at the current virtual time (another engine ran
+ * meanwhile: the TSC of the state it was given already counts that time). */
+void vcpu_emu_rebase_time(struct vcpu *v);
+/* KVM with demand emulation (o->engine == VCPU_ENGINE_KVM). NULL with a
+ * reason in why (one line) when /dev/kvm is missing or cannot run guests. */
+struct vcpu *vcpu_demand_create(const struct vcpu_board *b, const struct vcpu_engine_opts *o, char *why, size_t whylen);
 
 static inline void vcpu_destroy(struct vcpu *v) { v->ops->destroy(v); }
 static inline void vcpu_reset(struct vcpu *v) { v->ops->reset(v); }

@@ -16,6 +16,7 @@ static const struct { const char *name; unsigned bit; const char *help; } cats[]
     {"pcall", LOG_PCALL, "protected-mode far calls, gates and task switches"},
     {"ioport", LOG_IOPORT, "every port I/O access"},
     {"stats", LOG_STATS, "at exit: guest instructions, virtual and host time, speed"},
+    {"engine", LOG_ENGINE, "engine switches (-accel kvm): from where to where, why, at which instruction"},
 };
 
 int vd_log_parse(const char *list, unsigned *mask, const char **bad, size_t *badlen)

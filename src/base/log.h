@@ -14,6 +14,7 @@ enum {
     LOG_PCALL = 1u << 6,        /* protected-mode far calls, gates, task switches */
     LOG_IOPORT = 1u << 7,       /* every port access (vdebug extension) */
     LOG_STATS = 1u << 8,        /* run statistics at exit (vdebug extension) */
+    LOG_ENGINE = 1u << 9,       /* engine switches (KVM <-> emulator) and why (vdebug extension) */
 };
 
 extern unsigned vd_log_mask;  /* enabled categories */

@@ -204,6 +204,7 @@ struct cpu {
     bool trace_pending;     /* ... whose single-step #DB is due when it retires */
     u64 shadow_at;          /* icount of the STI / MOV SS that set EV_SHADOW */
 
+    u64 blocks;             /* blocks the interpreter's run loop dispatched (the KVM policy counts them) */
     struct tlb_set tlb[2];  /* [0] supervisor (CPL 0-2), [1] user (CPL 3) */
 };
 

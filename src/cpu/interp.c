@@ -203,6 +203,7 @@ static __attribute__((noinline)) int run_loop(struct cpu *c)
             if (unlikely((u64)c->s.eip + x->in.len - 1 > c->s.seg[S_CS].limit)) cpu_raise(c, EXC_GP, 0);
             if (unlikely(trace)) log_state(c, &x->in);
         }
+        c->blocks++;
         run_block(c, x, n);
     }
 }

@@ -628,9 +628,13 @@ static bool emit_alu(struct tctx *t, int op, unsigned sz, enum src dst, enum src
         else if (sz == 1) x_movzx8_rr(b, res = XAX, dm.h); /* (movzx keeps the flags) */
         else if (sz == 2) x_movzx16_rr(b, res = XAX, dm.h);
     } else {
-        /* memory, or CMP/TEST: on a copy in eax (edx = the operand before) */
+        /* memory, or CMP/TEST: on a copy in eax (op1: the operand before,
+         * the cached register itself when it holds it whole, else a copy) */
         g_load(t, sz, XAX, dm);
-        if (!logic) x_mov_rr(b, 4, op1 = XDX, XAX);
+        if (!logic && !dead) {
+            if (dm.h >= 0 && sz == 4) op1 = dm.h; /* (not written: CMP) */
+            else x_mov_rr(b, 4, op1 = XDX, XAX);
+        }
         if (sr >= 0) x_alu_rr(b, sz, hop, XAX, sr);
         else x_alu_ri(b, sz, hop, XAX, imm);
         if (writes) g_store(t, sz, dm, XAX);

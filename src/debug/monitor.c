@@ -104,6 +104,9 @@ static void help(struct monitor *mon)
         "info tlb            the emulated TLB's contents; stale entries marked",
         "info DEVICE         device state: pic lapic ioapic pit rtc i8042 acpi serial ide vga",
         "screendump FILE     write the VGA text screen to FILE as text (UTF-8)",
+        "info engine         the engine running the guest; under -accel kvm the switches per reason",
+        "                    and the time in each engine",
+        "engine emulate|auto -accel kvm: keep the guest in the emulator / let the policy choose",
         "x /FMT ADDR         dump linear memory (FMT: count, x d u o c, b h w g)",
         "xp /FMT ADDR        dump physical memory",
         "gva2gpa ADDR        translate a linear address",
@@ -147,6 +150,15 @@ static int info(struct monitor *mon, int n, char **w)
     else if (!strcmp(what, "tss")) inspect_tss(mon);
     else if (!strcmp(what, "mem")) inspect_mem(mon);
     else if (!strcmp(what, "tlb")) inspect_tlb(mon);
+    else if (!strcmp(what, "engine")) {
+        if (mon->v->ops->engine_info) {
+            char buf[2048];
+            mon->v->ops->engine_info(mon->v, buf, sizeof(buf));
+            mon_printf(mon, "%s", buf);
+        } else {
+            mon_printf(mon, "engine: %s (one engine, no switching)\n", mon->v->ops->name);
+        }
+    }
     else if (!strcmp(what, "pg")) {
         u64 a;
         if (n == 2) {
@@ -223,6 +235,19 @@ int monitor_exec(struct monitor *mon, const char *line)
             return -1;
         }
         inspect_gva2gpa(mon, (u32)a);
+        return 0;
+    }
+    if (!strcmp(c, "engine")) {
+        if (n != 2 || (strcmp(w[1], "emulate") && strcmp(w[1], "auto"))) {
+            mon_printf(mon, "usage: engine emulate|auto\n");
+            return -1;
+        }
+        if (!mon->v->ops->engine_force) {
+            mon_printf(mon, "engine: one engine (%s) runs this guest; switching is -accel kvm's\n", mon->v->ops->name);
+            return -1;
+        }
+        mon->v->ops->engine_force(mon->v, !strcmp(w[1], "emulate"));
+        mon_printf(mon, "engine %s\n", w[1]);
         return 0;
     }
     if (!strcmp(c, "phys")) return on_off(mon, n > 1 ? w[1] : NULL, &mon->phys, "phys");

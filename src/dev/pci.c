@@ -107,14 +107,42 @@ void pci_bus_init(struct pci_bus *b, struct iomap *ports, struct rcr *rcr)
         fprintf(stderr, "vdebug: PCI configuration ports overlap another device; not mapped\n");
 }
 
-void i440fx_init(struct i440fx *c, struct pci_bus *b)
+/* PAM nibble i (0: 0x59 high; then 0x5A low, 0x5A high, ...) -> segment:
+ * 0x59 high is the F segment (12), the others 0xC0000 + 16 KiB * (i - 1). */
+static void i440fx_written(struct pci_func *f, unsigned reg, unsigned size)
+{
+    struct i440fx *c = f->opaque;
+    if (reg <= I440FX_SMRAM && reg + size > I440FX_SMRAM && (f->cfg[I440FX_SMRAM] & 0x10)) {
+        f->cfg[I440FX_SMRAM] &= (u8)~0x40;           /* D_LCK: D_OPEN clear ... */
+        f->wmask[I440FX_SMRAM] = 0x20;               /* ... and all but D_CLS frozen until reset */
+    }
+    if (reg == 0 && size == 256) f->wmask[I440FX_SMRAM] = 0x78;
+    if (reg > I440FX_PAM0 + 6 || reg + size <= I440FX_PAM0) return;
+    u8 mode[PHYS_SHADOW_SEGS];
+    mode[12] = (f->cfg[I440FX_PAM0] >> 4) & 3;
+    for (int i = 0; i < 12; i++) mode[i] = (f->cfg[I440FX_PAM0 + 1 + i / 2] >> (4 * (i & 1))) & 3;
+    physmem_set_pam(c->mem, mode);
+}
+
+void i440fx_init(struct i440fx *c, struct pci_bus *b, struct physmem *mem)
 {
     pci_func_init(&c->host, "i440FX host bridge", 0x8086, 0x1237, 0x02, 0x060000, 0x00);
     st16(c->host.cfg + PCI_COMMAND, 0x0006);  /* memory and bus master, as after firmware */
+    st16(c->host.cfg + 0x2c, 0x1af4);         /* subsystem vendor and ID: QEMU's */
+    st16(c->host.cfg + 0x2e, 0x1100);
+    c->host.wmask[I440FX_PAM0] = 0x30;
+    for (int r = I440FX_PAM0 + 1; r <= I440FX_PAM0 + 6; r++) c->host.wmask[r] = 0x33;
+    c->host.cfg[I440FX_SMRAM] = 0x02;         /* C_BASE_SEG: the 0xA0000 window; closed */
+    c->host.wmask[I440FX_SMRAM] = 0x78;       /* D_OPEN, D_CLS, D_LCK, G_SMRAME */
+    c->mem = mem;
+    c->host.written = i440fx_written;
+    c->host.opaque = c;
     pci_bus_add(b, PCI_DEVFN(0, 0), &c->host);
 
     pci_func_init(&c->isa, "PIIX3 PCI-to-ISA bridge", 0x8086, 0x7000, 0x00, 0x060100, 0x80);
     st16(c->isa.cfg + PCI_COMMAND, 0x0007);
+    st16(c->isa.cfg + 0x2c, 0x1af4);
+    st16(c->isa.cfg + 0x2e, 0x1100);
     st16(c->isa.cfg + PCI_STATUS, 0x0200);    /* medium DEVSEL */
     c->isa.wmask[PCI_LATENCY] = c->isa.wmask[PCI_INT_LINE] = 0; /* a bridge function without them */
     for (int r = 0x60; r <= 0x63; r++) {      /* PIRQA-D route control: routing disabled */

@@ -17,6 +17,7 @@
 #include "base/types.h"
 #include "mem/iomap.h"
 #include "dev/misc.h"
+#include "mem/physmem.h"
 
 struct pci_func {
     u8 cfg[256];
@@ -52,8 +53,17 @@ void pci_config_write(struct pci_bus *b, unsigned devfn, unsigned reg, u32 val, 
 
 /* The i440FX/PIIX3 pair: host bridge 00:00.0 (8086:1237) and the PCI-to-ISA
  * bridge 00:01.0 (8086:7000, multi-function header, PIRQ routing registers
- * 0x60-0x63 disabled as after reset). */
-struct i440fx { struct pci_func host, isa; };
-void i440fx_init(struct i440fx *c, struct pci_bus *b);
+ * 0x60-0x63 disabled as after reset). Both carry QEMU's subsystem IDs
+ * (1af4:1100), by which SeaBIOS knows it runs on QEMU's board.
+ * The host bridge's PAM registers 0x59-0x5F (Programmable Attribute Map:
+ * bits 1:0 of each nibble are read-enable and write-enable of DRAM for one
+ * segment of 0xC0000-0xFFFFF; 0x59 bits 5:4 are the F segment) drive the
+ * shadow RAM of mem (physmem_set_pam); all are 0 after reset (everything to
+ * the bus: the BIOS ROM). SMRAM (0x72) resets to 0x02 and stays closed: the
+ * board has no SMM, D_OPEN is stored but maps nothing, D_LCK makes D_OPEN and
+ * G_SMRAME read-only until reset, as on the chip. */
+enum { I440FX_PAM0 = 0x59, I440FX_SMRAM = 0x72 };
+struct i440fx { struct pci_func host, isa; struct physmem *mem; };
+void i440fx_init(struct i440fx *c, struct pci_bus *b, struct physmem *mem);
 
 #endif

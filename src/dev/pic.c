@@ -8,6 +8,9 @@
  *  - spurious: INTA with nothing requested returns IR7's vector and sets no
  *    ISR bit; on the slave the master still puts IR2 in service, so the guest
  *    must EOI the master only (what Linux does for a spurious IRQ15).
+ * Unlike QEMU's, a chip that has not been given a vector base (ICW2) since
+ * reset drives no INTR (real 8259As and Bochs): its IRR may latch requests,
+ * but ICW1 drops the edge-triggered ones before they could be seen.
  */
 #include "dev/pic.h"
 #include "base/log.h"
@@ -27,6 +30,7 @@ static int priority_of(const struct pic_chip *c, u8 mask)
 /* The IR the chip would present on INTR, or -1. */
 static int chip_pending(const struct pic_chip *c, bool master)
 {
+    if (!c->programmed) return -1; /* not initialised since reset: no INTR */
     int prio = priority_of(c, c->irr & ~c->imr);
     if (prio == 8) return -1;
     u8 in_service = c->isr;
@@ -169,6 +173,7 @@ static void chip_write(struct pic_chip *c, unsigned port, u8 val)
     case 2:
         c->vector_base = val & 0xf8;
         c->init_step = !c->single ? 3 : c->icw4_needed ? 4 : 0;
+        c->programmed = true;  /* has a vector base: its requests may reach the CPU */
         break;
     case 3:
         c->icw3 = val;

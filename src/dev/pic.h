@@ -27,6 +27,7 @@ struct pic_chip {
     bool poll;           /* OCW3 P: next read is a poll */
     bool special_mask;   /* OCW3 SMM */
     bool ltim;           /* ICW1 LTIM: every input level triggered */
+    bool programmed;     /* ICW2 given since reset; before it, no INTR */
 };
 
 struct pic {
@@ -37,7 +38,8 @@ struct pic {
 
 void pic_init(struct pic *p, struct iomap *ports, struct irq_line intr_out);
 /* Power-on state: IMR 0 (nothing masked), vector base 0, no requests, ELCR all
- * edge, IR7 lowest priority. A guest (or BIOS) programs it with ICW1-ICW4. */
+ * edge, IR7 lowest priority, and no INTR until programmed: a guest (or BIOS)
+ * programs it with ICW1-ICW4. */
 void pic_reset(struct pic *p);
 /* irq_line callback: opaque = struct pic *, irq = 0..15, level 0/1. */
 void pic_set_irq(void *pic, int irq, int level);

@@ -6,8 +6,11 @@
  * edge. Simplifications (documented, as in QEMU): a count is loaded at once
  * rather than on the next input clock; mode 3 with an odd count uses
  * (n+1)/2 high and (n-1)/2 low clocks without the 8254's odd-count dance.
- * Power-on state follows QEMU's: every channel in mode 3 counting 65536,
- * gates 0 and 1 tied high, gate 2 low (port 0x61 bit 0).
+ * Power-on state as on hardware (not QEMU's, which counts from reset): no
+ * channel counts until a control word and a count are written (the 8254's
+ * state is undefined until then; OUT is taken as high, so programming mode
+ * 2 or 3 makes no IRQ0 edge); gates 0 and 1 tied high, gate 2 low (port 0x61
+ * bit 0).
  */
 #include "dev/pit.h"
 #include "base/log.h"
@@ -375,12 +378,9 @@ static void port61_write(void *opaque, u64 off, u32 val, unsigned size)
 
 void pit_reset(struct pit *p)
 {
-    u64 now = p->clock->now;
     for (int i = 0; i < 3; i++) {
         struct pit_channel *c = &p->ch[i];
         *c = (struct pit_channel){.mode = 3, .rw_mode = 3, .gate = i != 2, .held_out = true};
-        c->count_reg = 0;
-        load_count(c, now);
     }
     p->speaker_data = 0;
     p->port61_rest = 0;

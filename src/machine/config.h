@@ -22,15 +22,31 @@ struct drive_config {
     bool readonly;                /* readonly=on */
     bool snapshot;                /* snapshot=on (or -snapshot): writes stay in memory */
 };
+/* Debian's firmware files: SeaBIOS (package seabios), QEMU's option ROMs
+ * (qemu-system-data: linuxboot_dma.bin, sgabios.bin) */
+#define SEABIOS_DEFAULT "/usr/share/seabios/bios-256k.bin"
+#define QEMU_DATA_DIR "/usr/share/qemu"
+#define MACHINE_MAX_FW_CFG 16
+#define MACHINE_MAX_DEBUGCON 4
+
+struct fw_cfg_user { const char *name, *file, *string; }; /* -fw_cfg name=N,file=F|string=S */
 
 struct machine_config {
     u64 ram_size;                 /* bytes; default MACHINE_DEFAULT_RAM */
     const char *kernel;           /* -kernel FILE (multiboot) */
     const char *initrd;           /* -initrd FILE[ args][,FILE...] (multiboot modules) */
     const char *append;           /* -append STR */
-    const char *bios;             /* -bios FILE */
+    const char *bios;             /* -bios FILE; with neither -bios nor -kernel: SEABIOS_DEFAULT */
     const char *serial[2];        /* -serial specs for COM1, COM2; NULL = none */
     const char *debugcon;         /* -debugcon spec; NULL = "none" */
+    struct { u16 iobase; const char *spec; } isa_debugcon[MACHINE_MAX_DEBUGCON]; /* -device isa-debugcon */
+    int nisa_debugcon;
+    const char *boot_order;       /* -boot order: a, c, d, n (at most 3); NULL: "cad" as QEMU */
+    bool boot_menu, boot_strict;  /* -boot menu=on, strict=on */
+    int boot_reboot_timeout;      /* -boot reboot-timeout=ms; -1: not given */
+    bool sga;                     /* -device sga: the serial graphics adapter option ROM */
+    struct fw_cfg_user fw_cfg[MACHINE_MAX_FW_CFG];
+    int nfw_cfg;
     bool exit_device;             /* -device isa-debug-exit */
     u16 exit_iobase, exit_iosize; /* QEMU's defaults: 0x501, 2 */
     bool pc_testdev, pci_testdev; /* -device pc-testdev / pci-testdev (QEMU's test devices) */

@@ -61,10 +61,7 @@ bool linux_detect(const u8 *img, size_t size)
 
 static u64 align_down(u64 v, u64 a) { return v & ~(a - 1); }
 
-/* Validates the header; fills the facts the rest of the loader needs. */
-struct linux_hdr { unsigned version, setup_size, hdr_end; u32 initrd_max, cmdline_max, init_size; };
-
-static int check_header(const struct linux_args *a, struct linux_hdr *h, char *err, size_t errlen)
+int linux_check_header(const struct linux_args *a, struct linux_hdr *h, char *err, size_t errlen)
 {
     const u8 *k = a->kernel;
     if (a->kernel_size < 1024 || !linux_detect(k, a->kernel_size) || ld16(k + BP_BOOT_FLAG) != 0xAA55) {
@@ -100,7 +97,7 @@ int linux_load(const struct linux_args *a, struct boot_image *out, char *err, si
 {
     boot_image_init(out);
     struct linux_hdr h;
-    if (check_header(a, &h, err, errlen) < 0) return -1;
+    if (linux_check_header(a, &h, err, errlen) < 0) return -1;
 
     u32 pm_size = (u32)(a->kernel_size - h.setup_size);
     u64 need = (u64)LINUX_KERNEL_ADDR + (h.init_size > pm_size ? h.init_size : pm_size);

@@ -113,6 +113,9 @@ struct linux_args {
 /* Is this a Linux kernel image with a boot protocol header ("HdrS")? */
 bool linux_detect(const u8 *img, size_t size);
 int linux_load(const struct linux_args *a, struct boot_image *out, char *err, size_t errlen);
+/* Validates a bzImage's header (2.02+, LOADED_HIGH) and returns the facts loaders need. */
+struct linux_hdr { unsigned version, setup_size, hdr_end; u32 initrd_max, cmdline_max, init_size; };
+int linux_check_header(const struct linux_args *a, struct linux_hdr *h, char *err, size_t errlen);
 
 /* Raw BIOS ROM (-bios) ---------------------------------------------------- */
 #define BIOS_MAX_SIZE (16u << 20)

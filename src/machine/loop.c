@@ -250,6 +250,7 @@ enum machine_stop machine_run(struct machine *m, u64 max_insns)
         case VCPU_EXIT_BUDGET:
         case VCPU_EXIT_STOP:
         case VCPU_EXIT_STEP:
+        case VCPU_EXIT_EMULATE:
             break;
         case VCPU_EXIT_HLT:
             if (!skip_halt(m)) {

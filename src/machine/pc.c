@@ -12,7 +12,8 @@
  *   0x0f0                                   x87 error: clears IRQ 13 (FERR#), asserts IGNNE#
  *   0x092                                   System Control Port A (A20, reset)
  *   0x3f8 (IRQ 4), 0x2f8 (IRQ 3)            16550A UARTs, one per -serial
- *   0x0e9                                   debug console (-debugcon)
+ *   0x0e9                                   debug console (-debugcon; more with -device isa-debugcon)
+ *   0x510-0x511, 0x514-0x51b                fw_cfg (dev/fw_cfg.h; contents: machine/firmware.h)
  *   iobase (default 0x501)                  isa-debug-exit (-device)
  *   0xcf9                                   reset control
  *   0xe0-0xeb, 0x2000-0x2017, 0xff000000    pc-testdev (-device pc-testdev)
@@ -36,12 +37,14 @@
 #include "machine/smbios.h"
 #include "machine/mptable.h"
 #include "machine/bios_data.h"
+#include "machine/firmware.h"
 #include "cpu/model.h"
 #include "base/log.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <errno.h>
+#include <unistd.h>
 
 void machine_config_init(struct machine_config *c)
 {
@@ -51,6 +54,7 @@ void machine_config_init(struct machine_config *c)
     c->exit_iosize = 2;
     c->rtc_start = CMOS_DEFAULT_START;
     c->idle_sleep = -1;
+    c->boot_reboot_timeout = -1;
     c->engine = (struct vcpu_engine_opts){.engine = vcpu_default_engine()};
 }
 
@@ -146,6 +150,29 @@ static int open_disks(const struct machine_config *c, struct diskimg **disk, cha
     return 0;
 }
 
+/* -boot order as QEMU's pc machine stores it for SeaBIOS: the first three
+ * devices as nibbles (1 floppy, 2 disk, 3 CD-ROM, 4 network) in CMOS 0x3D
+ * (second << 4 | first) and 0x38 bits 7:4 (third; bit 0 clear: the floppy
+ * boot-signature check on). */
+static void set_boot_order(struct cmos *c, const char *order)
+{
+    u8 n[3] = {0, 0, 0};
+    for (int i = 0; i < 3 && order[i]; i++) {
+        const char *p = strchr("abcdn", order[i]);
+        static const u8 nib[] = {1, 1, 2, 3, 4};
+        n[i] = p ? nib[p - "abcdn"] : 0;
+    }
+    cmos_set_byte(c, 0x3d, (u8)(n[1] << 4 | n[0]));
+    cmos_set_byte(c, 0x38, (u8)(n[2] << 4));
+}
+
+/* fw_cfg DMA wrote guest RAM: translated code there is stale */
+static void fw_dma_written(void *opaque, u64 paddr, u32 len)
+{
+    struct machine *m = opaque;
+    vcpu_mem_changed(m->cpu, paddr, len);
+}
+
 static void hook_a20(void *opaque, bool on) { physmem_set_a20(&((struct machine *)opaque)->mem, on); }
 
 static void hook_reset(void *opaque)
@@ -203,18 +230,23 @@ void pc_request_exit(struct machine *m, int status, enum machine_exit_reason why
 #define BOARD_CPUID_FEATURES (cpu_cpuid_features() | 1u << 9)
 
 static int read_images(const struct machine_config *c, struct boot_image *boot, u8 **rom, u32 *rom_size,
-                       u32 *facs, char *err, size_t errlen)
+                       struct fw_items *fw, u32 *facs, char *err, size_t errlen)
 {
     *facs = 0;
     *rom = NULL;
     *rom_size = 0;
     boot_image_init(boot);
-    if (!c->kernel && !c->bios) {
-        snprintf(err, errlen, "nothing to run: give -kernel FILE (a multiboot kernel or Linux bzImage) or -bios FILE (a raw ROM); "
-                 "see vdebug -h");
-        return -1;
+    memset(fw, 0, sizeof(*fw));
+    const char *bios = c->bios;
+    if (!c->kernel && !bios) { /* QEMU's default firmware */
+        bios = SEABIOS_DEFAULT;
+        if (access(bios, R_OK) < 0) {
+            snprintf(err, errlen, "nothing to run: no -kernel or -bios, and the default firmware %s is missing "
+                     "(install Debian's seabios package, or give -kernel FILE or -bios FILE)", bios);
+            return -1;
+        }
     }
-    if (c->bios && bios_load(c->bios, rom, rom_size, err, errlen) < 0) return -1;
+    if (bios && bios_load(bios, rom, rom_size, err, errlen) < 0) return -1;
     if (c->kernel) {
         u8 *img;
         size_t size;
@@ -225,6 +257,16 @@ static int read_images(const struct machine_config *c, struct boot_image *boot, 
             goto fail;
         }
         if (load_file(c->kernel, "kernel", c->ram_size, &img, &size, err, errlen) < 0) goto fail;
+        if (*rom) { /* -kernel with a firmware: it boots the kernel through fw_cfg, as under QEMU */
+            int r = -1;
+            if (multiboot_detect(img, size) || linux_detect(img, size))
+                r = firmware_prepare(c, img, size, fw, err, errlen);
+            else
+                snprintf(err, errlen, "'%s' is neither a multiboot kernel nor a Linux bzImage", c->kernel);
+            free(img);
+            if (r < 0) goto fail;
+            return 0;
+        }
         int r;
         /* A multiboot header wins over a Linux header, as in QEMU. */
         if (!multiboot_detect(img, size) && linux_detect(img, size)) {
@@ -279,6 +321,11 @@ static int read_images(const struct machine_config *c, struct boot_image *boot, 
         snprintf(err, errlen, "-initrd and -append need -kernel");
         goto fail;
     }
+    /* fw_cfg is there on every boot, as on QEMU's board */
+    if (firmware_prepare(c, NULL, 0, fw, err, errlen) < 0) {
+        boot_image_free(boot);
+        goto fail;
+    }
     return 0;
 fail:
     free(*rom);
@@ -290,6 +337,7 @@ struct machine *machine_create(const struct machine_config *c)
 {
     char err[512];
     struct boot_image boot;
+    struct fw_items fw;
     u8 *rom;
     u32 rom_size, facs;
     struct diskimg *disk[MACHINE_MAX_DRIVES];
@@ -306,7 +354,7 @@ struct machine *machine_create(const struct machine_config *c)
     if ((c->serial[0] && hostchar_check(c->serial[0], "serial", err, sizeof(err)) < 0) ||
         (c->serial[1] && hostchar_check(c->serial[1], "serial", err, sizeof(err)) < 0) ||
         (c->debugcon && hostchar_check(c->debugcon, "debugcon", err, sizeof(err)) < 0) ||
-        read_images(c, &boot, &rom, &rom_size, &facs, err, sizeof(err)) < 0) {
+        read_images(c, &boot, &rom, &rom_size, &fw, &facs, err, sizeof(err)) < 0) {
         fprintf(stderr, "vdebug: %s\n", err);
         return NULL;
     }
@@ -324,6 +372,7 @@ struct machine *machine_create(const struct machine_config *c)
         free(m);
         free(rom);
         boot_image_free(&boot);
+        fw_items_free(&fw);
         return NULL;
     }
     m->cfg = *c;
@@ -334,7 +383,17 @@ struct machine *machine_create(const struct machine_config *c)
     iomap_init(&m->ports, "port");
     vclock_init(&m->clock);
     struct vcpu_board vb = {&m->mem, &m->ports, &m->clock, intr_ack, m, fpu_ferr, fpu_ignne, apic_base_write, board_pmi};
-    m->cpu = vcpu_emu_create(&vb, &c->engine);
+    if (c->engine.engine == VCPU_ENGINE_KVM) {
+        char why[256];
+        m->cpu = vcpu_demand_create(&vb, &c->engine, why, sizeof(why));
+        if (!m->cpu) {
+            fprintf(stderr, "vdebug: -accel kvm: %s\n", why);
+            machine_destroy(m);
+            return NULL;
+        }
+    } else {
+        m->cpu = vcpu_emu_create(&vb, &c->engine);
+    }
     if (!m->cpu) {
         const char *eng = vcpu_engine_name(c->engine.engine);
         if (!vcpu_engine_available(c->engine.engine))
@@ -368,7 +427,7 @@ struct machine *machine_create(const struct machine_config *c)
     port92_init(&m->port92, &m->ports, &m->hooks);
     rcr_init(&m->rcr, NULL, &m->hooks);           /* reached through the PCI host bridge */
     pci_bus_init(&m->pci, &m->ports, &m->rcr);
-    i440fx_init(&m->chipset, &m->pci);
+    i440fx_init(&m->chipset, &m->pci, &m->mem);
     if (c->pci_testdev) pci_testdev_init(&m->pci_testdev, &m->pci, PCI_DEVFN(2, 0), &m->ports, &m->mem.mmio);
     if (c->pc_testdev) {
         struct irq_line lines[PC_TESTDEV_IRQS];
@@ -381,6 +440,9 @@ struct machine *machine_create(const struct machine_config *c)
         }
         pc_testdev_init(m->pc_testdev, &m->ports, &m->mem.mmio, lines);
     }
+    fw_cfg_init(&m->fw_cfg, &m->ports, &m->mem, fw_dma_written, m);
+    firmware_apply(&fw, &m->fw_cfg);
+    set_boot_order(&m->cmos, c->boot_order ? c->boot_order : "cad");
     acpi_pm_init(&m->acpi_pm, &m->ports, &m->clock, pc_isa_irq(m, ACPI_PM_SCI_IRQ), &m->hooks);
     ide_init(&m->ide, &m->pci, &m->ports, &m->mem, pc_isa_irq(m, 14), pc_isa_irq(m, 15));
     vga_init(&m->vga, &m->ports, physmem_ptr(&m->mem, VGA_TEXT_BASE, false));
@@ -400,7 +462,21 @@ struct machine *machine_create(const struct machine_config *c)
                   &m->clock, (struct chardev){NULL, NULL});
         m->nuart = i + 1;
     }
-    if (c->debugcon) debugcon_init(&m->debugcon, &m->ports, 0xe9, (struct chardev){NULL, NULL});
+    /* debug consoles: -debugcon at 0xE9, then each -device isa-debugcon */
+    const char *dcon_spec[1 + MACHINE_MAX_DEBUGCON];
+    u16 dcon_port[1 + MACHINE_MAX_DEBUGCON];
+    if (c->debugcon) dcon_spec[m->ndebugcon] = c->debugcon, dcon_port[m->ndebugcon++] = 0xe9;
+    for (int i = 0; i < c->nisa_debugcon; i++)
+        dcon_spec[m->ndebugcon] = c->isa_debugcon[i].spec, dcon_port[m->ndebugcon++] = c->isa_debugcon[i].iobase;
+    for (int i = 0; i < m->ndebugcon; i++) {
+        const struct io_region *r = iomap_find(&m->ports, dcon_port[i]);
+        if (r) {
+            fprintf(stderr, "vdebug: debug console: port 0x%x is taken by %s\n", dcon_port[i], r->name);
+            machine_destroy(m);
+            return NULL;
+        }
+        debugcon_init(&m->debugcon[i], &m->ports, dcon_port[i], (struct chardev){NULL, NULL});
+    }
     for (u32 p = c->exit_iobase; c->exit_device && p < (u32)c->exit_iobase + c->exit_iosize; p++) {
         const struct io_region *r = iomap_find(&m->ports, p);
         if (!r) continue;
@@ -413,15 +489,20 @@ struct machine *machine_create(const struct machine_config *c)
     /* host backends last: they create files and sockets and change the terminal */
     if ((c->serial[0] && !(m->serial_hc[0] = hostchar_open(c->serial[0], "serial", true, err, sizeof(err)))) ||
         (c->serial[1] && !(m->serial_hc[1] = hostchar_open(c->serial[1], "serial", true, err, sizeof(err)))) ||
-        (c->debugcon && !(m->debugcon_hc = hostchar_open(c->debugcon, "debugcon", false, err, sizeof(err)))) ||
         (c->display_curses && !(m->display = display_open(&m->vga, err, sizeof(err))))) {
         fprintf(stderr, "vdebug: %s\n", err);
         machine_destroy(m);
         return NULL;
     }
+    for (int i = 0; i < m->ndebugcon; i++)
+        if (!(m->debugcon_hc[i] = hostchar_open(dcon_spec[i], "debugcon", false, err, sizeof(err)))) {
+            fprintf(stderr, "vdebug: %s\n", err);
+            machine_destroy(m);
+            return NULL;
+        }
     /* devices were wired with no output; connect them now */
     for (int i = 0; i < m->nuart; i++) m->uart[i].out = hostchar_dev(m->serial_hc[i]);
-    m->debugcon.out = hostchar_dev(m->debugcon_hc);
+    for (int i = 0; i < m->ndebugcon; i++) m->debugcon[i].out = hostchar_dev(m->debugcon_hc[i]);
 
     m->pace_idle = c->idle_sleep == 1 || (c->idle_sleep < 0 && (m->display || hostchar_is_terminal(m->serial_hc[0]) ||
                                                                   hostchar_is_terminal(m->serial_hc[1])));
@@ -437,11 +518,12 @@ void machine_destroy(struct machine *m)
     if (m->cpu) vcpu_destroy(m->cpu);
     hostchar_close(m->serial_hc[0]);
     hostchar_close(m->serial_hc[1]);
-    hostchar_close(m->debugcon_hc);
+    for (int i = 0; i < m->ndebugcon; i++) hostchar_close(m->debugcon_hc[i]);
     display_close(m->display);
     for (int i = 0; i < MACHINE_MAX_DRIVES; i++) diskimg_close(m->disk[i]); /* writes the cache back */
     boot_image_free(&m->boot);
     free(m->pc_testdev);
+    fw_cfg_free(&m->fw_cfg);
     iomap_free(&m->ports);
     physmem_free(&m->mem);
     free(m);
@@ -461,6 +543,7 @@ void pc_reset_devices(struct machine *m)
     port92_reset(&m->port92);
     rcr_reset(&m->rcr);
     pci_bus_reset(&m->pci);
+    fw_cfg_reset(&m->fw_cfg);
     acpi_pm_reset(&m->acpi_pm);
     ide_reset(&m->ide);
     vga_reset(&m->vga);
@@ -518,9 +601,18 @@ static void firmware_pci(struct machine *m)
     }
 }
 
+/* Playing the firmware: shadow RAM on, read-write, in the whole of
+ * 0xC0000-0xFFFFF (the firmware tables live in the F segment). */
+static void shadow_ram_rw(struct machine *m)
+{
+    for (unsigned r = I440FX_PAM0; r <= I440FX_PAM0 + 6; r++)
+        pci_config_write(&m->pci, PCI_DEVFN(0, 0), r, r == I440FX_PAM0 ? 0x30 : 0x33, 1);
+}
+
 /* What the firmware sets up in the devices before it boots or resumes a kernel. */
 static void firmware_devices(struct machine *m)
 {
+    shadow_ram_rw(m);
     iomap_write(&m->ports, 0x4d1, 1u << (ACPI_PM_SCI_IRQ - 8), 1); /* ELCR2: SCI level */
     bios_data_program_devices(&m->ports);
     ide_firmware_setup(&m->ide, 0xc000);       /* as SeaBIOS leaves it */
@@ -554,6 +646,7 @@ void pc_resume(struct machine *m, bool rtc)
 void pc_boot(struct machine *m)
 {
     if (!m->boot.has_entry) return; /* the CPU starts at F000:FFF0 in the ROM */
+    shadow_ram_rw(m);
     boot_image_apply(&m->boot, &m->mem);
     if (m->acpi_tables) firmware_devices(m);     /* the loader is the firmware */
     for (int i = 0; i < m->boot.nseg; i++) vcpu_mem_changed(m->cpu, m->boot.seg[i].paddr, m->boot.seg[i].memsz);

@@ -25,6 +25,7 @@
 #include "machine/display.h"
 #include "machine/diskimg.h"
 #include "dev/testdev.h"
+#include "dev/fw_cfg.h"
 #include <signal.h>
 
 struct machine {
@@ -43,13 +44,15 @@ struct machine {
     struct cmos cmos;
     struct i8042 kbc;
     struct post_port post;
-    struct debugcon debugcon;
+    struct debugcon debugcon[1 + MACHINE_MAX_DEBUGCON]; /* -debugcon, then each -device isa-debugcon */
+    int ndebugcon;
     struct debug_exit debug_exit;
     struct port92 port92;
     struct rcr rcr;
     struct pci_bus pci;
     struct i440fx chipset;
     struct acpi_pm acpi_pm;
+    struct fw_cfg fw_cfg;
     struct lapic lapic;
     struct ioapic ioapic;
     struct ide_ctrl ide;
@@ -62,7 +65,7 @@ struct machine {
     bool acpi_tables;            /* the loader placed ACPI tables (-kernel without -bios) */
     bool fpu_ferr, fpu_ignne;    /* x87 FERR# from the CPU, IGNNE# to it (port 0xF0) */
 
-    struct hostchar *serial_hc[2], *debugcon_hc;
+    struct hostchar *serial_hc[2], *debugcon_hc[1 + MACHINE_MAX_DEBUGCON];
 
     /* requests raised by devices and signals, handled between slices */
     volatile sig_atomic_t interrupt_req;

@@ -45,13 +45,23 @@ void physmem_set_a20(struct physmem *pm, bool enabled)
     if (pm->on_remap) pm->on_remap(pm->remap_opaque);
 }
 
+void physmem_set_pam(struct physmem *pm, const u8 mode[PHYS_SHADOW_SEGS])
+{
+    if (!memcmp(pm->pam, mode, PHYS_SHADOW_SEGS)) return;
+    memcpy(pm->pam, mode, PHYS_SHADOW_SEGS);
+    if (pm->on_remap) pm->on_remap(pm->remap_opaque);
+}
+
 u8 *physmem_ptr(struct physmem *pm, u64 paddr, bool write)
 {
     if (paddr < (1ull << 32)) paddr &= pm->a20_mask;
     if (paddr < 0x100000) {
         if (paddr >= PHYS_VGA_START && paddr < PHYS_VGA_TEXT) return NULL;
-        if (paddr >= PHYS_BIOS_SHADOW && pm->rom) {
-            if (write) return NULL;
+        if (paddr >= PHYS_SHADOW_START) {
+            u8 m = pm->pam[physmem_shadow_seg((u32)paddr)];
+            if (m & (write ? PAM_WRITE_RAM : PAM_READ_RAM)) return paddr < pm->ram_size ? pm->ram + paddr : NULL;
+            /* to the bus: the BIOS ROM's alias (read-only), else MMIO */
+            if (write || !pm->rom || paddr < PHYS_BIOS_SHADOW) return NULL;
             /* last 128 KiB of the ROM (or the whole ROM if smaller, aligned to the top) */
             u64 off = paddr - 0x100000 + pm->rom_size;
             return off < pm->rom_size ? pm->rom + off : NULL;

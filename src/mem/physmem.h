@@ -4,9 +4,13 @@
  *   0x00000000 .. 0x0009FFFF   RAM (conventional memory)
  *   0x000A0000 .. 0x000B7FFF   VGA graphics window: MMIO map (unmapped reads all ones)
  *   0x000B8000 .. 0x000BFFFF   VGA text memory: plain RAM (the display reads it; dev/vga.h)
- *   0x000C0000 .. 0x000DFFFF   RAM (option ROM area)
- *   0x000E0000 .. 0x000FFFFF   last 128 KiB of the BIOS ROM when one is loaded
- *                              (read-only alias), otherwise RAM
+ *   0x000C0000 .. 0x000FFFFF   shadow area: thirteen segments (twelve of 16 KiB
+ *                              up to 0xEFFFF, then the 64 KiB F segment), each
+ *                              reading RAM or the bus and writing RAM or the bus
+ *                              as the i440FX's PAM registers say (physmem_set_pam).
+ *                              "The bus" is the last 128 KiB of the BIOS ROM at
+ *                              0xE0000-0xFFFFF (read-only alias) when one is
+ *                              loaded; anything else there is the MMIO map
  *   0x00100000 .. ram_size-1   RAM
  *   4 GiB - rom_size .. 4 GiB  BIOS ROM (-bios), read-only
  *   anything else              MMIO map
@@ -23,6 +27,10 @@
 #define PHYS_VGA_END 0xC0000u
 #define PHYS_BIOS_SHADOW 0xE0000u
 #define PHYS_MAX_RAM (3ull << 30) /* below the 32-bit PCI/ROM hole */
+#define PHYS_SHADOW_START 0xC0000u
+#define PHYS_SHADOW_SEGS 13       /* 0xC0000 + 16 KiB * i for i < 12; 12 = 0xF0000-0xFFFFF */
+/* What a shadow segment does (the PAM nibble's two bits). */
+enum { PAM_READ_RAM = 1, PAM_WRITE_RAM = 2 };
 
 struct physmem {
     u8 *ram;
@@ -30,6 +38,7 @@ struct physmem {
     u8 *rom;          /* NULL when no -bios */
     u32 rom_size;
     u32 a20_mask;     /* ~0u when A20 is enabled, ~(1u << 20) when masked */
+    u8 pam[PHYS_SHADOW_SEGS]; /* PAM_* per shadow segment; 0 (all to the bus) at init */
     struct iomap mmio;
     /* Called when the mapping of physical addresses to host memory changes
      * (A20 toggled): engines drop cached translations. */
@@ -47,6 +56,14 @@ void physmem_free(struct physmem *pm);
 /* Takes ownership of rom (malloc'd, size a multiple of 64 KiB). */
 void physmem_set_rom(struct physmem *pm, u8 *rom, u32 size);
 void physmem_set_a20(struct physmem *pm, bool enabled);
+/* The shadow-RAM mode (PAM_*) of each segment of 0xC0000-0xFFFFF; a change
+ * calls on_remap (host pointers for those addresses change). */
+void physmem_set_pam(struct physmem *pm, const u8 mode[PHYS_SHADOW_SEGS]);
+/* The shadow segment of paddr (0xC0000 <= paddr < 0x100000). */
+static inline unsigned physmem_shadow_seg(u32 paddr)
+{
+    return paddr >= 0xF0000u ? 12 : (paddr - PHYS_SHADOW_START) >> 14;
+}
 
 /* Host pointer to the byte at paddr (A20 applied) if it is RAM, or ROM for a
  * read; NULL otherwise (MMIO, unmapped, write to ROM). The pointer is valid
@@ -56,7 +73,7 @@ u8 *physmem_ptr(struct physmem *pm, u64 paddr, bool write);
 u32 physmem_read(struct physmem *pm, u64 paddr, unsigned size);
 void physmem_write(struct physmem *pm, u64 paddr, u32 val, unsigned size);
 /* Debugger/loader access to RAM and ROM only (no device side effects; ROM is
- * writable here). Returns the number of bytes transferred before the first
+ * writable here; in the shadow area it is what a read there would see). Returns the number of bytes transferred before the first
  * byte that is not RAM/ROM. */
 size_t physmem_debug_rw(struct physmem *pm, u64 paddr, void *buf, size_t len, bool write);
 /* A device's bus-master access (A20 applied): RAM directly, MMIO through the

@@ -28,10 +28,14 @@ run -accel interp,tb-size=16;           expect interp_tb_size 2 "tb-size is an o
 run -accel interp,verify=on;            expect interp_verify_on 2 "verify is an option of the translator"
 run -accel interp,verify=off;           expect interp_verify_off 2 "verify is an option of the translator"
 run -accel interp,bogus=1;              expect interp_unknown_option 2 "'bogus'"
-run -accel kvm;                         expect kvm_not_built 2 "KVM engine is not built yet"
-run -accel kvm,kernel-irqchip=on;       expect kvm_with_options_not_built 2 "KVM engine is not built yet"
-run -enable-kvm;                        expect enable_kvm_not_built 2 "-enable-kvm: the KVM engine is not built yet"
-run -machine accel=kvm;                 expect machine_accel_kvm 2 "KVM engine is not built yet"
+run -accel kvm,kernel-irqchip=on;       expect kvm_unknown_option 2 "'kernel-irqchip'"
+run -accel kvm,emulate-blocks=x;        expect kvm_emulate_blocks_bad 2 "emulate-blocks"
+run -accel kvm,time-scale=0;            expect kvm_time_scale_zero 2 "time-scale"
+# KVM where there is none (VD_KVM_DEVICE names a missing node): one line, status 1
+export VD_KVM_DEVICE=$T/no-kvm
+run -accel kvm;                         expect kvm_not_usable 1 "-accel kvm: KVM is not usable: $T/no-kvm"
+run -enable-kvm;                        expect enable_kvm_not_usable 1 "-enable-kvm: KVM is not usable"
+run -machine accel=kvm;                 expect machine_accel_kvm_not_usable 1 "KVM is not usable"
 run -machine pc,accel=xen;              expect machine_accel_unknown 2 "'xen'"
 run -machine pc,accel=;                 expect machine_accel_empty 2 "accel="
 run -machine pc,accel=tcg -accel interp; expect machine_accel_and_accel 2 "incompatible"
@@ -81,9 +85,11 @@ engine_run stats_interp interp -accel interp
 engine_run machine_accel_interp interp -machine pc,accel=interp
 engine_run first_accel_wins interp -accel interp -accel tcg
 engine_run kvm_falls_back_to_next interp -accel kvm -accel interp
-if [[ "$err" == *"vdebug: -accel kvm: the KVM engine is not built yet; falling back to interp"* ]]; then
+if [[ "$err" == *"vdebug: -accel kvm: $T/no-kvm: No such file or directory; falling back to interp"* ]]; then
     pass kvm_fallback_note; else fail kvm_fallback_note "stderr: $err"; fi
 engine_run machine_accel_list_falls_back interp -machine accel=kvm:interp
+engine_run accel_list_falls_back interp -accel kvm:interp
+unset VD_KVM_DEVICE
 if [ "$has_dbt" = 1 ]; then
     engine_run stats_dbt dbt -accel dbt
     ! grep -q 'lockstep' "$T/err" && pass dbt_no_checker_by_default || fail dbt_no_checker_by_default "$err"

@@ -43,5 +43,12 @@ run -d help
 if [ "$st" = 0 ] && for w in int cpu in_asm exec guest_errors unimp pcall ioport; do
        grep -q "^$w " "$T/out" || exit 1; done; then pass d_help; else fail d_help "status $st: $out"; fi
 
-run;                                    expect no_kernel_no_bios 1 "-kernel"
+# neither -kernel nor -bios: Debian's SeaBIOS, as qemu-system-i386 (its log on 0x402)
+if [ -r /usr/share/seabios/bios-256k.bin ]; then
+    run -icount-limit 5000000 -serial none -chardev "file,id=f,path=$T/sb.log" -device isa-debugcon,iobase=0x402,chardev=f
+    if [ "$st" = 124 ] && head -n 1 "$T/sb.log" | grep -q '^SeaBIOS (version'; then pass no_kernel_no_bios_seabios
+    else fail no_kernel_no_bios_seabios "status $st: $err"; fi
+else
+    run;                                expect no_kernel_no_bios_no_seabios 1 "seabios"
+fi
 finish

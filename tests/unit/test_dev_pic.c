@@ -24,6 +24,30 @@ static void setup(bool aeoi)
 
 static void raise_edge(int irq) { pic_set_irq(&pic, irq, 1); pic_set_irq(&pic, irq, 0); }
 
+/* Power-on: an 8259 that was never given ICW1-ICW2 drives no INTR, whatever
+ * its inputs do (QEMU's would deliver vector 0..7); ICW1 drops the latched
+ * edges, so nothing from before initialisation arrives after it. */
+TEST(unprogrammed_raises_nothing)
+{
+    iomap_free(&ports);
+    iomap_init(&ports, "port");
+    intr_level = intr_changes = 0;
+    pic_init(&pic, &ports, (struct irq_line){intr_cb, NULL, 0});
+    raise_edge(0);
+    raise_edge(1);
+    pic_set_irq(&pic, 9, 1);
+    CHECK(!pic_intr(&pic));
+    CHECK_EQ(intr_changes, 0);
+    CHECK_EQ(pic_ack(&pic), 7u);          /* an INTA anyway: spurious */
+    out(0x20, 0x11); out(0x21, 0x20); out(0x21, 0x04); out(0x21, 0x01);
+    out(0xa0, 0x11); out(0xa1, 0x28); out(0xa1, 0x02); out(0xa1, 0x01);
+    CHECK(!pic_intr(&pic));               /* the early edges were dropped */
+    pic_set_irq(&pic, 9, 0);
+    raise_edge(1);
+    CHECK(pic_intr(&pic));
+    CHECK_EQ(pic_ack(&pic), 0x21u);
+}
+
 TEST(init_and_vector)
 {
     setup(false);
@@ -216,6 +240,7 @@ TEST(info)
 
 int main(void)
 {
+    RUN(unprogrammed_raises_nothing);
     RUN(init_and_vector);
     RUN(priority_and_nesting);
     RUN(mask);

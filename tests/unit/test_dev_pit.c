@@ -291,9 +291,31 @@ TEST(quick_calibrate_msb_polling)
     }
 }
 
+/* Power-on: nothing counts until programmed (an 8254 is idle after reset;
+ * QEMU's counts mode 3 from reset), and no IRQ0 edge ever comes. */
+TEST(power_on_idle_until_programmed)
+{
+    setup();
+    edges = 0;
+    run_to(clk.now + 1000000000ull);   /* a second */
+    CHECK_EQ(edges, 0);
+    CHECK_EQ(vclock_next_deadline(&clk), VCLOCK_NEVER);
+    out(0x43, 0x00);
+    u16 a = read16(0x40);
+    clk.now += 5000000;
+    out(0x43, 0x00);
+    CHECK_EQ(read16(0x40), a);         /* the counter stands still */
+    out(0x43, 0x34); out(0x40, 0); out(0x40, 0);  /* mode 2, 65536: the BIOS tick */
+    u64 t0 = clk.now;
+    run_to(t0 + 60000000);
+    CHECK_EQ(edges, 1);
+    CHECK_EQ(edge_ns[0], tick_ns(t0, 65536));
+}
+
 TEST(info_dump)
 {
     setup();
+    out(0x43, 0x36); out(0x40, 0); out(0x40, 0);  /* mode 3, 65536 */
     char buf[600];
     int n = pit_info(&pit, buf, sizeof buf);
     CHECK(n > 0 && (size_t)n == strlen(buf));
@@ -304,6 +326,7 @@ TEST(info_dump)
 int main(void)
 {
     RUN(mode2_periodic_irq0);
+    RUN(power_on_idle_until_programmed);
     RUN(mode2_new_count_at_period_end);
     RUN(mode0_interrupt_on_terminal_count);
     RUN(mode4_strobe);

@@ -79,8 +79,13 @@ TEST(physmem_layout)
     CHECK(physmem_ptr(&pm, 0xb7fff, true) == NULL);
     CHECK(physmem_ptr(&pm, 0xb8000, true) == pm.ram + 0xb8000); /* VGA text memory is RAM */
     CHECK(physmem_ptr(&pm, 0xbffff, false) == pm.ram + 0xbffff);
+    CHECK(physmem_ptr(&pm, 0xc0000, true) == NULL);    /* shadow RAM off after init (PAM 0) */
+    CHECK(physmem_ptr(&pm, 0xe0000, false) == NULL);   /* ... and no ROM on the bus */
+    u8 shadow[PHYS_SHADOW_SEGS];
+    memset(shadow, PAM_READ_RAM | PAM_WRITE_RAM, sizeof(shadow));
+    physmem_set_pam(&pm, shadow);
     CHECK(physmem_ptr(&pm, 0xc0000, true) == pm.ram + 0xc0000);
-    CHECK(physmem_ptr(&pm, 0xe0000, true) == pm.ram + 0xe0000); /* no ROM: RAM */
+    CHECK(physmem_ptr(&pm, 0xe0000, true) == pm.ram + 0xe0000);
     CHECK(physmem_ptr(&pm, (16 << 20) - 1, true) != NULL);
     CHECK(physmem_ptr(&pm, 16 << 20, false) == NULL);
     CHECK_EQ(physmem_read(&pm, 0xa0000, 4), 0xffffffffu);
