@@ -62,6 +62,9 @@ static const char usage[] =
     "  -display curses     the VGA text screen on the terminal (keys go to the PS/2 keyboard;\n"
     "                      the default serial port is then null)\n"
     "  -display none, -nographic  no display (the default; the serial port is the terminal)\n"
+    "  -device pc-testdev  QEMU's ISA test device (ports 0xe0/0xe4/0xe8, IRQ lines at 0x2000,\n"
+    "                      64 KiB of MMIO at 0xff000000), as kvm-unit-tests use it\n"
+    "  -device pci-testdev QEMU's PCI test device (1b36:0005 at 00:02.0)\n"
     "  -nodefaults         accepted; with it, no serial port unless -serial is given\n"
     "\n"
     "Machine:\n"
@@ -264,8 +267,16 @@ static void parse_device(const char *spec, struct machine_config *c)
         c->sga = true;
         return;
     }
+    /* QEMU's test devices (kvm-unit-tests) */
+    if (!strcmp(type, "pc-testdev") || !strcmp(type, "pci-testdev")) {
+        if (spec[n]) usage_error("-device %s: %s takes no options", spec, type);
+        if (type[1] == 'c') c->pc_testdev = true;
+        else c->pci_testdev = true;
+        return;
+    }
     if (strcmp(type, "isa-debug-exit") && strcmp(type, "isa-debugcon"))
-        usage_error("-device %s: unsupported device (vdebug provides isa-debug-exit, isa-debugcon, sga)", type);
+        usage_error("-device %s: unsupported device (vdebug provides isa-debug-exit, isa-debugcon, sga, pc-testdev, "
+                    "pci-testdev)", type);
     each_opt("-device", spec, spec + n, device_opt, &d);
     if (!strcmp(type, "isa-debugcon")) {
         if (!d.chardev) usage_error("-device %s: isa-debugcon needs chardev=ID (a -chardev)", spec);

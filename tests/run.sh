@@ -3,6 +3,7 @@
 #   unit/diff programs   $BUILD/tests/{unit,diff}/*      print PASS/FAIL/SKIP lines
 #   guest programs       tests/asm/*.asm                 report PASS/FAIL on port 0xE9, exit via 0xF4
 #   scripts              tests/{cli,gdb,boot}/*.sh       print PASS/FAIL/SKIP lines
+#   kvm-unit-tests       tests/kut/x86.sh                builds the suite into $BUILD/kut, one line per test
 # A program that exits non-zero (other than guests' expected status) without a
 # FAIL line counts as one failure. Environment: VDEBUG (binary), BUILD (build dir).
 # Optional: TESTS=pattern runs only the programs whose name contains it.
@@ -92,7 +93,7 @@ for src in tests/asm/*.asm; do
     fi
 done
 
-for t in tests/cli/*.sh tests/gdb/*.sh tests/boot/*.sh; do
+for t in tests/cli/*.sh tests/gdb/*.sh tests/boot/*.sh tests/kut/x86.sh; do
     [ -f "$t" ] || continue
     name=${t#tests/}; name=${name%.sh}; want "$name" || continue
     bash "$t" >"$out" 2>&1; tally "$name" $? 0

@@ -84,14 +84,14 @@ void cpu_dr_io_check(struct cpu *c, u16 port, unsigned size)
     if (hit) pend(c, hit);
 }
 
-int cpu_dr_before_insn(struct cpu *c)
+int cpu_dr_before_insn(struct cpu *c, bool shadow_ss)
 {
     if (c->wp_pending) {
         c->wp_pending = false;
         if (c->icount == c->wp_pending_at + 1) return CPU_EXIT_WATCHPOINT;
     }
     u32 dr7 = c->s.dr[7];
-    if (!(dr7 & 0xff) || (c->s.eflags & FL_RF)) return -1;
+    if (!(dr7 & 0xff) || (c->s.eflags & FL_RF) || shadow_ss) return -1;
     u32 lin = c->s.seg[S_CS].base + c->s.eip, hit = 0;
     for (int n = 0; n < 4; n++)
         if (bp_enabled(dr7, n) && bp_rw(dr7, n) == 0 && c->s.dr[n] == lin) hit |= 1u << n;

@@ -13,7 +13,9 @@
  *  - cpu_events() calls cpu_dr_before_insn() whenever EV_DEBUG is set: it
  *    stops for a debugger watchpoint hit by the previous instruction
  *    (c->wp_pending) and checks the instruction breakpoints of the
- *    instruction about to run (not when EFLAGS.RF is set).
+ *    instruction about to run (not when EFLAGS.RF is set, nor in the shadow
+ *    of a MOV SS / POP SS: on Intel processors that blocking inhibits code
+ *    breakpoints of the next instruction too, SDM vol. 3 6.8.3).
  *  - IN/OUT/INS/OUTS handlers call cpu_dr_io_check() after the port access.
  */
 #ifndef VD_CPU_DEBUGREG_H
@@ -31,7 +33,7 @@ enum {
 /* Called between instructions while EV_DEBUG is set. May deliver #DB (and
  * so may raise, like cpu_deliver). Returns a cpu_exit code (>= 0) to stop
  * cpu_run with, or -1 to go on. */
-int cpu_dr_before_insn(struct cpu *c);
+int cpu_dr_before_insn(struct cpu *c, bool shadow_ss);
 /* I/O breakpoints (CR4.DE): call after IN/OUT/INS/OUTS accessed `size`
  * bytes at `port`. */
 void cpu_dr_io_check(struct cpu *c, u16 port, unsigned size);

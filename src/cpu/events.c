@@ -96,7 +96,7 @@ int cpu_events(struct cpu *c)
     if (c->events & EV_DEBUG) {
         if (c->bp_hit && c->bp_hit(c->bp_opaque, c->s.seg[S_CS].base + c->s.eip))
             return CPU_EXIT_BREAKPOINT;
-        int r = cpu_dr_before_insn(c);
+        int r = cpu_dr_before_insn(c, shadow_ss);
         if (r >= 0) return r;
     }
 

@@ -9,8 +9,9 @@
  *               (a real Pentium II clears bits 63:32 on a write)
  *   0x17        PLATFORM_ID (read-only, platform 0)
  *   0x1B        APIC_BASE: base and global enable of the board's local APIC
- *               (c->apic_base_write); P6 rules: BSP is read-only, and a
- *               cleared enable bit stays clear until reset
+ *               (c->apic_base_write); BSP is read-only; the enable bit
+ *               can be set again after a clear (Pentium 4 and later: the
+ *               APIC comes back in its power-up state; a P6 needed a reset)
  *   0x2A        EBL_CR_POWERON (reads 0, writes ignored)
  *   0x79, 0x8B  BIOS_UPDT_TRIG / BIOS_SIGN_ID: no microcode, revision 0
  *   0xC1, 0xC2, 0x186, 0x187   PERFCTR0/1, EVNTSEL0/1 (pmu.c)
@@ -96,8 +97,7 @@ bool cpu_msr_write(struct cpu *c, u32 idx, u64 v)
     case 0x10: c->s.tsc = v - c->icount; return true;
     case 0x1b:
         if (v & (PHYS_HI | 0x6ff)) return false;
-        v = (v & ~(u64)(APIC_BASE_MSR_BSP | APIC_BASE_MSR_EN)) | (c->s.apic_base & APIC_BASE_MSR_BSP) |
-            (v & c->s.apic_base & APIC_BASE_MSR_EN);
+        v = (v & ~(u64)APIC_BASE_MSR_BSP) | (c->s.apic_base & APIC_BASE_MSR_BSP);
         c->s.apic_base = v;
         if (c->apic_base_write) c->apic_base_write(c->apic_opaque, v);
         return true;

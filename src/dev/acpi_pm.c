@@ -73,7 +73,12 @@ static void sleep_enter(struct acpi_pm *pm, unsigned typ)
         if (pm->hooks.request_poweroff) pm->hooks.request_poweroff(pm->hooks.opaque);
         return;
     }
-    /* No other sleep state is offered (\_S1-\_S4 are absent): wake at once. */
+    if (typ == ACPI_PM_SLP_TYP_S3 && pm->hooks.request_suspend) {
+        VD_LOG(LOG_IOPORT, "acpi: SLP_EN with SLP_TYP %u: suspend to RAM (S3)\n", typ);
+        pm->hooks.request_suspend(pm->hooks.opaque);
+        return;
+    }
+    /* No other sleep state is offered (\_S1, \_S2, \_S4 are absent): wake at once. */
     VD_LOG(LOG_UNIMP, "acpi: sleep type %u is not supported; waking up at once\n", typ);
     pm->sts |= ACPI_PM1_WAK;
 }
@@ -146,6 +151,15 @@ void acpi_pm_power_button(struct acpi_pm *pm)
 {
     sync_tmr(pm);
     pm->sts |= ACPI_PM1_PWRBTN;
+    update(pm);
+}
+
+bool acpi_pm_rtc_wake(const struct acpi_pm *pm) { return pm->en & ACPI_PM1_RTC; }
+
+void acpi_pm_wakeup(struct acpi_pm *pm, bool rtc)
+{
+    sync_tmr(pm);
+    pm->sts |= ACPI_PM1_WAK | (rtc ? ACPI_PM1_RTC : 0);
     update(pm);
 }
 

@@ -20,10 +20,14 @@
  * to SMI, which this machine has not.
  *
  * Sleep: SLP_EN with SLP_TYP = ACPI_PM_SLP_TYP_S5 (the PIIX4's "soft off",
- * the \_S5 value in the DSDT) calls the board's request_poweroff. The PIIX4's
- * other types (suspend to RAM/disk, power-on suspend) are not offered in the
- * DSDT; a guest that enters one anyway is logged (-d unimp) and wakes at once
- * (WAK_STS), so an OS polling for the wake-up goes on.
+ * the \_S5 value in the DSDT) calls the board's request_poweroff;
+ * ACPI_PM_SLP_TYP_S3 (the PIIX4's suspend to RAM, \_S3) calls its
+ * request_suspend: the board stops the CPU until a wake event (the RTC's
+ * interrupt with RTC_EN set, the power button), then resets the machine but
+ * RAM, and calls acpi_pm_wakeup, which sets WAK_STS (and RTC_STS) as QEMU's
+ * PIIX4 does. The other types (suspend to disk, power-on suspend) are not
+ * offered in the DSDT; a guest that enters one anyway is logged (-d unimp)
+ * and wakes at once (WAK_STS), so an OS polling for the wake-up goes on.
  */
 #ifndef VD_DEV_ACPI_PM_H
 #define VD_DEV_ACPI_PM_H
@@ -46,6 +50,7 @@
 #define ACPI_PM_TIMER_HZ 3579545u
 #define ACPI_PM_SLP_TYP_S5 0     /* PIIX4 SUS_TYP 000: soft off */
 #define ACPI_PM_SLP_TYP_S0 5     /* PIIX4 SUS_TYP 101: working */
+#define ACPI_PM_SLP_TYP_S3 1     /* PIIX4 SUS_TYP 001: suspend to RAM */
 
 /* PM1 status/enable bits */
 enum {
@@ -86,6 +91,11 @@ void acpi_pm_reset(struct acpi_pm *pm);
 u32 acpi_pm_timer(struct acpi_pm *pm);
 /* Press the (fixed-feature) power button: PWRBTN_STS and an SCI if enabled. */
 void acpi_pm_power_button(struct acpi_pm *pm);
+/* Is the RTC an enabled wake-up source (PM1_EN.RTC_EN)? */
+bool acpi_pm_rtc_wake(const struct acpi_pm *pm);
+/* After the board's reset on a wake-up from S3: WAK_STS, and RTC_STS when
+ * the RTC woke the machine. */
+void acpi_pm_wakeup(struct acpi_pm *pm, bool rtc);
 int acpi_pm_info(struct acpi_pm *pm, char *buf, size_t size);
 
 #endif

@@ -13,6 +13,7 @@ struct board_hooks {
     void (*request_reset)(void *opaque);             /* i8042 0xFE, port 0x92 bit 0, 0xCF9 */
     void (*request_exit)(void *opaque, int status);  /* isa-debug-exit */
     void (*request_poweroff)(void *opaque);          /* ACPI sleep state S5 (soft off) */
+    void (*request_suspend)(void *opaque);           /* ACPI sleep state S3 (suspend to RAM) */
 };
 
 #endif

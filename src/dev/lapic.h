@@ -64,7 +64,7 @@ struct lapic {
     struct vtimer timer;
 
     u64 base;                /* IA32_APIC_BASE as last written */
-    bool hw_enabled;         /* IA32_APIC_BASE[11]; once cleared, only a reset sets it again (P6) */
+    bool hw_enabled;         /* IA32_APIC_BASE[11]; clearing it resets the registers */
     u8 id;
     u8 tpr;
     u32 ldr, dfr, svr;

@@ -133,6 +133,7 @@ static void sleep_state(struct aml *a, const char *name, u8 slp_typ)
 static void dsdt_body(struct aml *a, const struct acpi_config *c)
 {
     sleep_state(a, "\\_S0", ACPI_PM_SLP_TYP_S0);
+    sleep_state(a, "\\_S3", ACPI_PM_SLP_TYP_S3);
     sleep_state(a, "\\_S5", ACPI_PM_SLP_TYP_S5);
 
     aml_scope_begin(a, "\\_SB");

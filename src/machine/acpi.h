@@ -9,8 +9,8 @@
  * blocks and PM timer at 0x600, SCI on IRQ 9, SMI_CMD 0xB2 with the
  * ACPI_ENABLE/DISABLE handshake), the reset register (0xCF9 <- 0x06), the
  * CMOS century byte, an i8042 and legacy ISA devices, a VGA, and a desktop
- * profile. The DSDT (hand-assembled AML, machine/aml.h) declares \_S0 and
- * \_S5 and, under \_SB.PCI0 (PNP0A03, bus 0, the i440FX's I/O and memory
+ * profile. The DSDT (hand-assembled AML, machine/aml.h) declares \_S0, \_S3
+ * (suspend to RAM) and \_S5 and, under \_SB.PCI0 (PNP0A03, bus 0, the i440FX's I/O and memory
  * windows), the PIIX3 ISA bridge's devices with their resources: PIC, PIT,
  * speaker, RTC, i8042 keyboard and mouse, the COM ports present and the
  * motherboard's other ports (PNP0C02). A MADT follows when the board has a

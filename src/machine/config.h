@@ -49,6 +49,7 @@ struct machine_config {
     int nfw_cfg;
     bool exit_device;             /* -device isa-debug-exit */
     u16 exit_iobase, exit_iosize; /* QEMU's defaults: 0x501, 2 */
+    bool pc_testdev, pci_testdev; /* -device pc-testdev / pci-testdev (QEMU's test devices) */
     bool no_reboot;               /* reset requests and triple faults end the run */
     bool no_shutdown;             /* on guest shutdown, stop instead of exiting */
     bool gdb;                     /* a GDB stub drives the machine: never exit on a dead halt */

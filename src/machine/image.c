@@ -54,7 +54,8 @@ int boot_image_check(const struct boot_image *b, u64 ram_size, char *err, size_t
         const struct load_seg *s = &b->seg[i];
         u64 start = s->paddr, end = (u64)s->paddr + s->memsz;
         if (s->memsz == 0) continue;
-        if (s->firmware && (start < PHYS_BIOS_SHADOW || end > HOLE_END)) {
+        /* firmware data: the BIOS area, or the EBDA */
+        if (s->firmware && (start < PHYS_BIOS_SHADOW || end > HOLE_END) && (start < HOLE_START || end > 0xA0000u)) {
             snprintf(err, errlen, "%s at 0x%llx-0x%llx is outside the BIOS area 0x%x-0x%x", s->what,
                      (unsigned long long)start, (unsigned long long)end - 1, PHYS_BIOS_SHADOW, HOLE_END - 1);
             return -1;

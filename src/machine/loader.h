@@ -56,8 +56,9 @@ void boot_image_add(struct boot_image *b, u32 paddr, u32 memsz, u8 *data, u32 fi
  * (only when no ROM is mapped there: the board decides). */
 void boot_image_add_firmware(struct boot_image *b, u32 paddr, u8 *data, u32 size, const char *what);
 /* Checks every segment lies in RAM of ram_size bytes, outside the PC hole
- * 0xA0000-0xFFFFF (firmware segments: inside its BIOS area 0xE0000-0xFFFFF,
- * which is RAM when no -bios ROM is mapped), and that no two overlap. */
+ * 0x9FC00-0xFFFFF (firmware segments: inside its BIOS area 0xE0000-0xFFFFF,
+ * which is RAM when no -bios ROM is mapped, or the EBDA 0x9FC00-0x9FFFF),
+ * and that no two overlap. */
 int boot_image_check(const struct boot_image *b, u64 ram_size, char *err, size_t errlen);
 /* Adds the loader's low-memory pieces: the boot GDT and the boot stack. */
 void boot_image_add_lowmem(struct boot_image *b);

@@ -14,6 +14,12 @@
  * message, unless a debugger drives the machine: then the machine reports
  * itself idle and the debugger waits on its own socket.
  *
+ * ACPI S3 (suspend to RAM) stops the CPU after the instruction that entered
+ * it; the clock then skips from deadline to deadline until a wake event (the
+ * RTC's interrupt with PM1_EN.RTC_EN set, or the power button), and
+ * pc_resume resets everything but RAM and resumes the guest where firmware
+ * would. A suspended machine that nothing can wake ends the run with a message.
+ *
  * Triple faults and reset requests reset the machine; under -no-reboot they
  * shut it down (exit status 0, as QEMU), and under -no-shutdown a shutdown
  * pauses the machine with its state intact for inspection.
@@ -97,6 +103,12 @@ static bool pending(struct machine *m, enum machine_stop *st)
         *st = MACHINE_EXIT;
         return true;
     }
+    if (m->suspend_req) {
+        m->suspend_req = false;
+        m->suspended = true;
+        m->wake_button = false;
+        cmos_set_byte(&m->cmos, 0x0f, 0xfe);    /* shutdown status: S3 resume, as QEMU sets it */
+    }
     if (m->cfg.icount_limit && vcpu_icount(m->cpu) >= m->cfg.icount_limit && !m->paused) {
         char at[32];
         where(m, at, sizeof(at));
@@ -124,6 +136,38 @@ static void wait_input(struct machine *m, const struct timespec *timeout)
     sigprocmask(SIG_BLOCK, &block, &old);
     if (!m->interrupt_req) ppoll(p, (nfds_t)n, timeout, &old);
     sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+/* Suspended to RAM (S3). Returns false when the machine is idle or exiting. */
+static bool suspended(struct machine *m)
+{
+    bool rtc = m->rtc_irq && acpi_pm_rtc_wake(&m->acpi_pm);
+    if (rtc || m->wake_button) {
+        bool button = m->wake_button;
+        m->suspended = m->wake_button = false;
+        VD_LOG(LOG_IOPORT, "acpi: wake-up from S3 (%s)\n", rtc ? "RTC" : "power button");
+        pc_resume(m, rtc);
+        if (button) acpi_pm_power_button(&m->acpi_pm);
+        return true;
+    }
+    /* the RTC can wake the machine only with RTC_EN and one of its interrupts enabled */
+    u8 rtc_b = cmos_get_byte(&m->cmos, 0x0b);
+    u64 dl = vclock_next_deadline(&m->clock);
+    if (acpi_pm_rtc_wake(&m->acpi_pm) && (rtc_b & 0x70) && dl != VCLOCK_NEVER) {
+        if (dl > m->clock.now) m->clock.now = dl;
+        vclock_run_expired(&m->clock);
+        return true;
+    }
+    if (m->cfg.gdb) {
+        m->idle = true; /* the debugger may press the power button (monitor system_powerdown) */
+        return false;
+    }
+    char at[32];
+    where(m, at, sizeof(at));
+    fprintf(stderr, "vdebug: guest suspended to RAM (ACPI S3) at %s with no wake-up event enabled "
+                    "(RTC_EN and an RTC interrupt)\n", at);
+    pc_request_exit(m, 0, MEXIT_HALTED);
+    return false;
 }
 
 /* The CPU is in HLT. Returns false when the machine is idle or exiting. */
@@ -184,6 +228,13 @@ enum machine_stop machine_run(struct machine *m, u64 max_insns)
         }
         u64 used = m->clock.now - start;
         if (used >= max_insns) return MACHINE_BUDGET;
+        if (m->suspended) {
+            if (!suspended(m)) {
+                if (pending(m, &st)) return st;
+                return MACHINE_BUDGET; /* idle */
+            }
+            continue;
+        }
         pc_poll_input(m);
         vclock_run_expired(&m->clock);
         u64 budget = max_insns - used;
@@ -258,6 +309,7 @@ void machine_reset(struct machine *m)
     m->exit_req = false;
     m->paused = false;
     m->idle = false;
+    m->suspend_req = m->suspended = m->wake_button = false;
 }
 
 bool machine_idle(const struct machine *m) { return m->idle; }

@@ -16,6 +16,8 @@
  *   0x510-0x511, 0x514-0x51b                fw_cfg (dev/fw_cfg.h; contents: machine/firmware.h)
  *   iobase (default 0x501)                  isa-debug-exit (-device)
  *   0xcf9                                   reset control
+ *   0xe0-0xeb, 0x2000-0x2017, 0xff000000    pc-testdev (-device pc-testdev)
+ *   PCI 00:02.0                             pci-testdev (-device pci-testdev)
  *   0x600-0x60b, 0x0b2-0x0b3, IRQ 9 (SCI)   ACPI PM (PIIX4 layout) and APM control
  *   0x3b0-0x3df, 0xb8000-0xbffff (RAM)      VGA text mode (registers; text memory is RAM)
  *   0x1f0-0x1f7, 0x3f6 (IRQ 14), 0x170-0x177, 0x376 (IRQ 15), BAR 4
@@ -34,6 +36,7 @@
 #include "machine/acpi.h"
 #include "machine/smbios.h"
 #include "machine/mptable.h"
+#include "machine/bios_data.h"
 #include "machine/firmware.h"
 #include "cpu/model.h"
 #include "base/log.h"
@@ -181,6 +184,22 @@ static void hook_reset(void *opaque)
 
 static void hook_exit(void *opaque, int status) { pc_request_exit(opaque, status, MEXIT_GUEST); }
 
+/* ACPI S3: the loop stops the CPU after the instruction that entered it. */
+static void hook_suspend(void *opaque)
+{
+    struct machine *m = opaque;
+    m->suspend_req = true;
+    vcpu_kick(m->cpu);
+}
+
+/* The RTC's IRQ 8: to the 8259 and the I/O APIC, and watched as a wake event. */
+static void rtc_irq(void *opaque, int n, int level)
+{
+    struct machine *m = opaque;
+    m->rtc_irq = level != 0;
+    irq_fanout_set(&m->isa_irq[8], 8, level);
+}
+
 /* ACPI S5: exit with status 0 as QEMU does, or stop under -no-shutdown. */
 static void hook_poweroff(void *opaque)
 {
@@ -211,8 +230,9 @@ void pc_request_exit(struct machine *m, int status, enum machine_exit_reason why
 #define BOARD_CPUID_FEATURES (cpu_cpuid_features() | 1u << 9)
 
 static int read_images(const struct machine_config *c, struct boot_image *boot, u8 **rom, u32 *rom_size,
-                       struct fw_items *fw, char *err, size_t errlen)
+                       struct fw_items *fw, u32 *facs, char *err, size_t errlen)
 {
+    *facs = 0;
     *rom = NULL;
     *rom_size = 0;
     boot_image_init(boot);
@@ -269,7 +289,9 @@ static int read_images(const struct machine_config *c, struct boot_image *boot, 
             struct acpi_config ac = {.ram_size = c->ram_size, .com = {c->serial[0] != NULL, c->serial[1] != NULL},
                                      .apic = true, .ioapic_id = IOAPIC_DEFAULT_ID, .ioapic_addr = IOAPIC_DEFAULT_BASE};
             u32 len;
-            u8 *tables = acpi_build(&ac, ACPI_TABLES_BASE, &len, NULL);
+            struct acpi_layout where;
+            u8 *tables = acpi_build(&ac, ACPI_TABLES_BASE, &len, &where);
+            *facs = where.facs;
             boot_image_add_firmware(boot, ACPI_TABLES_BASE, tables, len, "ACPI tables");
             /* SMBIOS right after them, on the 16-byte boundary an OS scans */
             u32 smbios_at = (ACPI_TABLES_BASE + len + 15) & ~15u;
@@ -286,6 +308,10 @@ static int read_images(const struct machine_config *c, struct boot_image *boot, 
             };
             u8 *mp = mptable_build(&mc, mp_at, &len);
             boot_image_add_firmware(boot, mp_at, mp, len, "MP tables");
+            /* the interrupt vectors, BIOS data area and handlers a BIOS leaves */
+            struct bios_data_config bc = {.com = {c->serial[0] != NULL, c->serial[1] != NULL},
+                                          .rtc_start = c->rtc_start};
+            bios_data_add(boot, &bc);
             if (boot_image_check(boot, c->ram_size, err, errlen) < 0) {
                 boot_image_free(boot);
                 goto fail;
@@ -313,17 +339,22 @@ struct machine *machine_create(const struct machine_config *c)
     struct boot_image boot;
     struct fw_items fw;
     u8 *rom;
-    u32 rom_size;
+    u32 rom_size, facs;
     struct diskimg *disk[MACHINE_MAX_DRIVES];
     if (c->ram_size < (2u << 20) || c->ram_size > PHYS_MAX_RAM || (c->ram_size & 0xfff)) {
         fprintf(stderr, "vdebug: RAM size %llu bytes is not supported (2 MiB .. 3 GiB, a multiple of 4 KiB)\n",
                 (unsigned long long)c->ram_size);
         return NULL;
     }
+    if (c->pc_testdev && c->debugcon) {
+        fprintf(stderr, "vdebug: -device pc-testdev: its byte port 0xe8-0xeb overlaps the debug console at 0xe9 "
+                        "(leave out -debugcon)\n");
+        return NULL;
+    }
     if ((c->serial[0] && hostchar_check(c->serial[0], "serial", err, sizeof(err)) < 0) ||
         (c->serial[1] && hostchar_check(c->serial[1], "serial", err, sizeof(err)) < 0) ||
         (c->debugcon && hostchar_check(c->debugcon, "debugcon", err, sizeof(err)) < 0) ||
-        read_images(c, &boot, &rom, &rom_size, &fw, err, sizeof(err)) < 0) {
+        read_images(c, &boot, &rom, &rom_size, &fw, &facs, err, sizeof(err)) < 0) {
         fprintf(stderr, "vdebug: %s\n", err);
         return NULL;
     }
@@ -347,6 +378,7 @@ struct machine *machine_create(const struct machine_config *c)
     m->cfg = *c;
     m->boot = boot;
     memcpy(m->disk, disk, sizeof(disk));
+    m->facs_addr = facs;
     if (rom) physmem_set_rom(&m->mem, rom, rom_size);
     iomap_init(&m->ports, "port");
     vclock_init(&m->clock);
@@ -378,7 +410,7 @@ struct machine *machine_create(const struct machine_config *c)
     m->mem.remap_opaque = m;
     m->mem.on_dma_write = dma_written;
     m->mem.dma_opaque = m;
-    m->hooks = (struct board_hooks){m, hook_a20, hook_reset, hook_exit, hook_poweroff};
+    m->hooks = (struct board_hooks){m, hook_a20, hook_reset, hook_exit, hook_poweroff, hook_suspend};
 
     struct lapic_wiring lw = {{intr_line, m, 0}, nmi_line, pic_inta, apic_eoi, m};
     lapic_init(&m->lapic, &m->mem.mmio, &m->clock, &lw);
@@ -388,13 +420,26 @@ struct machine *machine_create(const struct machine_config *c)
     iomap_add(&m->ports, 0xf0, 1, "fpu-error", 1, NULL, fpu_err_write, m);
     pit_init(&m->pit, &m->ports, &m->clock, pc_isa_irq(m, 0));
     i8042_init(&m->kbc, &m->ports, pc_isa_irq(m, 1), pc_isa_irq(m, 12), &m->hooks);
-    cmos_init(&m->cmos, &m->ports, &m->clock, pc_isa_irq(m, 8), c->rtc_start);
+    pc_isa_irq(m, 8);
+    cmos_init(&m->cmos, &m->ports, &m->clock, (struct irq_line){rtc_irq, m, 8}, c->rtc_start);
     cmos_set_memory(&m->cmos, c->ram_size);
     post_init(&m->post, &m->ports);
     port92_init(&m->port92, &m->ports, &m->hooks);
     rcr_init(&m->rcr, NULL, &m->hooks);           /* reached through the PCI host bridge */
     pci_bus_init(&m->pci, &m->ports, &m->rcr);
     i440fx_init(&m->chipset, &m->pci, &m->mem);
+    if (c->pci_testdev) pci_testdev_init(&m->pci_testdev, &m->pci, PCI_DEVFN(2, 0), &m->ports, &m->mem.mmio);
+    if (c->pc_testdev) {
+        struct irq_line lines[PC_TESTDEV_IRQS];
+        for (int i = 0; i < PC_TESTDEV_IRQS; i++) lines[i] = i < 16 ? pc_isa_irq(m, i) : ioapic_irq_line(&m->ioapic, i);
+        m->pc_testdev = malloc(sizeof(*m->pc_testdev));
+        if (!m->pc_testdev) {
+            fprintf(stderr, "vdebug: out of memory\n");
+            machine_destroy(m);
+            return NULL;
+        }
+        pc_testdev_init(m->pc_testdev, &m->ports, &m->mem.mmio, lines);
+    }
     fw_cfg_init(&m->fw_cfg, &m->ports, &m->mem, fw_dma_written, m);
     firmware_apply(&fw, &m->fw_cfg);
     set_boot_order(&m->cmos, c->boot_order ? c->boot_order : "cad");
@@ -477,6 +522,7 @@ void machine_destroy(struct machine *m)
     display_close(m->display);
     for (int i = 0; i < MACHINE_MAX_DRIVES; i++) diskimg_close(m->disk[i]); /* writes the cache back */
     boot_image_free(&m->boot);
+    free(m->pc_testdev);
     fw_cfg_free(&m->fw_cfg);
     iomap_free(&m->ports);
     physmem_free(&m->mem);
@@ -501,19 +547,108 @@ void pc_reset_devices(struct machine *m)
     acpi_pm_reset(&m->acpi_pm);
     ide_reset(&m->ide);
     vga_reset(&m->vga);
+    if (m->cfg.pci_testdev) pci_testdev_reset(&m->pci_testdev);
     physmem_set_a20(&m->mem, true);
+}
+
+/* Is nothing decoded in [at, at + size) of map? (BARs are at most a few pages here.) */
+static bool range_free(const struct iomap *map, u32 at, u32 size, u32 step)
+{
+    for (u64 a = at; a < (u64)at + size; a += step)
+        if (iomap_find(map, a)) return false;
+    return !iomap_find(map, (u64)at + size - 1);
+}
+
+/* Assign the PCI BARs as SeaBIOS does: size each unassigned BAR (write all
+ * ones, read back), I/O from 0xC000 up, memory down from the I/O APIC at
+ * 0xFEC00000, largest first, around what is decoded already; then enable
+ * decoding in the command register. The IDE controller's bus-master BAR is
+ * set up first, at 0xC000, by ide_firmware_setup. */
+static void firmware_pci(struct machine *m)
+{
+    struct { unsigned devfn, reg; u32 size; bool io; } bar[64];
+    int n = 0;
+    for (unsigned devfn = 0; devfn < 256; devfn++) {
+        if (!m->pci.fn[devfn]) continue;
+        for (unsigned reg = 0x10; reg < 0x28 && n < 64; reg += 4) {
+            u32 old = pci_config_read(&m->pci, devfn, reg, 4);
+            bool io = old & 1;
+            if (old & (io ? ~3u : ~15u)) continue;              /* assigned already */
+            pci_config_write(&m->pci, devfn, reg, 0xffffffffu, 4);
+            u32 probe = pci_config_read(&m->pci, devfn, reg, 4) & (io ? ~3u : ~15u);
+            pci_config_write(&m->pci, devfn, reg, old, 4);
+            if (!probe || (!io && (old & 6))) continue;         /* no BAR (or a 64-bit one: none here) */
+            bar[n++] = (typeof(bar[0])){devfn, reg, ~probe + 1, io};
+        }
+    }
+    u32 io_at = 0xc000, mem_at = IOAPIC_DEFAULT_BASE;
+    for (int order = 31; order >= 2; order--) {
+        for (int i = 0; i < n; i++) {
+            u32 sz = bar[i].size, at;
+            if (sz != 1u << order) continue;
+            if (bar[i].io) {
+                for (at = (io_at + sz - 1) & ~(sz - 1); at + sz <= 0x10000 && !range_free(&m->ports, at, sz, 1); at += sz) {}
+                if (at + sz > 0x10000) continue;
+                io_at = at + sz;
+            } else {
+                for (at = (mem_at - sz) & ~(sz - 1); at > sz && !range_free(&m->mem.mmio, at, sz, 0x1000); at -= sz) {}
+                mem_at = at;
+            }
+            pci_config_write(&m->pci, bar[i].devfn, bar[i].reg, at, 4);
+            u32 cmd = pci_config_read(&m->pci, bar[i].devfn, 0x04, 2);
+            pci_config_write(&m->pci, bar[i].devfn, 0x04, cmd | (bar[i].io ? 1 : 2), 2);
+        }
+    }
+}
+
+/* Playing the firmware: shadow RAM on, read-write, in the whole of
+ * 0xC0000-0xFFFFF (the firmware tables live in the F segment). */
+static void shadow_ram_rw(struct machine *m)
+{
+    for (unsigned r = I440FX_PAM0; r <= I440FX_PAM0 + 6; r++)
+        pci_config_write(&m->pci, PCI_DEVFN(0, 0), r, r == I440FX_PAM0 ? 0x30 : 0x33, 1);
+}
+
+/* What the firmware sets up in the devices before it boots or resumes a kernel. */
+static void firmware_devices(struct machine *m)
+{
+    shadow_ram_rw(m);
+    iomap_write(&m->ports, 0x4d1, 1u << (ACPI_PM_SCI_IRQ - 8), 1); /* ELCR2: SCI level */
+    bios_data_program_devices(&m->ports);
+    ide_firmware_setup(&m->ide, 0xc000);       /* as SeaBIOS leaves it */
+    firmware_pci(m);
+}
+
+void pc_resume(struct machine *m, bool rtc)
+{
+    pc_reset_devices(m);
+    vcpu_reset(m->cpu);
+    acpi_pm_wakeup(&m->acpi_pm, rtc);
+    if (!m->acpi_tables) return;               /* a ROM resumes from its reset vector */
+    cmos_set_byte(&m->cmos, 0x0f, 0);          /* the shutdown status, consumed (SeaBIOS clears it) */
+    firmware_devices(m);
+    /* FACS.firmware_waking_vector (offset 12): real mode, CS = vector >> 4,
+     * IP = vector & 0xF, as SeaBIOS jumps to it; 0 boots afresh */
+    u32 vec = 0;
+    vcpu_read_phys(m->cpu, m->facs_addr + 12, &vec, 4);
+    if (!m->facs_addr || !vec || vec >= 0x100000u) {
+        pc_boot(m);
+        return;
+    }
+    struct cpu_state s;
+    vcpu_get_state(m->cpu, &s);
+    s.seg[S_CS].sel = (u16)(vec >> 4);
+    s.seg[S_CS].base = vec & ~0xfu;
+    s.eip = vec & 0xf;
+    vcpu_set_state(m->cpu, &s);
 }
 
 void pc_boot(struct machine *m)
 {
     if (!m->boot.has_entry) return; /* the CPU starts at F000:FFF0 in the ROM */
-    /* Playing the firmware: shadow RAM on, read-write, in the whole of
-     * 0xC0000-0xFFFFF (the firmware tables live in the F segment). */
-    for (unsigned r = I440FX_PAM0; r <= I440FX_PAM0 + 6; r++)
-        pci_config_write(&m->pci, PCI_DEVFN(0, 0), r, r == I440FX_PAM0 ? 0x30 : 0x33, 1);
+    shadow_ram_rw(m);
     boot_image_apply(&m->boot, &m->mem);
-    if (m->acpi_tables) iomap_write(&m->ports, 0x4d1, 1u << (ACPI_PM_SCI_IRQ - 8), 1); /* ELCR2: SCI level */
-    if (m->acpi_tables) ide_firmware_setup(&m->ide, 0xc000); /* as SeaBIOS leaves it */
+    if (m->acpi_tables) firmware_devices(m);     /* the loader is the firmware */
     for (int i = 0; i < m->boot.nseg; i++) vcpu_mem_changed(m->cpu, m->boot.seg[i].paddr, m->boot.seg[i].memsz);
     struct cpu_state reset, s;
     vcpu_get_state(m->cpu, &reset);
@@ -574,7 +709,11 @@ int machine_info(struct machine *m, const char *what, char *buf, size_t size)
 
 u64 machine_virtual_ns(const struct machine *m) { return m->clock.now; }
 
-void machine_power_button(struct machine *m) { acpi_pm_power_button(&m->acpi_pm); }
+void machine_power_button(struct machine *m)
+{
+    if (m->suspended) m->wake_button = true;   /* wakes the machine; PWRBTN_STS after the reset */
+    else acpi_pm_power_button(&m->acpi_pm);
+}
 
 int machine_screendump(struct machine *m, const char *path, char *err, size_t errlen)
 {

@@ -24,6 +24,7 @@
 #include "dev/vga.h"
 #include "machine/display.h"
 #include "machine/diskimg.h"
+#include "dev/testdev.h"
 #include "dev/fw_cfg.h"
 #include <signal.h>
 
@@ -58,6 +59,8 @@ struct machine {
     struct vga vga;
     struct display *display;     /* -display curses, else NULL */
     struct diskimg *disk[MACHINE_MAX_DRIVES]; /* the IDE drives' images (NULL: none, or an empty CD drive) */
+    struct pc_testdev *pc_testdev;     /* -device pc-testdev (NULL: absent) */
+    struct pci_testdev pci_testdev;    /* -device pci-testdev (cfg.pci_testdev) */
     struct irq_fanout isa_irq[16];   /* each ISA IRQ to the 8259 and the I/O APIC (pc_isa_irq) */
     bool acpi_tables;            /* the loader placed ACPI tables (-kernel without -bios) */
     bool fpu_ferr, fpu_ignne;    /* x87 FERR# from the CPU, IGNNE# to it (port 0xF0) */
@@ -71,6 +74,11 @@ struct machine {
     int exit_status;
     enum machine_exit_reason exit_reason;
     bool paused;                 /* shut down under -no-shutdown: state kept, CPU stopped */
+    bool suspend_req;            /* ACPI S3 entered (SLP_EN): the loop suspends the machine */
+    bool suspended;              /* in S3: the CPU does not run until a wake event */
+    bool wake_button;            /* the power button was pressed while suspended */
+    bool rtc_irq;                /* the RTC's IRQ 8 output level (a wake event in S3) */
+    u32 facs_addr;               /* the FACS the loader placed (0: none), for the S3 waking vector */
     u64 resets;                  /* machine_reset calls after power-on */
     u64 reset_icount;            /* instructions retired at the last reset */
     bool pace_idle;              /* HLT waits for the deadline in real time (cfg.idle_sleep) */
@@ -86,6 +94,10 @@ void pc_boot(struct machine *m);
 /* The line a device on ISA IRQ irq drives: the 8259's input and the I/O APIC's
  * pin (IRQ 0 -> pin 2, as the MADT's interrupt source override says). */
 struct irq_line pc_isa_irq(struct machine *m, int irq);
+/* Wake from S3: reset everything but RAM, then resume where the firmware
+ * would: the FACS waking vector in real mode when the loader is the
+ * firmware, the reset vector (CMOS shutdown status 0xFE) with a -bios ROM. */
+void pc_resume(struct machine *m, bool rtc);
 /* Request an exit with status and reason (kicks the CPU). */
 void pc_request_exit(struct machine *m, int status, enum machine_exit_reason why);
 

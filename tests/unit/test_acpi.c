@@ -366,6 +366,7 @@ TEST(iasl_roundtrip)
     dsl[n < (1 << 16) ? n : n - 1] = 0;
     const char *s = (const char *)dsl;
     CHECK(strstr(s, "Name (\\_S5, Package (0x04)") != NULL);
+    CHECK(strstr(s, "Name (\\_S3, Package (0x04)") != NULL);
     CHECK(strstr(s, "EisaId (\"PNP0A03\")") != NULL);
     CHECK(strstr(s, "WordBusNumber (ResourceProducer, MinFixed, MaxFixed, PosDecode,") != NULL);
     CHECK(strstr(s, "0x03F8,             // Range Minimum") != NULL);

@@ -13,7 +13,7 @@
 static struct iomap ports;
 static struct vclock clk;
 static struct acpi_pm pm;
-static int sci, sci_rises, poweroffs, resets;
+static int sci, sci_rises, poweroffs, resets, suspends;
 
 static void sci_cb(void *o, int n, int l)
 {
@@ -24,14 +24,16 @@ static void sci_cb(void *o, int n, int l)
 }
 static void poweroff_cb(void *o) { (void)o; poweroffs++; }
 static void reset_cb(void *o) { (void)o; resets++; }
-static const struct board_hooks hooks = {.request_poweroff = poweroff_cb, .request_reset = reset_cb};
+static void suspend_cb(void *o) { (void)o; suspends++; }
+static const struct board_hooks hooks = {.request_poweroff = poweroff_cb, .request_reset = reset_cb,
+                                         .request_suspend = suspend_cb};
 
 static void setup(void)
 {
     iomap_free(&ports);
     iomap_init(&ports, "port");
     vclock_init(&clk);
-    sci = sci_rises = poweroffs = resets = 0;
+    sci = sci_rises = poweroffs = resets = suspends = 0;
     acpi_pm_init(&pm, &ports, &clk, (struct irq_line){sci_cb, NULL, ACPI_PM_SCI_IRQ}, &hooks);
 }
 
@@ -182,11 +184,31 @@ TEST(unsupported_sleep_wakes_at_once)
 {
     setup();
     enable_acpi();
-    wr(CNT, 1 << ACPI_PM1_SLP_TYP_SHIFT | ACPI_PM1_SLP_EN | ACPI_PM1_SCI_EN, 2);   /* PIIX4 S3 */
+    wr(CNT, 2 << ACPI_PM1_SLP_TYP_SHIFT | ACPI_PM1_SLP_EN | ACPI_PM1_SCI_EN, 2);   /* PIIX4 POSCCL */
     CHECK_EQ(poweroffs, 0);
+    CHECK_EQ(suspends, 0);
     CHECK_EQ(rd(STS, 2) & ACPI_PM1_WAK, ACPI_PM1_WAK);
     wr(STS, ACPI_PM1_WAK, 2);
     CHECK_EQ(rd(STS, 2) & ACPI_PM1_WAK, 0);
+}
+
+/* S3: the board suspends; after its reset on the RTC wake-up, WAK_STS and RTC_STS */
+TEST(s3_requests_suspend_and_wakes_with_status)
+{
+    setup();
+    enable_acpi();
+    wr(EN, ACPI_PM1_RTC, 2);
+    CHECK(acpi_pm_rtc_wake(&pm));
+    wr(CNT, ACPI_PM_SLP_TYP_S3 << ACPI_PM1_SLP_TYP_SHIFT | ACPI_PM1_SLP_EN | ACPI_PM1_SCI_EN, 2);
+    CHECK_EQ(suspends, 1);
+    CHECK_EQ(rd(STS, 2) & ACPI_PM1_WAK, 0);            /* not awake yet */
+    acpi_pm_reset(&pm);                                 /* what the board does on the wake-up */
+    CHECK(!acpi_pm_rtc_wake(&pm));
+    acpi_pm_wakeup(&pm, true);
+    CHECK_EQ(rd(STS, 2) & (ACPI_PM1_WAK | ACPI_PM1_RTC), ACPI_PM1_WAK | ACPI_PM1_RTC);
+    wr(STS, ACPI_PM1_WAK | ACPI_PM1_RTC, 2);
+    CHECK_EQ(rd(STS, 2) & (ACPI_PM1_WAK | ACPI_PM1_RTC), 0);
+    CHECK_EQ(poweroffs, 0);
 }
 
 TEST(reset_restarts_timer_and_clears)
@@ -226,6 +248,7 @@ int main(void)
     RUN(sci_needs_sci_en_and_enable);
     RUN(s5_requests_poweroff);
     RUN(unsupported_sleep_wakes_at_once);
+    RUN(s3_requests_suspend_and_wakes_with_status);
     RUN(reset_restarts_timer_and_clears);
     RUN(info_text);
     iomap_free(&ports);

@@ -407,8 +407,13 @@ TEST(global_disable)
     fixed(0x40, false);                           /* the APIC bus is not listened to */
     CHECK_EQ(intr, 0);
     CHECK_EQ(rd(0xf0), 0xff);                     /* back to the power-up state */
-    lapic_set_base(&apic, 0xfee00900u);           /* P6: only a reset enables it again */
-    CHECK(!apic.hw_enabled);
+    lapic_set_base(&apic, 0xfee00900u);           /* enabled again (Pentium 4 and later rule) ... */
+    CHECK(apic.hw_enabled);
+    CHECK_EQ(rd(0xf0), 0xff);                     /* ... in the power-up state: software-disabled */
+    CHECK_EQ(rd(0x350), 0x10000);                 /* LINT0 masked, no longer ExtINT */
+    lapic_set_lint(&apic, 0, 1);                  /* so the 8259 no longer reaches the CPU */
+    CHECK_EQ(intr, 0);
+    lapic_set_lint(&apic, 0, 0);
     lapic_reset(&apic);
     CHECK(apic.hw_enabled);
 }

@@ -168,13 +168,14 @@ TEST(interrupt_request)
 
 TEST(a20_gate_through_port_92)
 {
-    /* in al,0x92; and al,0xfd; out 0x92,al; mov dword [0x1000f0],0x12345678;
-     * or al,2; out 0x92,al; mov dword [0x1000f4],0x9abcdef0; mov al,0; out 0xf4,al */
+    /* in al,0x92; and al,0xfd; out 0x92,al; mov dword [0x1100f0],0x12345678;
+     * or al,2; out 0x92,al; mov dword [0x1100f4],0x9abcdef0; mov al,0; out 0xf4,al
+     * (0x100f0 below, clear of the BIOS data the loader leaves at 0-0x4ff) */
     static const u8 code[] = {
         0xe4, 0x92, 0x24, 0xfd, 0xe6, 0x92,
-        0xc7, 0x05, 0xf0, 0x00, 0x10, 0x00, 0x78, 0x56, 0x34, 0x12,
+        0xc7, 0x05, 0xf0, 0x00, 0x11, 0x00, 0x78, 0x56, 0x34, 0x12,
         0x0c, 0x02, 0xe6, 0x92,
-        0xc7, 0x05, 0xf4, 0x00, 0x10, 0x00, 0xf0, 0xde, 0xbc, 0x9a,
+        0xc7, 0x05, 0xf4, 0x00, 0x11, 0x00, 0xf0, 0xde, 0xbc, 0x9a,
         0xb0, 0x00, 0xe6, 0xf4,
     };
     write_guest_at(0x10000, code, sizeof(code)); /* code below 1 MiB: it runs with A20 off */
@@ -183,8 +184,8 @@ TEST(a20_gate_through_port_92)
     CHECK_EQ(machine_run(m, UINT64_MAX), MACHINE_EXIT);
     CHECK_EQ(machine_exit_status(m), 1);
     u32 lo[2], hi[2];
-    vcpu_read_phys(machine_vcpu(m), 0xf0, lo, 8);
-    vcpu_read_phys(machine_vcpu(m), 0x1000f0, hi, 8);
+    vcpu_read_phys(machine_vcpu(m), 0x100f0, lo, 8);
+    vcpu_read_phys(machine_vcpu(m), 0x1100f0, hi, 8);
     CHECK_EQ(lo[0], 0x12345678); /* A20 off: bit 20 masked */
     CHECK_EQ(hi[0], 0);
     CHECK_EQ(hi[1], 0x9abcdef0); /* A20 on again */
@@ -225,6 +226,44 @@ TEST(machine_info_devices)
     machine_destroy(m);
 }
 
+/* -kernel without -bios: the loader leaves what SeaBIOS leaves (machine/bios_data.h) */
+TEST(bios_data_after_direct_boot)
+{
+    static const u8 code[] = {0xb0, 0x00, 0xe6, 0xf4}; /* mov al,0; out 0xf4,al */
+    write_guest_at(0x100000, code, sizeof(code));
+    struct machine *m = make(false);
+    if (!m) return;
+    u32 ivt[256];
+    vcpu_read_phys(machine_vcpu(m), 0, ivt, sizeof(ivt));
+    CHECK_EQ(ivt[0x08], 0xf000fea5u);                 /* IRQ 0: the tick handler */
+    CHECK_EQ(ivt[0x09], 0xf000ff54u);                 /* IRQ 1-7: EOI to the master */
+    CHECK_EQ(ivt[0x0f], 0xf000ff54u);
+    CHECK_EQ(ivt[0x70], 0xf000ff64u);                 /* IRQ 8: RTC acknowledge, EOI to both */
+    CHECK_EQ(ivt[0x71], 0xf000ff5bu);                 /* IRQ 9-15: EOI to both */
+    CHECK_EQ(ivt[0x77], 0xf000ff5bu);
+    CHECK_EQ(ivt[0x00], 0xf000ff53u);                 /* the rest: IRET */
+    CHECK_EQ(ivt[0x1c], 0xf000ff53u);
+    u8 iret = 0, ebda = 0;
+    vcpu_read_phys(machine_vcpu(m), 0xfff53, &iret, 1);
+    CHECK_EQ(iret, 0xcf);
+    vcpu_read_phys(machine_vcpu(m), 0x9fc00, &ebda, 1);
+    CHECK_EQ(ebda, 1);
+    u16 bda[0x80];
+    vcpu_read_phys(machine_vcpu(m), 0x400, bda, sizeof(bda));
+    CHECK_EQ(bda[0x0e / 2], 0x9fc0);                  /* EBDA segment */
+    CHECK_EQ(bda[0x10 / 2], 0x0006);                  /* x87, mouse, no serial port */
+    CHECK_EQ(ld16((u8 *)bda + 0x13), 639);
+    CHECK_EQ(ld32((u8 *)bda + 0x6c), 0);              /* RTC starts at midnight */
+    char info[1024];
+    machine_info(m, "pic", info, sizeof(info));
+    CHECK(strstr(info, "b8   00   0x08") != NULL);    /* master: IMR b8, ELCR 0, base 0x08 */
+    CHECK(strstr(info, "8e   02   0x70") != NULL);    /* slave: IMR 8e, ELCR 02 (SCI), base 0x70 */
+    machine_info(m, "pit", info, sizeof(info));
+    CHECK(strstr(info, "0  2    lsb/msb 0   1    0x0000") != NULL); /* channel 0: mode 2, count 65536 */
+    CHECK_EQ(machine_run(m, UINT64_MAX), MACHINE_EXIT);
+    machine_destroy(m);
+}
+
 TEST(bad_kernel_creates_nothing)
 {
     FILE *f = fopen(path_k, "wb");
@@ -257,6 +296,7 @@ int main(void)
     RUN(a20_gate_through_port_92);
     RUN(cmos_reports_memory_size);
     RUN(machine_info_devices);
+    RUN(bios_data_after_direct_boot);
     RUN(bad_kernel_creates_nothing);
     char cmd[128];
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);

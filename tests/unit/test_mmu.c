@@ -425,9 +425,9 @@ TEST(debugger_watch_hooks_and_io_breakpoints)
     CHECK_EQ(c->wp_hit_addr, 0x600e);
     CHECK_EQ(c->wp_hit_kind, 1);
     c->icount = 42; /* the instruction retired */
-    CHECK_EQ(cpu_dr_before_insn(c), CPU_EXIT_WATCHPOINT);
+    CHECK_EQ(cpu_dr_before_insn(c, false), CPU_EXIT_WATCHPOINT);
     CHECK(!c->wp_pending);
-    CHECK_EQ(cpu_dr_before_insn(c), -1);
+    CHECK_EQ(cpu_dr_before_insn(c, false), -1);
     /* I/O breakpoints need CR4.DE */
     c->jb = &jb;
     if (!setjmp(jb)) {
