@@ -559,6 +559,7 @@ size_t gdb_sess_input(struct gdb_sess *s, const u8 *data, size_t len, bool *intr
         enum gdb_rx_event ev = gdb_rx_byte(&s->rx, data[i++]);
         switch (ev) {
         case GDB_RX_PACKET:
+            s->packets++;
             if (!s->noack && s->send) s->send(s->send_opaque, "+", 1);
             gdb_handle_packet(s, s->rx.buf, s->rx.len);
             if (s->resume != GDB_RESUME_NONE) return i; /* the caller acts, then feeds the rest */
@@ -574,6 +575,7 @@ size_t gdb_sess_input(struct gdb_sess *s, const u8 *data, size_t len, bool *intr
             if (s->txlen && s->send) s->send(s->send_opaque, s->tx, s->txlen);
             break;
         case GDB_RX_INTERRUPT:
+            s->packets++;
             if (intr) *intr = true;
             break;
         default:

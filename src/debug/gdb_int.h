@@ -28,6 +28,7 @@ struct gdb_sess {
     void *send_opaque;
     bool noack;
     struct gdb_rx rx;
+    u64 packets;            /* complete packets and interrupt bytes received */
     struct monitor mon;     /* phys / step-irq flags live here */
     enum gdb_resume resume;
     u32 resume_addr;

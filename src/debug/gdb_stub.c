@@ -7,9 +7,14 @@
  * sockets are polled between slices, so a Ctrl-C (0x03) or a new connection
  * is seen within one slice. Virtual time follows executed instructions, so
  * nothing in the guest advances while it is stopped. A new connection
- * stops the guest (GDB expects a stopped target when it attaches); a
- * detach or a dropped connection removes the session's breakpoints and lets
- * the guest run on.
+ * stops the guest (GDB expects a stopped target when it attaches). When a
+ * session ends, its breakpoints and watchpoints are removed, and:
+ *  - detach ('D', GDB's `detach`): the guest runs on, as QEMU does;
+ *  - a connection that closes after talking the protocol (a crashed or
+ *    killed GDB): the guest stays stopped until a client continues it;
+ *  - a connection that closes without one packet (a port probe): nothing
+ *    changes, so a -S hold or a stopped guest stays stopped and a running
+ *    guest runs on.
  */
 #define _GNU_SOURCE
 #include "debug/gdbstub.h"
@@ -32,6 +37,7 @@ struct gdbstub {
     struct vcpu *v;
     int lfd, cfd;
     bool running;
+    bool running_before;   /* the run state before the current client attached */
     struct gdb_sess sess;
     u8 in[4096];
     size_t ilen, ioff;
@@ -144,13 +150,16 @@ void gdbstub_close(struct gdbstub *g)
     free(g);
 }
 
-static void drop_client(struct gdbstub *g)
+/* End the session; detach: the client asked the guest to run on. */
+static void drop_client(struct gdbstub *g, bool detach)
 {
     gdb_remove_all_points(&g->sess);
     close(g->cfd);
     g->cfd = -1;
     g->ilen = g->ioff = 0;
-    g->running = true; /* nobody is debugging: the guest goes on */
+    if (detach) g->running = true;
+    else if (!g->sess.packets) g->running = g->running_before; /* a probe changes nothing */
+    /* else: a debugger went away without detaching: the guest stays stopped */
 }
 
 static void accept_client(struct gdbstub *g)
@@ -159,7 +168,7 @@ static void accept_client(struct gdbstub *g)
     if (fd < 0) return;
     /* One debugger at a time: a new connection replaces the old one (its
      * close may not have been read yet, or that GDB is gone for good). */
-    if (g->cfd >= 0) drop_client(g);
+    if (g->cfd >= 0) drop_client(g, false);
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     g->cfd = fd;
@@ -168,6 +177,7 @@ static void accept_client(struct gdbstub *g)
     g->sess.send = client_send;
     g->sess.send_opaque = g;
     g->ilen = g->ioff = 0;
+    g->running_before = g->running;
     g->running = false; /* GDB attaches to a stopped target */
 }
 
@@ -236,7 +246,7 @@ static int pump(struct gdbstub *g)
             int st = do_step(g);
             if (st >= 0) return st;
         } else if (r == GDB_RESUME_DETACH) {
-            drop_client(g);
+            drop_client(g, true);
         } else if (r == GDB_RESUME_KILL || g->sess.mon.quit) {
             return 0;
         }
@@ -260,7 +270,7 @@ static int service(struct gdbstub *g, int timeout_ms, bool with_input)
     if (r <= 0) return -1;
     /* the old client's close first, so that a reconnect in the same poll is accepted */
     if (n > 1 && g->cfd >= 0 && p[1].fd == g->cfd && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
-        if (!read_client(g)) drop_client(g);
+        if (!read_client(g)) drop_client(g, false);
     }
     if (p[0].revents & POLLIN) accept_client(g);
     return pump(g);
