@@ -13,7 +13,8 @@
 struct machine;
 
 /* What the last command asked the run loop to do. */
-enum gdb_resume { GDB_RESUME_NONE, GDB_RESUME_CONT, GDB_RESUME_STEP, GDB_RESUME_DETACH, GDB_RESUME_KILL };
+enum gdb_resume { GDB_RESUME_NONE, GDB_RESUME_CONT, GDB_RESUME_STEP, GDB_RESUME_DETACH, GDB_RESUME_KILL,
+                  GDB_RESUME_RSTEP, GDB_RESUME_RCONT /* bs, bc: backwards */ };
 
 struct gdb_point {          /* an inserted Z packet, removed again at disconnect */
     int type;               /* 0-4 as in Z0-Z4 */

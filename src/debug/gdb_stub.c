@@ -221,6 +221,32 @@ static void set_pc(struct gdbstub *g, u32 addr)
     st32(b, addr);
     gdb_reg_set(g->v, &st, GDB_REG_PC, b);
     vcpu_set_state(g->v, &st);
+    machine_state_changed(g->m);
+}
+
+/* bs / bc: go back on the machine's history, and say where it stopped. */
+static int do_reverse(struct gdbstub *g, bool cont)
+{
+    enum machine_rstop r = cont ? machine_reverse_continue(g->m) : machine_reverse_step(g->m);
+    switch (r) {
+    case MACHINE_RSTOP_DONE:
+        gdb_report_stop(&g->sess, 5);
+        break;
+    case MACHINE_RSTOP_DEBUG:
+        gdb_report_stop(&g->sess, 5);
+        break;
+    case MACHINE_RSTOP_BEGIN:
+        /* GDB: "No more reverse-execution history." */
+        snprintf(g->sess.last_stop, sizeof(g->sess.last_stop), "T05replaylog:begin;thread:01;");
+        gdb_send_str(&g->sess, g->sess.last_stop);
+        break;
+    case MACHINE_RSTOP_NONE:
+        gdb_send_str(&g->sess, "E16"); /* no history kept (-icount rrsnapshot-interval=0) */
+        break;
+    case MACHINE_RSTOP_EXIT:
+        return exit_status(g);
+    }
+    return -1;
 }
 
 /* Feed buffered input to the session and act on resume requests.
@@ -244,6 +270,10 @@ static int pump(struct gdbstub *g)
         } else if (r == GDB_RESUME_STEP) {
             g->running = false;
             int st = do_step(g);
+            if (st >= 0) return st;
+        } else if (r == GDB_RESUME_RSTEP || r == GDB_RESUME_RCONT) {
+            g->running = false;
+            int st = do_reverse(g, r == GDB_RESUME_RCONT);
             if (st >= 0) return st;
         } else if (r == GDB_RESUME_DETACH) {
             drop_client(g, true);

@@ -28,6 +28,7 @@
 #ifndef VD_DEV_ACPI_PM_H
 #define VD_DEV_ACPI_PM_H
 #include "base/types.h"
+#include "base/snapfield.h"
 #include "base/vclock.h"
 #include "mem/iomap.h"
 #include "mem/irq.h"
@@ -87,5 +88,9 @@ u32 acpi_pm_timer(struct acpi_pm *pm);
 /* Press the (fixed-feature) power button: PWRBTN_STS and an SCI if enabled. */
 void acpi_pm_power_button(struct acpi_pm *pm);
 int acpi_pm_info(struct acpi_pm *pm, char *buf, size_t size);
+
+/* The device's state for snapshots (base/snapfield.h). */
+extern const struct snap_field acpi_pm_snap_fields[];
+extern const size_t acpi_pm_snap_nfields;
 
 #endif

@@ -21,6 +21,7 @@
 #define _GNU_SOURCE /* ppoll */
 #include "machine/pc.h"
 #include "base/log.h"
+#include "machine/history.h"
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -184,6 +185,7 @@ enum machine_stop machine_run(struct machine *m, u64 max_insns)
         }
         u64 used = m->clock.now - start;
         if (used >= max_insns) return MACHINE_BUDGET;
+        history_tick(m);
         pc_poll_input(m);
         vclock_run_expired(&m->clock);
         u64 budget = max_insns - used;
@@ -191,11 +193,15 @@ enum machine_stop machine_run(struct machine *m, u64 max_insns)
         if (dl <= m->clock.now) budget = 1; /* a timer re-armed itself in the past: one step, fire again */
         else if (dl != VCLOCK_NEVER && dl - m->clock.now < budget) budget = dl - m->clock.now;
         if (budget > SLICE_MAX) budget = SLICE_MAX;
+        budget = history_budget(m, budget);
         if (m->cfg.icount_limit) {
             u64 left = m->cfg.icount_limit - vcpu_icount(m->cpu);
             if (budget > left) budget = left;
         }
-        switch (vcpu_run(m->cpu, budget)) {
+        m->clock.slice_end = m->clock.now + budget;
+        enum vcpu_exit x = vcpu_run(m->cpu, budget);
+        m->clock.slice_end = 0;
+        switch (x) {
         case VCPU_EXIT_BUDGET:
         case VCPU_EXIT_STOP:
         case VCPU_EXIT_STEP:
@@ -225,7 +231,9 @@ enum machine_stop machine_step(struct machine *m, bool irq)
         m->cpu->stop.why = VCPU_EXIT_STEP;
         return MACHINE_DEBUG;
     }
+    history_tick(m);
     vclock_run_expired(&m->clock);
+    history_note_step(m, irq, vcpu_icount(m->cpu));
     enum vcpu_exit x = vcpu_step(m->cpu, irq);
     if (x == VCPU_EXIT_HLT && irq && guest_if(m)) {
         /* stepping a halted CPU waits for the next event, as hardware would */
@@ -249,6 +257,7 @@ void machine_interrupt(struct machine *m)
 
 void machine_reset(struct machine *m)
 {
+    if (m->hist) history_set_replaying(m, false);
     pc_reset_devices(m);
     vcpu_reset(m->cpu);
     pc_boot(m);

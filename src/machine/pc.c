@@ -35,6 +35,7 @@
 #include "machine/smbios.h"
 #include "machine/mptable.h"
 #include "machine/firmware.h"
+#include "machine/history.h"
 #include "cpu/model.h"
 #include "base/log.h"
 #include <stdio.h>
@@ -146,6 +147,7 @@ static int open_disks(const struct machine_config *c, struct diskimg **disk, cha
     }
     return 0;
 }
+static void clock_kick(void *opaque) { vcpu_kick(((struct machine *)opaque)->cpu); }
 
 /* -boot order as QEMU's pc machine stores it for SeaBIOS: the first three
  * devices as nibbles (1 floppy, 2 disk, 3 CD-ROM, 4 network) in CMOS 0x3D
@@ -374,6 +376,8 @@ struct machine *machine_create(const struct machine_config *c)
         machine_destroy(m);
         return NULL;
     }
+    m->clock.kick = clock_kick;
+    m->clock.kick_opaque = m;
     m->mem.on_remap = on_remap;
     m->mem.remap_opaque = m;
     m->mem.on_dma_write = dma_written;
@@ -456,20 +460,33 @@ struct machine *machine_create(const struct machine_config *c)
             return NULL;
         }
     /* devices were wired with no output; connect them now */
-    for (int i = 0; i < m->nuart; i++) m->uart[i].out = hostchar_dev(m->serial_hc[i]);
-    for (int i = 0; i < m->ndebugcon; i++) m->debugcon[i].out = hostchar_dev(m->debugcon_hc[i]);
+    for (int i = 0; i < m->nuart; i++) m->uart[i].out = machine_tap(&m->tap[i], hostchar_dev(m->serial_hc[i]));
+    for (int i = 0; i < m->ndebugcon; i++) m->debugcon[i].out = machine_tap(&m->tap[2 + i], hostchar_dev(m->debugcon_hc[i]));
+    if (!machine_snap_register(m)) {
+        fprintf(stderr, "vdebug: out of memory\n");
+        machine_destroy(m);
+        return NULL;
+    }
+    m->config_hash = machine_config_hash(m);
 
     m->pace_idle = c->idle_sleep == 1 || (c->idle_sleep < 0 && (m->display || hostchar_is_terminal(m->serial_hc[0]) ||
                                                                   hostchar_is_terminal(m->serial_hc[1])));
     for (int i = 0; i < 2; i++) hostchar_wait_client(m->serial_hc[i]);
     machine_reset(m);
     m->resets = 0; /* power-on is not a reset */
+    if (c->history && !history_start(m, c->history_interval, c->history_mem)) {
+        fprintf(stderr, "vdebug: out of memory for the execution history (try -icount rrmem=SIZE or rrsnapshot-interval=0)\n");
+        machine_destroy(m);
+        return NULL;
+    }
     return m;
 }
 
 void machine_destroy(struct machine *m)
 {
     if (!m) return;
+    history_free(m);
+    snap_registry_free(&m->snap);
     if (m->cpu) vcpu_destroy(m->cpu);
     hostchar_close(m->serial_hc[0]);
     hostchar_close(m->serial_hc[1]);
