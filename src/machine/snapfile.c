@@ -61,13 +61,13 @@ static const char *snap_dir(void)
     return d && *d ? d : "vdebug-snapshots";
 }
 
-static bool good_name(const char *name, char *msg, size_t size)
+static bool good_name(const char *verb, const char *name, char *msg, size_t size)
 {
     size_t n = strlen(name);
     bool ok = n > 0 && n <= 64 && name[0] != '.';
     for (size_t i = 0; ok && i < n; i++)
         ok = isalnum((unsigned char)name[i]) || name[i] == '.' || name[i] == '_' || name[i] == '-';
-    if (!ok) snprintf(msg, size, "bad snapshot name '%s' (1-64 letters, digits, '.', '_', '-')", name);
+    if (!ok) snprintf(msg, size, "%s %s: bad snapshot name (1-64 letters, digits, '.', '_', '-')", verb, name);
     return ok;
 }
 
@@ -82,7 +82,7 @@ static bool page_zero(const u8 *p)
 
 int machine_savevm(struct machine *m, const char *name, char *msg, size_t size)
 {
-    if (!good_name(name, msg, size)) return -1;
+    if (!good_name("savevm", name, msg, size)) return -1;
     struct snap_buf b = {0};
     char ver[16] = {0};
     snprintf(ver, sizeof(ver), "%s", VDEBUG_VERSION);
@@ -162,7 +162,7 @@ static u8 *read_all(const char *path, size_t *len, const char *name, char *msg, 
 
 int machine_loadvm(struct machine *m, const char *name, char *msg, size_t size)
 {
-    if (!good_name(name, msg, size)) return -1;
+    if (!good_name("loadvm", name, msg, size)) return -1;
     char path[512];
     path_of(name, path, sizeof(path));
     size_t len;
@@ -237,7 +237,7 @@ out:
 
 int machine_delvm(struct machine *m, const char *name, char *msg, size_t size)
 {
-    if (!good_name(name, msg, size)) return -1;
+    if (!good_name("delvm", name, msg, size)) return -1;
     char path[512];
     path_of(name, path, sizeof(path));
     if (unlink(path) < 0) {
