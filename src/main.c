@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "base/version.h"
+#include "machine/replay.h"
 
 static const char usage[] =
     "usage: vdebug [options]\n"
@@ -75,7 +76,9 @@ static const char usage[] =
     "                      (default: on when a serial port reads a terminal, else off)\n"
     "                      rrsnapshot-interval=N: instructions between the history's snapshots\n"
     "                      (reverse debugging under -s/-gdb; default 10000000, 0: no history);\n"
-    "                      rrmem=SIZE: memory bound of the history (default 512M)\n"
+    "                      rrmem=SIZE: memory bound of the history (default 512M);\n"
+    "                      rr=record|replay,rrfile=F: record what enters from outside (serial\n"
+    "                      input, paced idle time, the host clock of -rtc) to F, or replay F\n"
     "  -loadvm NAME        start from the snapshot NAME (saved by the monitor's savevm)\n"
     "  -rtc base=utc|localtime|YYYY-MM-DD[THH:MM:SS][,clock=vm]\n"
     "                      RTC start time (default: fixed 2026-01-01T00:00:00, for deterministic runs);\n"
@@ -214,6 +217,18 @@ static void parse_icount(const char *spec, struct machine_config *c)
             if (!c->history_interval) c->history = false, c->history_interval = UINT64_MAX;
             continue;
         }
+        if (!strcmp(opt, "rr=record") || !strcmp(opt, "rr=replay")) {
+            c->rr_mode = opt[3] == 'r' && opt[4] == 'e' && opt[5] == 'c' ? 1 : 2;
+            continue;
+        }
+        if (!strcmp(opt, "rr=off")) {
+            c->rr_mode = 0;
+            continue;
+        }
+        if (!strncmp(opt, "rrfile=", 7) && opt[7]) {
+            c->rr_file = strdup(opt + 7);
+            continue;
+        }
         if (!strncmp(opt, "rrmem=", 6)) {
             if (parse_size(opt + 6, &c->history_mem) < 0 || c->history_mem < (1u << 20))
                 usage_error("-icount %s: rrmem= wants a size of at least 1M (e.g. 512M)", spec);
@@ -223,8 +238,9 @@ static void parse_icount(const char *spec, struct machine_config *c)
         else if (!strcmp(opt, "sleep=off")) c->idle_sleep = 0;
         else if (!strncmp(opt, "shift=", 6) || (opt[0] >= '0' && opt[0] <= '9'))
             usage_error("-icount %s: vdebug counts 1 instruction = 1 virtual ns (only shift=0)", spec);
-        else usage_error("-icount %s: unknown option '%s' (shift=0, sleep=on|off, rrsnapshot-interval=N, rrmem=SIZE)", spec, opt);
+        else usage_error("-icount %s: unknown option '%s' (shift=0, sleep=on|off, rr=record|replay, rrfile=F, rrsnapshot-interval=N, rrmem=SIZE)", spec, opt);
     }
+    if (c->rr_mode && !c->rr_file) usage_error("-icount %s: rr=%s needs rrfile=FILE", spec, c->rr_mode == 1 ? "record" : "replay");
 }
 
 /* "k=v,k=v" after a device or backend name: calls f for each option (key
@@ -957,6 +973,19 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    struct rr_log *replay_log = NULL;
+    char rr_err[600];
+    if (o.cfg.rr_mode == 2) {
+        long long rtc;
+        replay_log = rr_file_read(o.cfg.rr_file, &rtc, rr_err, sizeof(rr_err));
+        if (!replay_log) {
+            fprintf(stderr, "vdebug: %s\n", rr_err);
+            vd_log_close();
+            return 1;
+        }
+        o.cfg.rtc_start = rtc; /* the host clock as it was when recorded */
+    }
+
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     struct machine *m = machine_create(&o.cfg);
@@ -974,6 +1003,14 @@ int main(int argc, char **argv)
             vd_log_close();
             return 1;
         }
+    }
+    if ((replay_log && rr_file_replay(m, replay_log, rr_err, sizeof(rr_err)) < 0) ||
+        (o.cfg.rr_mode == 1 && rr_file_record(m, o.cfg.rr_file, o.cfg.rtc_start, rr_err, sizeof(rr_err)) < 0)) {
+        fprintf(stderr, "vdebug: %s\n", rr_err);
+        the_machine = NULL;
+        machine_destroy(m);
+        vd_log_close();
+        return 1;
     }
 
     int status;

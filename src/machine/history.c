@@ -24,12 +24,14 @@
  */
 #include "machine/pc.h"
 #include "machine/history.h"
+#include "machine/replay.h"
 #include "base/log.h"
 #include <stdio.h>
 #include <stdlib.h>
 
 struct rr_snap {
     u64 icount;
+    u64 log_pos;            /* the input log's position (replay.c) */
     struct snap_buf state;
     u32 *pages;             /* page numbers of the pre-images, in data order */
     u8 *data;               /* npages * 4096 bytes */
@@ -115,6 +117,7 @@ static void take(struct rr_history *h)
     struct rr_snap *s = &h->s[h->n];
     memset(s, 0, sizeof(*s));
     s->icount = vcpu_icount(m->cpu);
+    s->log_pos = rr_position(m);
     machine_state_save(m, &s->state);
     if (s->state.oom) {
         snap_buf_free(&s->state);
@@ -160,6 +163,7 @@ void history_reset(struct machine *m)
 {
     struct rr_history *h = m->hist;
     if (!h || h->replaying) return;
+    rr_truncate(m); /* recorded input ahead belonged to the old future */
     for (int i = 0; i < h->n; i++) snap_free(h, &h->s[i]);
     h->n = 0;
     h->nsteps = 0;
@@ -233,6 +237,7 @@ static void restore(struct rr_history *h, int idx)
     s->data = NULL;
     s->npages = s->cap = 0;
     machine_state_load(m, s->state.p, s->state.len, false, true);
+    rr_seek(m, s->log_pos);
     new_interval(h);
     h->next_at = s->icount + h->interval;
 }

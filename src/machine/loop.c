@@ -22,6 +22,7 @@
 #include "machine/pc.h"
 #include "base/log.h"
 #include "machine/history.h"
+#include "machine/replay.h"
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -127,6 +128,16 @@ static void wait_input(struct machine *m, const struct timespec *timeout)
     sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
+/* A paced HLT waits in real time for at most ns, or until host input. */
+static u64 paced_wait(struct machine *m, u64 ns)
+{
+    struct timespec t0, t1, to = {(time_t)(ns / 1000000000u), (long)(ns % 1000000000u)};
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    wait_input(m, &to);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (u64)(t1.tv_sec - t0.tv_sec) * 1000000000u + (u64)(t1.tv_nsec - t0.tv_nsec);
+}
+
 /* The CPU is in HLT. Returns false when the machine is idle or exiting. */
 static bool skip_halt(struct machine *m)
 {
@@ -135,13 +146,9 @@ static bool skip_halt(struct machine *m)
     if (ifl && dl != VCLOCK_NEVER && m->pace_idle && dl > m->clock.now) {
         /* wait at most PACE_MAX at a time: the debugger's socket is polled between slices */
         u64 ns = dl - m->clock.now < PACE_MAX ? dl - m->clock.now : PACE_MAX;
-        struct timespec t0, t1, to = {(time_t)(ns / 1000000000u), (long)(ns % 1000000000u)};
-        clock_gettime(CLOCK_MONOTONIC, &t0);
-        wait_input(m, &to);
-        clock_gettime(CLOCK_MONOTONIC, &t1);
-        u64 slept = (u64)(t1.tv_sec - t0.tv_sec) * 1000000000u + (u64)(t1.tv_nsec - t0.tv_nsec);
+        u64 slept = rr_paced_skip(m, ns, paced_wait);
         m->clock.now += slept < ns ? slept : ns;
-        pc_poll_input(m);
+        rr_input(m, RR_SITE_PACE);
         vclock_run_expired(&m->clock);
         return true;
     }
@@ -152,6 +159,13 @@ static bool skip_halt(struct machine *m)
     }
     bool input = hostchar_has_input(m->serial_hc[0]) || hostchar_has_input(m->serial_hc[1]) ||
                  display_has_input(m->display);
+    if (ifl && rr_replaying(m)) {
+        /* recorded input ends this halt: hand it out where it came in, never wait for the host */
+        u64 pos = rr_position(m);
+        rr_input(m, RR_SITE_WAIT);
+        if (rr_position(m) != pos || rr_halt_check(m)) return true;
+        return false; /* diverged */
+    }
     if (m->cfg.gdb) {
         m->idle = true; /* the debugger waits on its socket and the input descriptors */
         return false;
@@ -159,7 +173,7 @@ static bool skip_halt(struct machine *m)
     if (ifl && input) {
         display_refresh(m->display, true); /* the screen as the guest left it, while it waits */
         wait_input(m, NULL);
-        pc_poll_input(m);
+        rr_input(m, RR_SITE_WAIT);
         return true;
     }
     char at[32];
@@ -186,14 +200,14 @@ enum machine_stop machine_run(struct machine *m, u64 max_insns)
         u64 used = m->clock.now - start;
         if (used >= max_insns) return MACHINE_BUDGET;
         history_tick(m);
-        pc_poll_input(m);
+        rr_input(m, RR_SITE_SLICE);
         vclock_run_expired(&m->clock);
         u64 budget = max_insns - used;
         u64 dl = vclock_next_deadline(&m->clock);
         if (dl <= m->clock.now) budget = 1; /* a timer re-armed itself in the past: one step, fire again */
         else if (dl != VCLOCK_NEVER && dl - m->clock.now < budget) budget = dl - m->clock.now;
         if (budget > SLICE_MAX) budget = SLICE_MAX;
-        budget = history_budget(m, budget);
+        budget = rr_budget(m, history_budget(m, budget));
         if (m->cfg.icount_limit) {
             u64 left = m->cfg.icount_limit - vcpu_icount(m->cpu);
             if (budget > left) budget = left;

@@ -36,6 +36,7 @@
 #include "machine/mptable.h"
 #include "machine/firmware.h"
 #include "machine/history.h"
+#include "machine/replay.h"
 #include "cpu/model.h"
 #include "base/log.h"
 #include <stdio.h>
@@ -474,7 +475,7 @@ struct machine *machine_create(const struct machine_config *c)
     for (int i = 0; i < 2; i++) hostchar_wait_client(m->serial_hc[i]);
     machine_reset(m);
     m->resets = 0; /* power-on is not a reset */
-    if (c->history && !history_start(m, c->history_interval, c->history_mem)) {
+    if (c->history && (!rr_start(m) || !history_start(m, c->history_interval, c->history_mem))) {
         fprintf(stderr, "vdebug: out of memory for the execution history (try -icount rrmem=SIZE or rrsnapshot-interval=0)\n");
         machine_destroy(m);
         return NULL;
@@ -486,6 +487,7 @@ void machine_destroy(struct machine *m)
 {
     if (!m) return;
     history_free(m);
+    rr_free(m);
     snap_registry_free(&m->snap);
     if (m->cpu) vcpu_destroy(m->cpu);
     hostchar_close(m->serial_hc[0]);
@@ -538,18 +540,12 @@ void pc_boot(struct machine *m)
     vcpu_set_state(m->cpu, &s);
 }
 
-void pc_poll_input(struct machine *m)
+/* The text screen: keys typed at -display curses go to the keyboard
+ * controller (only when live: keyboard input is not recorded yet), and the
+ * screen is redrawn. */
+void pc_display_poll(struct machine *m, bool take_input)
 {
-    for (int i = 0; i < m->nuart; i++) {
-        if (!m->serial_hc[i]) continue;
-        u8 buf[UART_FIFO_SIZE];
-        size_t room = uart_can_receive(&m->uart[i]);
-        if (room > sizeof(buf)) room = sizeof(buf);
-        /* read only what the UART can take now: the rest waits in the host's buffer */
-        size_t n = room ? hostchar_read(m->serial_hc[i], buf, room) : 0;
-        if (n) uart_receive(&m->uart[i], buf, n);
-    }
-    display_input(m->display, &m->kbc);
+    if (take_input) display_input(m->display, &m->kbc);
     display_refresh(m->display, false);
 }
 

@@ -34,6 +34,7 @@ struct out_tap {
     u64 pos, high;           /* bytes the guest wrote; the most it ever wrote */
 };
 struct rr_history;
+struct rr_log;
 
 struct machine {
     struct machine_config cfg;
@@ -91,12 +92,13 @@ struct machine {
     bool snap_keep_output;       /* ... and keeps the output high-water marks (going back in time) */
     u64 config_hash;             /* what a snapshot file must have been saved on */
     struct rr_history *hist;     /* NULL: no history kept */
+    struct rr_log *rr;           /* input log (replay.c); NULL: input is not recorded */
 };
 
 /* pc.c: device-side services used by the loop */
 void pc_reset_devices(struct machine *m);
-/* Pass pending host input to the devices (serial). Non-blocking. */
-void pc_poll_input(struct machine *m);
+/* The text screen's keyboard input and refresh (take_input: live, not replaying). */
+void pc_display_poll(struct machine *m, bool take_input);
 /* Enter the boot image (or the reset vector) after a CPU reset. */
 void pc_boot(struct machine *m);
 /* The line a device on ISA IRQ irq drives: the 8259's input and the I/O APIC's

@@ -14,6 +14,7 @@
  */
 #include "machine/pc.h"
 #include "machine/history.h"
+#include "machine/replay.h"
 #include <stdlib.h>
 
 enum machine_rstop machine_reverse_step(struct machine *m)
@@ -73,6 +74,11 @@ enum machine_rstop machine_reverse_continue(struct machine *m)
 
 void machine_state_changed(struct machine *m) { history_reset(m); }
 
-int machine_rr_info(struct machine *m, char *buf, size_t size) { return history_info(m, buf, size); }
+int machine_rr_info(struct machine *m, char *buf, size_t size)
+{
+    int n = history_info(m, buf, size);
+    if (n >= 0 && (size_t)n < size) n += rr_info(m, buf + n, size - (size_t)n);
+    return n;
+}
 
 int machine_rr_check(struct machine *m, char *buf, size_t size) { return history_check(m, buf, size); }

@@ -6,7 +6,9 @@
 ; A PIT timer interrupts it all the time; the main loop calls bump(i), which
 ; adds 3*i to `counter`; every 64 calls a '.' goes to the debug console, and
 ; when the serial port is there the bytes it receives are added to `rxsum`
-; and echoed. At the end it prints the counter and exits through port 0xF4.
+; and echoed, and after the loop it waits (HLT between timer ticks) for a
+; newline. At the end it prints the counter, the timer ticks and rxsum, and
+; exits through port 0xF4.
 bits 32
 MB_MAGIC equ 0x1BADB002
 MB_FLAGS equ 0x00000003
@@ -64,7 +66,19 @@ after_call:
     call poll_serial
     inc ecx
     cmp ecx, 2000
+loop_back:
     jb main_loop
+    ; with a serial port: wait (halted between timer ticks) for a line of input
+    mov dx, 0x3FD
+    in al, dx
+    cmp al, 0xFF
+    je done
+wait_line:
+    call poll_serial
+    cmp byte [last_rx], 10
+    je done
+    hlt
+    jmp wait_line
 done:
     cli
     mov eax, [counter]
@@ -113,6 +127,7 @@ poll_serial:
     jz .out
     mov dx, 0x3F8
     in al, dx
+    mov [last_rx], al
     movzx edx, al
     add [rxsum], edx
     mov dx, 0x3F8
@@ -163,6 +178,7 @@ counter: dd 0
 ticks: dd 0
 rxsum: dd 0
 last_i: dd 0
+last_rx: dd 0
 
 section .bss
 align 8
