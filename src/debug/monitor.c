@@ -280,6 +280,7 @@ int monitor_exec(struct monitor *mon, const char *line)
             return -1;
         }
         machine_power_button(mon->m);
+        machine_state_changed(mon->m); /* input from outside: the history starts anew */
         mon_printf(mon, "power button pressed\n");
         return 0;
     }
@@ -289,6 +290,7 @@ int monitor_exec(struct monitor *mon, const char *line)
             return -1;
         }
         machine_reset(mon->m);
+        machine_state_changed(mon->m);
         mon_printf(mon, "system reset\n");
         return 0;
     }
