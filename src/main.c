@@ -226,7 +226,9 @@ static void parse_icount(const char *spec, struct machine_config *c)
             continue;
         }
         if (!strncmp(opt, "rrfile=", 7) && opt[7]) {
-            c->rr_file = strdup(opt + 7);
+            static char file[4096];
+            snprintf(file, sizeof(file), "%s", opt + 7);
+            c->rr_file = file;
             continue;
         }
         if (!strncmp(opt, "rrmem=", 6)) {

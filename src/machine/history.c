@@ -100,7 +100,7 @@ static void drop_oldest(struct rr_history *h)
     /* steps before the oldest snapshot are never re-executed */
     size_t k = 0;
     while (k < h->nsteps && h->steps[k] < h->s[0].icount) k++;
-    memmove(h->steps, h->steps + k, (h->nsteps - k) * sizeof(u64));
+    if (k) memmove(h->steps, h->steps + k, (h->nsteps - k) * sizeof(u64));
     h->nsteps -= k;
 }
 

@@ -34,6 +34,7 @@ void snap_buf_free(struct snap_buf *b)
 
 void snap_get(struct snap_reader *r, void *out, size_t len)
 {
+    if (!len) return;
     if (r->bad || len > r->len - r->off) {
         r->bad = true;
         memset(out, 0, len);
