@@ -277,13 +277,15 @@ enum machine_stop history_run_to(struct machine *m, u64 target, bool stop_at_deb
     }
 }
 
-/* Restore the newest snapshot at or before target. */
-void history_restore_before(struct machine *m, u64 target)
+/* Restore the newest snapshot at or before target; returns its count
+ * (later than target when the history no longer reaches that far). */
+u64 history_restore_before(struct machine *m, u64 target)
 {
     struct rr_history *h = m->hist;
     int idx = 0;
     while (idx + 1 < h->n && h->s[idx + 1].icount <= target) idx++;
     restore(h, idx);
+    return h->s[idx].icount;
 }
 
 enum machine_stop history_goto(struct machine *m, u64 target)

@@ -26,7 +26,7 @@ void history_note_step(struct machine *m, bool irq, u64 icount_before);
 
 bool history_can_go(struct machine *m, u64 target);
 u64 history_first(struct machine *m);
-void history_restore_before(struct machine *m, u64 target);
+u64 history_restore_before(struct machine *m, u64 target);
 enum machine_stop history_run_to(struct machine *m, u64 target, bool stop_at_debug);
 enum machine_stop history_goto(struct machine *m, u64 target);
 int history_snapshots(struct machine *m, u64 *out, int max);

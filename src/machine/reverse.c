@@ -41,7 +41,8 @@ enum machine_rstop machine_reverse_continue(struct machine *m)
     history_set_replaying(m, true);
     for (int i = 0; i < ns && !found; i++) {
         if (snaps[i] >= upper) continue;
-        history_restore_before(m, snaps[i]);
+        /* (the memory bound may have dropped it while re-executing a later interval) */
+        if (history_restore_before(m, snaps[i]) != snaps[i]) break;
         for (;;) {
             enum machine_stop r = history_run_to(m, upper, true);
             if (r == MACHINE_EXIT || r == MACHINE_INTERRUPTED) {
