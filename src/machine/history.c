@@ -102,6 +102,7 @@ static void drop_oldest(struct rr_history *h)
     while (k < h->nsteps && h->steps[k] < h->s[0].icount) k++;
     if (k) memmove(h->steps, h->steps + k, (h->nsteps - k) * sizeof(u64));
     h->nsteps -= k;
+    rr_trim(h->m, h->s[0].log_pos); /* input before the oldest snapshot is never replayed */
 }
 
 static void take(struct rr_history *h)

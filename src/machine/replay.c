@@ -41,6 +41,7 @@ struct rr_log {
     struct rr_event *ev;
     size_t n, cap;
     size_t cursor;          /* next event to hand out; == n: live */
+    u64 base;               /* events dropped from the front (rr_trim): positions are base + index */
     FILE *out;              /* rr=record */
     u64 out_hash;
     const char *out_path;
@@ -125,7 +126,7 @@ static void diverge(struct machine *m, const struct rr_event *e, const char *wha
     l->diverged = true;
     fprintf(stderr, "vdebug: replay diverged at event %zu (%s, recorded at instruction %llu, virtual time %llu ns, "
             "EIP %08x): %s (now at instruction %llu, virtual time %llu ns, EIP %08x)\n",
-            (size_t)(e - l->ev), kind_name(e->kind), (unsigned long long)e->icount, (unsigned long long)e->now, e->eip,
+            (size_t)(l->base + (size_t)(e - l->ev)), kind_name(e->kind), (unsigned long long)e->icount, (unsigned long long)e->now, e->eip,
             what, (unsigned long long)vcpu_icount(m->cpu), (unsigned long long)m->clock.now, eip_of(m));
     l->cursor = l->n; /* nothing more is handed out */
     pc_request_exit(m, 1, MEXIT_REPLAY);
@@ -218,11 +219,25 @@ u64 rr_budget(struct machine *m, u64 budget)
     return budget;
 }
 
-u64 rr_position(const struct machine *m) { return m->rr ? m->rr->cursor : 0; }
+u64 rr_position(const struct machine *m) { return m->rr ? m->rr->base + m->rr->cursor : 0; }
 
 void rr_seek(struct machine *m, u64 pos)
 {
-    if (m->rr && pos <= m->rr->n) m->rr->cursor = (size_t)pos;
+    struct rr_log *l = m->rr;
+    if (l && pos >= l->base && pos - l->base <= l->n) l->cursor = (size_t)(pos - l->base);
+}
+
+void rr_trim(struct machine *m, u64 pos)
+{
+    struct rr_log *l = m->rr;
+    if (!l || pos <= l->base) return;
+    size_t k = (size_t)(pos - l->base);
+    if (k > l->cursor) k = l->cursor; /* never what is still to be handed out */
+    if (!k) return;
+    memmove(l->ev, l->ev + k, (l->n - k) * sizeof(*l->ev));
+    l->n -= k;
+    l->cursor -= k;
+    l->base += k;
 }
 
 void rr_truncate(struct machine *m)
@@ -249,7 +264,7 @@ int rr_info(struct machine *m, char *buf, size_t size)
 {
     struct rr_log *l = m->rr;
     if (!l) return snprintf(buf, size, "input log: off\n");
-    return snprintf(buf, size, "input log: %zu events (%.1f KiB)%s%s%s\n", l->n, (double)(l->n * sizeof(struct rr_event)) / 1024.0,
+    return snprintf(buf, size, "input log: %zu events kept, %llu older dropped (%.1f KiB)%s%s%s\n", l->n, (unsigned long long)l->base, (double)(l->n * sizeof(struct rr_event)) / 1024.0,
                     l->cursor < l->n ? ", replaying" : "", l->out ? ", recording to " : "", l->out ? l->out_path : "");
 }
 

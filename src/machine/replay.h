@@ -35,6 +35,9 @@ u64 rr_budget(struct machine *m, u64 budget);
 /* The log position (for history snapshots), and going back to one. */
 u64 rr_position(const struct machine *m);
 void rr_seek(struct machine *m, u64 pos);
+/* Events before pos will never be handed out again (the history's oldest
+ * snapshot moved on): drop them from memory. */
+void rr_trim(struct machine *m, u64 pos);
 /* The debugger changed the guest: recorded input ahead no longer applies. */
 void rr_truncate(struct machine *m);
 /* Start the in-memory log (false: out of memory). */

@@ -128,3 +128,17 @@ check "serial input seen again after going back to the start and on" test $? = 0
 expect_line "the input is in the log" "$T/o4" '^input log: [1-9][0-9]* events'
 expect_line "rr check with input: same state" "$T/o4" '^state identical$'
 [ "$(cat "$T/ser.out")" = "abc" ]; check "the echo is shown once ($(cat "$T/ser.out"))" test $? = 0
+
+# 9. the input log keeps only what the history can still re-execute
+: >"$T/vd.err"
+"$VDEBUG" "${ACCEL[@]}" -kernel "$GUEST" -nographic -serial stdio -debugcon "file:$T/debugcon" \
+    -device isa-debug-exit,iobase=0xf4,iosize=4 -gdb tcp::0 -S -icount rrsnapshot-interval=100,rrmem=1M \
+    <"$T/in.txt" >"$T/ser.out" 2>"$T/vd.err" &
+VD_PID=$!
+while ! PORT=$(sed -n 's/.*gdb server listening on tcp:[^ ]*:\([0-9][0-9]*\).*/\1/p' "$T/vd.err") || [ -z "$PORT" ]; do
+    kill -0 "$VD_PID" 2>/dev/null || break
+    sleep 0.02
+done
+rgdb "$T/o5" 'break *done' 'continue' 'monitor rr info' 'kill'
+vd_wait
+expect_line "input older than the oldest snapshot is dropped from memory" "$T/o5" '^input log: [0-9]+ events kept, [1-9][0-9]* older dropped'
