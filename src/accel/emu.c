@@ -594,6 +594,7 @@ struct vcpu *vcpu_emu_create(const struct vcpu_board *b, const struct vcpu_engin
         .ram_size = b->mem->ram_size,
         .dirty = b->mem->dirty,
         .page_written = emu_page_written,
+        .dirty_opaque = e,
     };
     e->c = cpu_new(&bus);
     if (!e->c) {

@@ -45,11 +45,14 @@ struct cpu_bus {
     u8 *ram;
     u64 ram_size;
     /* Write tracking for snapshots (NULL: off): a bit per RAM page written
-     * since the bits were cleared. The CPU calls page_written(opaque, page)
+     * since the bits were cleared. The CPU calls page_written(dirty_opaque, page)
      * before the first write to a page whose bit is clear (it sets the bit);
-     * fast write TLB entries exist only for pages whose bit is set. */
+     * fast write TLB entries exist only for pages whose bit is set.
+     * dirty_opaque, not opaque: a bus wrapper (the lockstep checker) may
+     * replace opaque. */
     u64 *dirty;
-    void (*page_written)(void *opaque, u64 page);
+    void (*page_written)(void *dirty_opaque, u64 page);
+    void *dirty_opaque;
 };
 
 /* ---- software TLB ---- */

@@ -37,7 +37,7 @@ static inline void cpu_note_write(struct cpu *c, const u8 *host)
     uintptr_t off = (uintptr_t)host - (uintptr_t)c->bus.ram;
     if (off >= c->bus.ram_size) return;
     u64 pg = off >> 12;
-    if (!(c->bus.dirty[pg >> 6] >> (pg & 63) & 1)) c->bus.page_written(c->bus.opaque, pg);
+    if (!(c->bus.dirty[pg >> 6] >> (pg & 63) & 1)) c->bus.page_written(c->bus.dirty_opaque, pg);
 }
 
 #define TLB_IDX(lin) (((lin) >> 12) & (TLB_SIZE - 1))
