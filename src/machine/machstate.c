@@ -121,7 +121,8 @@ bool machine_snap_register(struct machine *m)
               snap_register_fields(r, "rcr", 1, &m->rcr, SNAP_DEV(rcr), NULL) &&
               snap_register_fields(r, "pci", 1, &m->pci, SNAP_DEV(pci_bus), NULL) &&
               snap_register_fields(r, "i440fx", 1, &m->chipset, SNAP_DEV(i440fx), NULL) &&
-              snap_register_fields(r, "acpi-pm", 1, &m->acpi_pm, SNAP_DEV(acpi_pm), NULL);
+              snap_register_fields(r, "acpi-pm", 1, &m->acpi_pm, SNAP_DEV(acpi_pm), NULL) &&
+              snap_register_fields(r, "vga", 1, &m->vga, SNAP_DEV(vga), NULL);
     for (int i = 0; ok && i < m->nuart; i++)
         if (m->cfg.serial[i]) ok = snap_register_fields(r, i ? "serial1" : "serial0", 1, &m->uart[i], SNAP_DEV(uart), NULL);
     return ok && snap_register(r, "chardev", 1, m, taps_save, taps_load, taps_size) &&

@@ -80,9 +80,21 @@ static bool page_zero(const u8 *p)
     return true;
 }
 
+/* The IDE controller and its drives' images are not in snapshots yet. */
+static bool has_drives(const struct machine *m)
+{
+    for (int i = 0; i < MACHINE_MAX_DRIVES; i++)
+        if (m->cfg.drive[i].present) return true;
+    return false;
+}
+
 int machine_savevm(struct machine *m, const char *name, char *msg, size_t size)
 {
     if (!good_name("savevm", name, msg, size)) return -1;
+    if (has_drives(m)) {
+        snprintf(msg, size, "savevm %s: machines with IDE drives cannot be saved yet (the disks are not in snapshots)", name);
+        return -1;
+    }
     struct snap_buf b = {0};
     char ver[16] = {0};
     snprintf(ver, sizeof(ver), "%s", VDEBUG_VERSION);
@@ -163,6 +175,10 @@ static u8 *read_all(const char *path, size_t *len, const char *name, char *msg, 
 int machine_loadvm(struct machine *m, const char *name, char *msg, size_t size)
 {
     if (!good_name("loadvm", name, msg, size)) return -1;
+    if (has_drives(m)) {
+        snprintf(msg, size, "loadvm %s: machines with IDE drives cannot load snapshots yet (the disks are not in snapshots)", name);
+        return -1;
+    }
     char path[512];
     path_of(name, path, sizeof(path));
     size_t len;
