@@ -25,9 +25,11 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #define SLICE_INSNS 200000   /* instructions between socket polls while running */
@@ -295,8 +297,22 @@ static int service(struct gdbstub *g, int timeout_ms, bool with_input)
     if (g->cfd >= 0) p[n++] = (struct pollfd){.fd = g->cfd, .events = POLLIN};
     int nin = with_input ? machine_poll_fds(g->m, in, 6) : 0;
     for (int i = 0; i < nin; i++) p[n++] = (struct pollfd){.fd = in[i], .events = POLLIN};
-    int r = poll(p, (nfds_t)n, timeout_ms);
-    if (r < 0 && errno == EINTR) return -2; /* a signal: the caller asks the machine */
+    /* SIGINT/SIGTERM stay blocked until ppoll waits, so that one arriving
+     * just before it cannot leave the stub asleep with the request pending */
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigprocmask(SIG_BLOCK, &block, &old);
+    if (machine_interrupt_pending(g->m)) {
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        return -2;
+    }
+    struct timespec ts = {timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000L};
+    int r = ppoll(p, (nfds_t)n, timeout_ms < 0 ? NULL : &ts, &old);
+    int err = errno;
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    if (r < 0 && err == EINTR) return -2; /* a signal: the caller asks the machine */
     if (r <= 0) return -1;
     /* the old client's close first, so that a reconnect in the same poll is accepted */
     if (n > 1 && g->cfd >= 0 && p[1].fd == g->cfd && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {

@@ -263,6 +263,8 @@ enum machine_stop machine_step(struct machine *m, bool irq)
     return MACHINE_DEBUG;
 }
 
+bool machine_interrupt_pending(const struct machine *m) { return m->interrupt_req != 0; }
+
 void machine_interrupt(struct machine *m)
 {
     m->interrupt_req = 1;

@@ -32,6 +32,8 @@ enum machine_stop machine_run(struct machine *m, u64 max_insns);
 enum machine_stop machine_step(struct machine *m, bool irq);
 /* Async-signal-safe: make machine_run return MACHINE_INTERRUPTED soon. */
 void machine_interrupt(struct machine *m);
+/* Has machine_interrupt() been called since machine_run last reported it? */
+bool machine_interrupt_pending(const struct machine *m);
 /* System reset (as the reset button: devices and CPU to power-on state, images kept). */
 void machine_reset(struct machine *m);
 /* Press the ACPI power button (PM1_STS.PWRBTN_STS; an SCI when the guest enabled it). */
