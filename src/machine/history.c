@@ -134,6 +134,7 @@ static void take(struct rr_history *h)
 
 bool history_start(struct machine *m, u64 interval, u64 mem_limit)
 {
+    if (!vcpu_snap_size(m->cpu)) return true; /* an engine that cannot save its state (KVM): no history */
     struct rr_history *h = calloc(1, sizeof(*h));
     if (!h) return false;
     h->m = m;

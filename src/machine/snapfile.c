@@ -91,6 +91,10 @@ static bool has_drives(const struct machine *m)
 int machine_savevm(struct machine *m, const char *name, char *msg, size_t size)
 {
     if (!good_name("savevm", name, msg, size)) return -1;
+    if (!vcpu_snap_size(m->cpu)) {
+        snprintf(msg, size, "savevm %s: the %s engine cannot save its state", name, m->cpu->ops->name);
+        return -1;
+    }
     if (has_drives(m)) {
         snprintf(msg, size, "savevm %s: machines with IDE drives cannot be saved yet (the disks are not in snapshots)", name);
         return -1;
@@ -175,6 +179,10 @@ static u8 *read_all(const char *path, size_t *len, const char *name, char *msg, 
 int machine_loadvm(struct machine *m, const char *name, char *msg, size_t size)
 {
     if (!good_name("loadvm", name, msg, size)) return -1;
+    if (!vcpu_snap_size(m->cpu)) {
+        snprintf(msg, size, "loadvm %s: the %s engine cannot load a state", name, m->cpu->ops->name);
+        return -1;
+    }
     if (has_drives(m)) {
         snprintf(msg, size, "loadvm %s: machines with IDE drives cannot load snapshots yet (the disks are not in snapshots)", name);
         return -1;
