@@ -148,7 +148,13 @@ static int open_disks(const struct machine_config *c, struct diskimg **disk, cha
     }
     return 0;
 }
-static void clock_kick(void *opaque) { vcpu_kick(((struct machine *)opaque)->cpu); }
+/* A timer armed during a slice ends it (the software engines: exact timer
+ * times whatever the slicing; KVM keeps its own pacing). */
+static void clock_kick(void *opaque)
+{
+    struct machine *m = opaque;
+    if (m->cpu->ops->snap_size) vcpu_kick(m->cpu);
+}
 
 /* -boot order as QEMU's pc machine stores it for SeaBIOS: the first three
  * devices as nibbles (1 floppy, 2 disk, 3 CD-ROM, 4 network) in CMOS 0x3D
