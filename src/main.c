@@ -22,7 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define VDEBUG_VERSION "0.1"
+#include "base/version.h"
+#include "machine/replay.h"
 
 static const char usage[] =
     "usage: vdebug [options]\n"
@@ -76,6 +77,12 @@ static const char usage[] =
     "                      vdebug always counts 1 instruction = 1 virtual ns (shift=0); sleep=on makes\n"
     "                      a halted CPU wait in real time for its next timer, sleep=off skips ahead\n"
     "                      (default: on when a serial port reads a terminal, else off)\n"
+    "                      rrsnapshot-interval=N: instructions between the history's snapshots\n"
+    "                      (reverse debugging under -s/-gdb; default 10000000, 0: no history);\n"
+    "                      rrmem=SIZE: memory bound of the history (default 512M);\n"
+    "                      rr=record|replay,rrfile=F: record what enters from outside (serial\n"
+    "                      input, paced idle time, the host clock of -rtc) to F, or replay F\n"
+    "  -loadvm NAME        start from the snapshot NAME (saved by the monitor's savevm)\n"
     "  -rtc base=utc|localtime|YYYY-MM-DD[THH:MM:SS][,clock=vm]\n"
     "                      RTC start time (default: fixed 2026-01-01T00:00:00, for deterministic runs);\n"
     "                      the RTC always advances with virtual time\n"
@@ -207,12 +214,38 @@ static void parse_icount(const char *spec, struct machine_config *c)
     strcpy(buf, spec);
     for (char *save, *opt = strtok_r(buf, ",", &save); opt; opt = strtok_r(NULL, ",", &save)) {
         if (!strcmp(opt, "0") || !strcmp(opt, "shift=0")) continue;
+        if (!strncmp(opt, "rrsnapshot-interval=", 20)) {
+            if (parse_u64(opt + 20, &c->history_interval) < 0)
+                usage_error("-icount %s: rrsnapshot-interval= wants an instruction count (0: no history)", spec);
+            if (!c->history_interval) c->history = false, c->history_interval = UINT64_MAX;
+            continue;
+        }
+        if (!strcmp(opt, "rr=record") || !strcmp(opt, "rr=replay")) {
+            c->rr_mode = opt[3] == 'r' && opt[4] == 'e' && opt[5] == 'c' ? 1 : 2;
+            continue;
+        }
+        if (!strcmp(opt, "rr=off")) {
+            c->rr_mode = 0;
+            continue;
+        }
+        if (!strncmp(opt, "rrfile=", 7) && opt[7]) {
+            static char file[4096];
+            snprintf(file, sizeof(file), "%s", opt + 7);
+            c->rr_file = file;
+            continue;
+        }
+        if (!strncmp(opt, "rrmem=", 6)) {
+            if (parse_size(opt + 6, &c->history_mem) < 0 || c->history_mem < (1u << 20))
+                usage_error("-icount %s: rrmem= wants a size of at least 1M (e.g. 512M)", spec);
+            continue;
+        }
         if (!strcmp(opt, "sleep=on")) c->idle_sleep = 1;
         else if (!strcmp(opt, "sleep=off")) c->idle_sleep = 0;
         else if (!strncmp(opt, "shift=", 6) || (opt[0] >= '0' && opt[0] <= '9'))
             usage_error("-icount %s: vdebug counts 1 instruction = 1 virtual ns (only shift=0)", spec);
-        else usage_error("-icount %s: unknown option '%s' (shift=0, sleep=on|off)", spec, opt);
+        else usage_error("-icount %s: unknown option '%s' (shift=0, sleep=on|off, rr=record|replay, rrfile=F, rrsnapshot-interval=N, rrmem=SIZE)", spec, opt);
     }
+    if (c->rr_mode && !c->rr_file) usage_error("-icount %s: rr=%s needs rrfile=FILE", spec, c->rr_mode == 1 ? "record" : "replay");
 }
 
 /* "k=v,k=v" after a device or backend name: calls f for each option (key
@@ -480,6 +513,7 @@ struct opts {
     bool nodefaults;
     int nserial;
     const char *log_file;
+    const char *loadvm;
     bool monitor;
     bool snapshot;
 };
@@ -846,6 +880,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
             if (vd_log_parse(v, &vd_log_mask, &bad, &badlen) < 0)
                 usage_error("-d %s: unknown log item '%.*s' (-d help lists them)", v, (int)badlen, bad);
         } else if (FLAG("D")) o->log_file = ARG();
+        else if (FLAG("loadvm")) o->loadvm = ARG();
         else if (FLAG("s")) o->gdb = "tcp::1234";
         else if (FLAG("S")) o->start_stopped = true;
         else if (FLAG("gdb")) o->gdb = ARG();
@@ -922,6 +957,8 @@ int main(int argc, char **argv)
         o.gdb = "tcp::1234";
     }
     o.cfg.gdb = o.gdb != NULL || o.monitor; /* a front end holds a halted guest instead of exiting */
+    /* the history for reverse debugging: kept when GDB can ask for it */
+    o.cfg.history = o.gdb != NULL && o.cfg.history_interval != UINT64_MAX;
     if (o.monitor && o.gdb)
         usage_error("-monitor stdio cannot be combined with -s/-gdb yet: use GDB's 'monitor' command");
     if (o.cfg.display_curses && o.monitor)
@@ -949,6 +986,19 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    struct rr_log *replay_log = NULL;
+    char rr_err[600];
+    if (o.cfg.rr_mode == 2) {
+        long long rtc;
+        replay_log = rr_file_read(o.cfg.rr_file, &rtc, rr_err, sizeof(rr_err));
+        if (!replay_log) {
+            fprintf(stderr, "vdebug: %s\n", rr_err);
+            vd_log_close();
+            return 1;
+        }
+        o.cfg.rtc_start = rtc; /* the host clock as it was when recorded */
+    }
+
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     struct machine *m = machine_create(&o.cfg);
@@ -957,6 +1007,24 @@ int main(int argc, char **argv)
         return 1;
     }
     the_machine = m;
+    if (o.loadvm) {
+        char msg[1024];
+        if (machine_loadvm(m, o.loadvm, msg, sizeof(msg)) < 0) {
+            fprintf(stderr, "vdebug: -%s\n", msg);
+            the_machine = NULL;
+            machine_destroy(m);
+            vd_log_close();
+            return 1;
+        }
+    }
+    if ((replay_log && rr_file_replay(m, replay_log, rr_err, sizeof(rr_err)) < 0) ||
+        (o.cfg.rr_mode == 1 && rr_file_record(m, o.cfg.rr_file, o.cfg.rtc_start, rr_err, sizeof(rr_err)) < 0)) {
+        fprintf(stderr, "vdebug: %s\n", rr_err);
+        the_machine = NULL;
+        machine_destroy(m);
+        vd_log_close();
+        return 1;
+    }
 
     int status;
     if (o.gdb) {

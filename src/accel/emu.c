@@ -431,6 +431,85 @@ static void emu_log_stats(struct vcpu *v)
                 (unsigned long long)s.verify_blocks, (unsigned long long)(s.verify_blocks - s.verify_unchecked));
 }
 
+/* ---- snapshots ---- */
+
+/* What cpu_state does not carry: the count and the protection model's
+ * pending work between two instructions. Fixed layout of this build. */
+struct emu_snap {
+    struct cpu_state s;     /* as emu_get_state exports it (flags, TSC, PMCs materialized) */
+    u64 icount;
+    u32 events;             /* EV_* that are state (not EV_STOP / EV_DEBUG / EV_BLOCK_END) */
+    u8 intr_line, trace_pending, wp_pending, pad;
+    u32 dr_pending;
+    u64 dr_pending_at, wp_pending_at, trace_at, shadow_at, misc_enable;
+    u32 wp_hit_addr;
+    i32 wp_hit_kind;
+};
+#define EMU_SNAP_EVENTS (EV_IRQ | EV_NMI | EV_SHADOW | EV_TF | EV_HALT | EV_TRACE)
+
+static size_t emu_snap_size(struct vcpu *v) { return sizeof(struct emu_snap); }
+
+static void emu_snap_save(struct vcpu *v, void *buf)
+{
+    struct cpu *c = emu_of(v)->c;
+    struct emu_snap sn;
+    memset(&sn, 0, sizeof(sn));
+    emu_get_state(v, &sn.s);
+    sn.icount = c->icount;
+    sn.events = c->events & EMU_SNAP_EVENTS;
+    sn.intr_line = c->intr_line;
+    sn.trace_pending = c->trace_pending;
+    sn.wp_pending = c->wp_pending;
+    sn.dr_pending = c->dr_pending;
+    sn.dr_pending_at = c->dr_pending_at;
+    sn.wp_pending_at = c->wp_pending_at;
+    sn.trace_at = c->trace_at;
+    sn.shadow_at = c->shadow_at;
+    sn.misc_enable = c->misc_enable;
+    sn.wp_hit_addr = c->wp_hit_addr;
+    sn.wp_hit_kind = c->wp_hit_kind;
+    memcpy(buf, &sn, sizeof(sn));
+}
+
+static void emu_snap_load(struct vcpu *v, const void *buf, bool flush_code)
+{
+    struct emu *e = emu_of(v);
+    struct cpu *c = e->c;
+    struct emu_snap sn;
+    memcpy(&sn, buf, sizeof(sn));
+    c->icount = sn.icount;
+    e->time_base = v->board.clock->now - c->icount;
+    e->skip_bp_valid = false;
+    emu_set_state(v, &sn.s);   /* flushes the TLBs, re-derives segments, CPL, DR7 */
+    c->intr_line = sn.intr_line;
+    c->trace_pending = sn.trace_pending;
+    c->wp_pending = sn.wp_pending;
+    c->dr_pending = sn.dr_pending;
+    c->dr_pending_at = sn.dr_pending_at;
+    c->wp_pending_at = sn.wp_pending_at;
+    c->trace_at = sn.trace_at;
+    c->shadow_at = sn.shadow_at;
+    c->misc_enable = sn.misc_enable;
+    c->wp_hit_addr = sn.wp_hit_addr;
+    c->wp_hit_kind = sn.wp_hit_kind;
+    c->events = (c->events & ~(u32)EMU_SNAP_EVENTS) | sn.events | EV_BLOCK_END;
+    cpu_irq_update(c);
+    update_debug_events(e);
+    if (flush_code) {
+        cpu_dcache_flush(c);
+        if (e->dbt) dbt_flush(e->dbt);
+    }
+}
+
+static void emu_dirty_reset(struct vcpu *v)
+{
+    struct cpu *c = emu_of(v)->c;
+    c->bus.dirty = v->board.mem->dirty;
+    cpu_tlb_demote_writes(c);
+}
+
+static void emu_page_written(void *o, u64 page) { physmem_mark_page(emu_of(o)->v.board.mem, page); }
+
 static void emu_reset(struct vcpu *v)
 {
     struct emu *e = emu_of(v);
@@ -471,6 +550,10 @@ static const struct vcpu_ops emu_ops = {
     .tlb_dump = emu_tlb_dump,
     .icount = emu_icount,
     .log_stats = emu_log_stats,
+    .snap_size = emu_snap_size,
+    .snap_save = emu_snap_save,
+    .snap_load = emu_snap_load,
+    .dirty_reset = emu_dirty_reset,
 };
 
 bool vcpu_engine_available(enum vcpu_engine eng)
@@ -509,6 +592,9 @@ struct vcpu *vcpu_emu_create(const struct vcpu_board *b, const struct vcpu_engin
         .intr_ack = bus_ack,
         .ram = b->mem->ram,
         .ram_size = b->mem->ram_size,
+        .dirty = b->mem->dirty,
+        .page_written = emu_page_written,
+        .dirty_opaque = e,
     };
     e->c = cpu_new(&bus);
     if (!e->c) {

@@ -102,6 +102,18 @@ struct vcpu_ops {
      * and 'monitor engine emulate|auto' (emulate: stay in the emulator). */
     void (*engine_info)(struct vcpu *v, char *buf, size_t len);
     void (*engine_force)(struct vcpu *v, bool emulate);
+    /* Snapshots. The engine's whole state between two instructions
+     * (registers, instruction count, pending traps and shadows, ...) as
+     * snap_size() opaque bytes of this build's layout. snap_load expects
+     * the board's clock to hold the saved time already; it flushes the
+     * TLBs, and with flush_code drops all decoded and translated code (a
+     * caller that restored only some pages tells mem_changed instead). */
+    size_t (*snap_size)(struct vcpu *v);
+    void (*snap_save)(struct vcpu *v, void *buf);
+    void (*snap_load)(struct vcpu *v, const void *buf, bool flush_code);
+    /* Write tracking: physmem's dirty bitmap was allocated or cleared; the
+     * engine marks pages in it from now on (cpu_bus.dirty). */
+    void (*dirty_reset)(struct vcpu *v);
 };
 
 struct vcpu {
@@ -163,6 +175,11 @@ static inline void vcpu_set_intr(struct vcpu *v, bool level) { v->ops->set_intr(
 static inline void vcpu_nmi(struct vcpu *v) { v->ops->nmi(v); }
 static inline void vcpu_flush_tlb(struct vcpu *v) { v->ops->flush_tlb(v); }
 static inline u64 vcpu_icount(struct vcpu *v) { return v->ops->icount(v); }
+/* 0: this engine cannot save its state (no snapshots, no history) */
+static inline size_t vcpu_snap_size(struct vcpu *v) { return v->ops->snap_size ? v->ops->snap_size(v) : 0; }
+static inline void vcpu_snap_save(struct vcpu *v, void *buf) { v->ops->snap_save(v, buf); }
+static inline void vcpu_snap_load(struct vcpu *v, const void *buf, bool flush_code) { v->ops->snap_load(v, buf, flush_code); }
+static inline void vcpu_dirty_reset(struct vcpu *v) { if (v->ops->dirty_reset) v->ops->dirty_reset(v); }
 static inline void vcpu_log_stats(struct vcpu *v) { if (v->ops->log_stats) v->ops->log_stats(v); }
 /* Physical debug access: RAM/ROM only, then tell the engine. */
 static inline size_t vcpu_read_phys(struct vcpu *v, u64 pa, void *b, size_t n)

@@ -4,12 +4,16 @@ void vclock_init(struct vclock *c)
 {
     c->now = 0;
     c->timers = NULL;
+    c->slice_end = 0;
+    c->kick = NULL;
+    c->kick_opaque = NULL;
 }
 
 void vtimer_init(struct vclock *c, struct vtimer *t, const char *name,
                  void (*fire)(void *), void *opaque)
 {
     t->deadline = VCLOCK_NEVER;
+    t->clock = c;
     t->fire = fire;
     t->opaque = opaque;
     t->name = name;

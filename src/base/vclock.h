@@ -13,8 +13,10 @@
 
 #define VCLOCK_NEVER UINT64_MAX
 
+struct vclock;
 struct vtimer {
     u64 deadline;                 /* VCLOCK_NEVER when disarmed */
+    struct vclock *clock;
     void (*fire)(void *opaque);   /* called with clock->now >= deadline */
     void *opaque;
     const char *name;
@@ -24,12 +26,24 @@ struct vtimer {
 struct vclock {
     u64 now;                      /* virtual ns */
     struct vtimer *timers;        /* all registered timers */
+    /* While the CPU runs a slice that ends at slice_end (0 otherwise), a
+     * timer armed for an earlier deadline calls kick, so that the slice ends
+     * after the instruction that armed it and the machine loop cuts the next
+     * one at the new deadline: timers fire at their exact time whatever the
+     * slicing (snapshots and replays slice differently). */
+    u64 slice_end;
+    void (*kick)(void *opaque);
+    void *kick_opaque;
 };
 
 void vclock_init(struct vclock *c);
 void vtimer_init(struct vclock *c, struct vtimer *t, const char *name,
                  void (*fire)(void *), void *opaque);
-static inline void vtimer_arm(struct vtimer *t, u64 deadline) { t->deadline = deadline; }
+static inline void vtimer_arm(struct vtimer *t, u64 deadline)
+{
+    t->deadline = deadline;
+    if (t->clock && deadline < t->clock->slice_end && t->clock->kick) t->clock->kick(t->clock->kick_opaque);
+}
 static inline void vtimer_disarm(struct vtimer *t) { t->deadline = VCLOCK_NEVER; }
 /* Earliest armed deadline, VCLOCK_NEVER if none. */
 u64 vclock_next_deadline(const struct vclock *c);

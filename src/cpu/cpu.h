@@ -44,6 +44,15 @@ struct cpu_bus {
     int (*intr_ack)(void *opaque);
     u8 *ram;
     u64 ram_size;
+    /* Write tracking for snapshots (NULL: off): a bit per RAM page written
+     * since the bits were cleared. The CPU calls page_written(dirty_opaque, page)
+     * before the first write to a page whose bit is clear (it sets the bit);
+     * fast write TLB entries exist only for pages whose bit is set.
+     * dirty_opaque, not opaque: a bus wrapper (the lockstep checker) may
+     * replace opaque. */
+    u64 *dirty;
+    void (*page_written)(void *dirty_opaque, u64 page);
+    void *dirty_opaque;
 };
 
 /* ---- software TLB ---- */
@@ -274,6 +283,9 @@ void cpu_tlb_demote(struct cpu *c);
 /* Send fast write-TLB entries whose host page is `page` to the slow path
  * (the page now holds decoded code). */
 void cpu_tlb_drop_host_writes(struct cpu *c, const u8 *page);
+/* Send every fast write TLB entry to the slow path (write tracking's bits
+ * were cleared); translations and guest-visible TLB contents are kept. */
+void cpu_tlb_demote_writes(struct cpu *c);
 /* The architectural state was replaced wholesale (vcpu set_state, engine
  * switch): flush the TLB, reload PAE PDPTEs from CR3, re-arm DR7 (EV_DEBUG). */
 void cpu_sys_state_loaded(struct cpu *c);

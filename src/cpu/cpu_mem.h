@@ -29,6 +29,17 @@ void cpu_probe_write(struct cpu *c, u32 lin, unsigned size);
  * is MMIO (code then goes through cpu_read_slow). */
 const u8 *cpu_fetch_ptr(struct cpu *c, u32 lin, size_t *avail);
 
+/* RAM at host is about to be written outside a fast TLB entry: tell write
+ * tracking (cpu_bus.dirty) the first time since its bits were cleared. */
+static inline void cpu_note_write(struct cpu *c, const u8 *host)
+{
+    if (!c->bus.dirty) return;
+    uintptr_t off = (uintptr_t)host - (uintptr_t)c->bus.ram;
+    if (off >= c->bus.ram_size) return;
+    u64 pg = off >> 12;
+    if (!(c->bus.dirty[pg >> 6] >> (pg & 63) & 1)) c->bus.page_written(c->bus.dirty_opaque, pg);
+}
+
 #define TLB_IDX(lin) (((lin) >> 12) & (TLB_SIZE - 1))
 #define TLB_HOST(e, lin) ((u8 *)((uintptr_t)(lin) + (e)->addend))
 

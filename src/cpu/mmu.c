@@ -35,12 +35,20 @@ static inline struct tlb_entry *slot(struct tlb_set *s, int kind, u32 lin)
 
 /* Why the inline fast path may not use a translation of `page` for `kind`
  * (0: it may). */
-enum { SLOW_HOST = 1, SLOW_CODE = 2, SLOW_WATCH = 4, SLOW_DR = 8 };
+enum { SLOW_HOST = 1, SLOW_CODE = 2, SLOW_WATCH = 4, SLOW_DR = 8, SLOW_CLEAN = 16 };
+/* Write tracking: is host in a RAM page not yet written since the bits were cleared? */
+static bool clean_page(const struct cpu *c, const u8 *host)
+{
+    uintptr_t off = (uintptr_t)host - (uintptr_t)c->bus.ram;
+    if (!c->bus.dirty || off >= c->bus.ram_size) return false;
+    return !(c->bus.dirty[off >> 18] >> ((off >> 12) & 63) & 1);
+}
 static unsigned slow_reasons(struct cpu *c, int kind, u32 page, const u8 *host)
 {
     if (!host) return SLOW_HOST;
     unsigned r = 0;
     if (kind == ACC_WRITE && cpu_is_code_page(c, host)) r |= SLOW_CODE;
+    if (kind == ACC_WRITE && clean_page(c, host)) r |= SLOW_CLEAN;
     if (kind != ACC_FETCH) {
         if (c->watch_page && c->watch_page(c->watch_opaque, page)) r |= SLOW_WATCH;
         if (cpu_dr_data_page(c, page)) r |= SLOW_DR;
@@ -121,6 +129,7 @@ static u32 access_page(struct cpu *c, u32 lin, unsigned size, int acc, bool writ
     u8 *host = c->bus.ptr(c->bus.opaque, pa, write);
     if (write) {
         if (host) {
+            cpu_note_write(c, host);
             if (cpu_is_code_page(c, host)) cpu_invalidate_host(c, host, size);
             if (c->write_log) c->write_log(c->write_log_opaque, host, size);
             switch (size) {
@@ -306,6 +315,23 @@ void cpu_tlb_demote(struct cpu *c)
 {
     tlb_changed(c);
     FOR_EACH_USED(e, if (e->tag != TLB_INVALID) { e->tag |= TLB_SLOW; e->watch_only = 0; });
+}
+
+void cpu_tlb_demote_writes(struct cpu *c)
+{
+    for (int s = 0; s < 2; s++) {
+        struct tlb_set *set = &c->tlb[s];
+        for (u64 ws = set->used_words[ACC_WRITE]; ws; ws &= ws - 1) {
+            unsigned w = (unsigned)__builtin_ctzll(ws);
+            for (u64 m = set->used[ACC_WRITE][w]; m; m &= m - 1) {
+                struct tlb_entry *e = &set->w[w * 64 + (unsigned)__builtin_ctzll(m)];
+                if (!(e->tag & TLB_INVALID)) {
+                    e->tag |= TLB_SLOW;
+                    e->watch_only = 0;
+                }
+            }
+        }
+    }
 }
 
 void cpu_tlb_drop_host_writes(struct cpu *c, const u8 *page)

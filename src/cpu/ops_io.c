@@ -64,8 +64,9 @@ static void string_io(struct cpu *c, const struct x86_insn *i, unsigned size, bo
     int seg = in ? S_ES : i->seg;
     u32 step = (cpu_get_eflags(c) & FL_DF) ? (u32)-size : size;
     cpu_io_check(c, port, size);
-    /* single-step and breakpoint traps come after every iteration */
-    u32 chunk = unlikely(c->events & (EV_TF | EV_DEBUG)) ? 1 : REP_CHUNK;
+    /* single-step and DR7 breakpoint traps come after every iteration (only
+     * architectural state decides: instruction counts never depend on a debugger) */
+    u32 chunk = unlikely(c->events & (EV_TF | EV_DEBUG)) && ((cpu_get_eflags(c) & FL_TF) || cpu_dr_armed(c)) ? 1 : REP_CHUNK;
     for (u32 k = 0; k < chunk && n; k++) {
         u32 off = areg(c, asz, ir);
         if (in) {

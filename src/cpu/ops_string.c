@@ -7,14 +7,18 @@
  * A repeated instruction commits each iteration (registers and memory)
  * before the next one, so a fault leaves the completed iterations done and
  * EIP at the instruction. At most STR_BATCH iterations run per call (one
- * while single-stepping or with breakpoints armed); then next_eip = eip and
- * the run loop re-executes it, which lets interrupts and traps in between
- * iterations as on hardware.
+ * while single-stepping or with DR7 breakpoints armed); then next_eip = eip
+ * and the run loop re-executes it, which lets interrupts and traps in
+ * between iterations as on hardware. Each call counts as an instruction, so
+ * how many iterations a call runs depends only on architectural state (the
+ * count, TF, DR7): never on the TLB's contents (which path runs), write
+ * tracking or a debugger's breakpoints -- a snapshot restored or a replay
+ * with other breakpoints retires the same counts.
  */
+#include "cpu/debugreg.h"
 #include "cpu/ops.h"
 
 #define STR_BATCH 1024u
-#define STR_FAST_PAGES 16u /* page runs per call of the fast path */
 
 enum { ST_MOVS, ST_CMPS, ST_STOS, ST_LODS, ST_SCAS };
 enum { REP_NONE, REP_E, REP_NE }; /* MOVS/STOS/LODS treat REP_NE as REP */
@@ -32,13 +36,14 @@ OPS_INLINE void idx_put(struct cpu *c, int r, u32 v, bool a32)
  * when it cannot, and the element loop then does the next iteration, which
  * fills the TLB or raises the fault. Overlapping forward moves are copied
  * element by element, as the hardware's iterations would. */
-OPS_INLINE u32 str_fast(struct cpu *c, const struct x86_insn *i, int op, unsigned sz, u32 cnt)
+OPS_INLINE u32 str_fast(struct cpu *c, const struct x86_insn *i, int op, unsigned sz, u32 cnt, u32 max)
 {
     u32 di = c->s.gpr[R_EDI], ld = c->s.seg[S_ES].base + di;
     u32 n = (0x1000 - (ld & 0xfff)) / sz;
     const struct segcheck *k = &c->segchk[S_ES];
     const struct tlb_entry *ew = &c->tlbc->w[TLB_IDX(ld)];
     if (n > cnt) n = cnt;
+    if (n > max) n = max;
     if (n == 0 || ew->tag != (ld & 0xfffff000u)) return 0;
     if (!(k->ok & SEGCHK_W) || di < k->lo || (u64)di + n * sz - 1 > k->hi) return 0;
     u8 *d = TLB_HOST(ew, ld);
@@ -82,21 +87,21 @@ OPS_INLINE void str_op(struct cpu *c, const struct x86_insn *i, int op, unsigned
     unsigned n = STR_BATCH;
     if (rep && cnt == 0) return;
     bool fast = rep && a32 && (op == ST_MOVS || op == ST_STOS) && !(c->s.eflags & FL_DF);
-    /* Single-step, debug-register and debugger traps come after every
-     * iteration on hardware: then run one iteration per call. */
-    if (unlikely(c->events & (EV_TF | EV_DEBUG))) {
+    /* Single-step and debug-register traps come after every iteration on
+     * hardware: then run one iteration per call. */
+    if (unlikely(c->events & (EV_TF | EV_DEBUG)) && ((c->s.eflags & FL_TF) || cpu_dr_armed(c))) {
         n = 1;
         fast = false;
     }
-    unsigned pages = 0;
     for (;;) {
         if (fast) {
-            u32 done = str_fast(c, i, op, sz, cnt);
+            u32 done = str_fast(c, i, op, sz, cnt, n);
             if (done) {
                 cnt -= done;
                 if (cnt == 0) return;
-                if (++pages == STR_FAST_PAGES) {
-                    c->next_eip = c->s.eip;
+                n -= done;
+                if (n == 0) {
+                    c->next_eip = c->s.eip; /* come back for the rest */
                     return;
                 }
                 continue;

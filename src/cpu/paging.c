@@ -37,6 +37,7 @@ static void pt_set(struct cpu *c, u64 pa, u32 bits)
 {
     u8 *h = c->bus.ptr(c->bus.opaque, pa, true);
     if (h) {
+        cpu_note_write(c, h);
         if (cpu_is_code_page(c, h)) cpu_invalidate_host(c, h, 4);
         __atomic_or_fetch((u32 *)(void *)h, bits, __ATOMIC_SEQ_CST);
     } else {

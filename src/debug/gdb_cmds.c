@@ -182,6 +182,7 @@ static void cmd_regs_write(struct gdb_sess *s, struct gdb_args *a)
         left -= 2 * sz;
     }
     vcpu_set_state(s->v, &st);
+    if (s->m) machine_state_changed(s->m);
     reply(s, "OK");
 }
 
@@ -205,6 +206,7 @@ static void cmd_reg_write(struct gdb_sess *s, struct gdb_args *a)
     vcpu_get_state(s->v, &st);
     if (!gdb_reg_set(s->v, &st, (int)a->x[0], buf)) return reply(s, E_INVAL);
     vcpu_set_state(s->v, &st);
+    if (s->m) machine_state_changed(s->m);
     reply(s, "OK");
 }
 
@@ -232,7 +234,9 @@ static void cmd_mem_read(struct gdb_sess *s, struct gdb_args *a)
 static void mem_write_reply(struct gdb_sess *s, u64 addr, u8 *data, size_t len)
 {
     if (!len) return reply(s, "OK");
-    reply(s, mem_rw(s, addr, data, len, true) == len ? "OK" : E_FAULT);
+    size_t done = mem_rw(s, addr, data, len, true);
+    if (done && s->m) machine_state_changed(s->m);
+    reply(s, done == len ? "OK" : E_FAULT);
 }
 
 static void cmd_mem_write_hex(struct gdb_sess *s, struct gdb_args *a)
@@ -262,6 +266,9 @@ static void cmd_cont(struct gdb_sess *s, struct gdb_args *a) { set_resume(s, GDB
 static void cmd_step(struct gdb_sess *s, struct gdb_args *a) { set_resume(s, GDB_RESUME_STEP, a, 0); }
 static void cmd_cont_sig(struct gdb_sess *s, struct gdb_args *a) { set_resume(s, GDB_RESUME_CONT, a, 1); }
 static void cmd_step_sig(struct gdb_sess *s, struct gdb_args *a) { set_resume(s, GDB_RESUME_STEP, a, 1); }
+
+static void cmd_rstep(struct gdb_sess *s, struct gdb_args *a) { set_resume(s, GDB_RESUME_RSTEP, NULL, 0); }
+static void cmd_rcont(struct gdb_sess *s, struct gdb_args *a) { set_resume(s, GDB_RESUME_RCONT, NULL, 0); }
 
 static void cmd_vcont_query(struct gdb_sess *s, struct gdb_args *a) { reply(s, "vCont;c;C;s;S;t"); }
 
@@ -325,7 +332,7 @@ static void cmd_z_remove(struct gdb_sess *s, struct gdb_args *a) { cmd_point(s, 
 
 static void cmd_supported(struct gdb_sess *s, struct gdb_args *a)
 {
-    replyf(s, "PacketSize=%x;qXfer:features:read+;QStartNoAckMode+;swbreak+;hwbreak+;vContSupported+",
+    replyf(s, "PacketSize=%x;qXfer:features:read+;QStartNoAckMode+;swbreak+;hwbreak+;vContSupported+;ReverseStep+;ReverseContinue+",
            GDB_PACKET_MAX);
 }
 
@@ -451,6 +458,8 @@ static const struct gdb_cmd cmds[] = {
     {"s", false, "?x", cmd_step},
     {"C", false, "x?;x", cmd_cont_sig},
     {"S", false, "x?;x", cmd_step_sig},
+    {"bs", true, "", cmd_rstep},
+    {"bc", true, "", cmd_rcont},
     {"vCont?", true, "", cmd_vcont_query},
     {"vCont;", false, "s", cmd_vcont},
     {"vKill", false, "*", cmd_vkill},
@@ -559,6 +568,7 @@ size_t gdb_sess_input(struct gdb_sess *s, const u8 *data, size_t len, bool *intr
         enum gdb_rx_event ev = gdb_rx_byte(&s->rx, data[i++]);
         switch (ev) {
         case GDB_RX_PACKET:
+            s->packets++;
             if (!s->noack && s->send) s->send(s->send_opaque, "+", 1);
             gdb_handle_packet(s, s->rx.buf, s->rx.len);
             if (s->resume != GDB_RESUME_NONE) return i; /* the caller acts, then feeds the rest */
@@ -574,6 +584,7 @@ size_t gdb_sess_input(struct gdb_sess *s, const u8 *data, size_t len, bool *intr
             if (s->txlen && s->send) s->send(s->send_opaque, s->tx, s->txlen);
             break;
         case GDB_RX_INTERRUPT:
+            s->packets++;
             if (intr) *intr = true;
             break;
         default:

@@ -13,7 +13,8 @@
 struct machine;
 
 /* What the last command asked the run loop to do. */
-enum gdb_resume { GDB_RESUME_NONE, GDB_RESUME_CONT, GDB_RESUME_STEP, GDB_RESUME_DETACH, GDB_RESUME_KILL };
+enum gdb_resume { GDB_RESUME_NONE, GDB_RESUME_CONT, GDB_RESUME_STEP, GDB_RESUME_DETACH, GDB_RESUME_KILL,
+                  GDB_RESUME_RSTEP, GDB_RESUME_RCONT /* bs, bc: backwards */ };
 
 struct gdb_point {          /* an inserted Z packet, removed again at disconnect */
     int type;               /* 0-4 as in Z0-Z4 */
@@ -28,6 +29,7 @@ struct gdb_sess {
     void *send_opaque;
     bool noack;
     struct gdb_rx rx;
+    u64 packets;            /* complete packets and interrupt bytes received */
     struct monitor mon;     /* phys / step-irq flags live here */
     enum gdb_resume resume;
     u32 resume_addr;

@@ -7,9 +7,14 @@
  * sockets are polled between slices, so a Ctrl-C (0x03) or a new connection
  * is seen within one slice. Virtual time follows executed instructions, so
  * nothing in the guest advances while it is stopped. A new connection
- * stops the guest (GDB expects a stopped target when it attaches); a
- * detach or a dropped connection removes the session's breakpoints and lets
- * the guest run on.
+ * stops the guest (GDB expects a stopped target when it attaches). When a
+ * session ends, its breakpoints and watchpoints are removed, and:
+ *  - detach ('D', GDB's `detach`): the guest runs on, as QEMU does;
+ *  - a connection that closes after talking the protocol (a crashed or
+ *    killed GDB): the guest stays stopped until a client continues it;
+ *  - a connection that closes without one packet (a port probe): nothing
+ *    changes, so a -S hold or a stopped guest stays stopped and a running
+ *    guest runs on.
  */
 #define _GNU_SOURCE
 #include "debug/gdbstub.h"
@@ -20,9 +25,11 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #define SLICE_INSNS 200000   /* instructions between socket polls while running */
@@ -32,6 +39,7 @@ struct gdbstub {
     struct vcpu *v;
     int lfd, cfd;
     bool running;
+    bool running_before;   /* the run state before the current client attached */
     struct gdb_sess sess;
     u8 in[4096];
     size_t ilen, ioff;
@@ -144,13 +152,16 @@ void gdbstub_close(struct gdbstub *g)
     free(g);
 }
 
-static void drop_client(struct gdbstub *g)
+/* End the session; detach: the client asked the guest to run on. */
+static void drop_client(struct gdbstub *g, bool detach)
 {
     gdb_remove_all_points(&g->sess);
     close(g->cfd);
     g->cfd = -1;
     g->ilen = g->ioff = 0;
-    g->running = true; /* nobody is debugging: the guest goes on */
+    if (detach) g->running = true;
+    else if (!g->sess.packets) g->running = g->running_before; /* a probe changes nothing */
+    /* else: a debugger went away without detaching: the guest stays stopped */
 }
 
 static void accept_client(struct gdbstub *g)
@@ -159,7 +170,7 @@ static void accept_client(struct gdbstub *g)
     if (fd < 0) return;
     /* One debugger at a time: a new connection replaces the old one (its
      * close may not have been read yet, or that GDB is gone for good). */
-    if (g->cfd >= 0) drop_client(g);
+    if (g->cfd >= 0) drop_client(g, false);
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     g->cfd = fd;
@@ -168,6 +179,7 @@ static void accept_client(struct gdbstub *g)
     g->sess.send = client_send;
     g->sess.send_opaque = g;
     g->ilen = g->ioff = 0;
+    g->running_before = g->running;
     g->running = false; /* GDB attaches to a stopped target */
 }
 
@@ -211,6 +223,32 @@ static void set_pc(struct gdbstub *g, u32 addr)
     st32(b, addr);
     gdb_reg_set(g->v, &st, GDB_REG_PC, b);
     vcpu_set_state(g->v, &st);
+    machine_state_changed(g->m);
+}
+
+/* bs / bc: go back on the machine's history, and say where it stopped. */
+static int do_reverse(struct gdbstub *g, bool cont)
+{
+    enum machine_rstop r = cont ? machine_reverse_continue(g->m) : machine_reverse_step(g->m);
+    switch (r) {
+    case MACHINE_RSTOP_DONE:
+        gdb_report_stop(&g->sess, 5);
+        break;
+    case MACHINE_RSTOP_DEBUG:
+        gdb_report_stop(&g->sess, 5);
+        break;
+    case MACHINE_RSTOP_BEGIN:
+        /* GDB: "No more reverse-execution history." */
+        snprintf(g->sess.last_stop, sizeof(g->sess.last_stop), "T05replaylog:begin;thread:01;");
+        gdb_send_str(&g->sess, g->sess.last_stop);
+        break;
+    case MACHINE_RSTOP_NONE:
+        gdb_send_str(&g->sess, "E16"); /* no history kept (-icount rrsnapshot-interval=0) */
+        break;
+    case MACHINE_RSTOP_EXIT:
+        return exit_status(g);
+    }
+    return -1;
 }
 
 /* Feed buffered input to the session and act on resume requests.
@@ -235,8 +273,12 @@ static int pump(struct gdbstub *g)
             g->running = false;
             int st = do_step(g);
             if (st >= 0) return st;
+        } else if (r == GDB_RESUME_RSTEP || r == GDB_RESUME_RCONT) {
+            g->running = false;
+            int st = do_reverse(g, r == GDB_RESUME_RCONT);
+            if (st >= 0) return st;
         } else if (r == GDB_RESUME_DETACH) {
-            drop_client(g);
+            drop_client(g, true);
         } else if (r == GDB_RESUME_KILL || g->sess.mon.quit) {
             return 0;
         }
@@ -255,12 +297,26 @@ static int service(struct gdbstub *g, int timeout_ms, bool with_input)
     if (g->cfd >= 0) p[n++] = (struct pollfd){.fd = g->cfd, .events = POLLIN};
     int nin = with_input ? machine_poll_fds(g->m, in, 6) : 0;
     for (int i = 0; i < nin; i++) p[n++] = (struct pollfd){.fd = in[i], .events = POLLIN};
-    int r = poll(p, (nfds_t)n, timeout_ms);
-    if (r < 0 && errno == EINTR) return -2; /* a signal: the caller asks the machine */
+    /* SIGINT/SIGTERM stay blocked until ppoll waits, so that one arriving
+     * just before it cannot leave the stub asleep with the request pending */
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigprocmask(SIG_BLOCK, &block, &old);
+    if (machine_interrupt_pending(g->m)) {
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        return -2;
+    }
+    struct timespec ts = {timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000L};
+    int r = ppoll(p, (nfds_t)n, timeout_ms < 0 ? NULL : &ts, &old);
+    int err = errno;
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    if (r < 0 && err == EINTR) return -2; /* a signal: the caller asks the machine */
     if (r <= 0) return -1;
     /* the old client's close first, so that a reconnect in the same poll is accepted */
     if (n > 1 && g->cfd >= 0 && p[1].fd == g->cfd && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
-        if (!read_client(g)) drop_client(g);
+        if (!read_client(g)) drop_client(g, false);
     }
     if (p[0].revents & POLLIN) accept_client(g);
     return pump(g);

@@ -39,6 +39,11 @@ void mon_printf(struct monitor *mon, const char *fmt, ...)
     (mon->out ? mon->out : out_stdout)(mon->out_opaque, buf, (size_t)n);
 }
 
+static void mon_puts(struct monitor *mon, const char *text)
+{
+    (mon->out ? mon->out : out_stdout)(mon->out_opaque, text, strlen(text));
+}
+
 /* Split the line into words (in place); returns the count. */
 static int split(char *line, char **w, int max)
 {
@@ -112,6 +117,12 @@ static void help(struct monitor *mon)
         "gva2gpa ADDR        translate a linear address",
         "phys on|off         GDB memory accesses are physical / linear",
         "step irq on|off     let single-step take pending interrupts",
+        "savevm NAME         save the whole machine to the snapshot NAME (a file)",
+        "loadvm NAME         load the snapshot NAME (same vdebug version and configuration)",
+        "delvm NAME          delete the snapshot NAME",
+        "info snapshots      the snapshot files",
+        "rr info             the execution history kept for reverse debugging",
+        "rr check            re-execute the history up to here and compare the whole state",
         "system_reset        reset the machine (as the reset button)",
         "system_powerdown    press the ACPI power button (the guest decides what to do)",
         "quit                end vdebug",
@@ -170,6 +181,16 @@ static int info(struct monitor *mon, int n, char **w)
             return -1;
         }
         inspect_pg(mon, (u32)a);
+    } else if (!strcmp(what, "snapshots")) {
+        if (!mon->m) {
+            mon_printf(mon, "no machine\n");
+            return -1;
+        }
+        char *buf = malloc(65536);
+        if (!buf) return -1;
+        machine_info_snapshots(mon->m, buf, 65536);
+        mon_puts(mon, buf);
+        free(buf);
     } else {
         if (!mon->m) {
             mon_printf(mon, "no machine\n");
@@ -259,6 +280,7 @@ int monitor_exec(struct monitor *mon, const char *line)
             return -1;
         }
         machine_power_button(mon->m);
+        machine_state_changed(mon->m); /* input from outside: the history starts anew */
         mon_printf(mon, "power button pressed\n");
         return 0;
     }
@@ -268,6 +290,7 @@ int monitor_exec(struct monitor *mon, const char *line)
             return -1;
         }
         machine_reset(mon->m);
+        machine_state_changed(mon->m);
         mon_printf(mon, "system reset\n");
         return 0;
     }
@@ -285,6 +308,35 @@ int monitor_exec(struct monitor *mon, const char *line)
             mon_printf(mon, "screendump: %s\n", err);
             return -1;
         }
+        return 0;
+    }
+    if (!strcmp(c, "savevm") || !strcmp(c, "loadvm") || !strcmp(c, "delvm")) {
+        if (!mon->m) {
+            mon_printf(mon, "no machine\n");
+            return -1;
+        }
+        if (n != 2) {
+            mon_printf(mon, "usage: %s NAME\n", c);
+            return -1;
+        }
+        char msg[1024];
+        int r = c[0] == 's' ? machine_savevm(mon->m, w[1], msg, sizeof(msg))
+                : c[0] == 'l' ? machine_loadvm(mon->m, w[1], msg, sizeof(msg))
+                              : machine_delvm(mon->m, w[1], msg, sizeof(msg));
+        mon_printf(mon, "%s\n", msg);
+        return r;
+    }
+    if (!strcmp(c, "rr")) {
+        if (!mon->m || n != 2 || (strcmp(w[1], "info") && strcmp(w[1], "check"))) {
+            mon_printf(mon, mon->m ? "usage: rr info|check\n" : "no machine\n");
+            return -1;
+        }
+        char *buf = malloc(65536);
+        if (!buf) return -1;
+        if (w[1][0] == 'i') machine_rr_info(mon->m, buf, 65536);
+        else machine_rr_check(mon->m, buf, 65536);
+        mon_puts(mon, buf);
+        free(buf);
         return 0;
     }
     if (!strcmp(c, "quit") || !strcmp(c, "q")) {

@@ -207,3 +207,16 @@ int acpi_pm_info(struct acpi_pm *pm, char *buf, size_t size)
           pm->en & ACPI_PM1_TMR ? "overflow SCI enabled" : "overflow SCI disabled", pm->apm_cnt, pm->apm_sts);
     return (int)b.len;
 }
+
+const struct snap_field acpi_pm_snap_fields[] = {
+    SNAP_FIELD(struct acpi_pm, sts),
+    SNAP_FIELD(struct acpi_pm, en),
+    SNAP_FIELD(struct acpi_pm, cnt),
+    SNAP_FIELD(struct acpi_pm, apm_cnt),
+    SNAP_FIELD(struct acpi_pm, apm_sts),
+    SNAP_FIELD(struct acpi_pm, base_ns),
+    SNAP_FIELD(struct acpi_pm, tmr_epoch),
+    SNAP_FIELD(struct acpi_pm, overflow.deadline),
+    SNAP_FIELD(struct acpi_pm, sci_level),
+};
+const size_t acpi_pm_snap_nfields = sizeof(acpi_pm_snap_fields) / sizeof(acpi_pm_snap_fields[0]);

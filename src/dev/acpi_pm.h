@@ -32,6 +32,7 @@
 #ifndef VD_DEV_ACPI_PM_H
 #define VD_DEV_ACPI_PM_H
 #include "base/types.h"
+#include "base/snapfield.h"
 #include "base/vclock.h"
 #include "mem/iomap.h"
 #include "mem/irq.h"
@@ -97,5 +98,9 @@ bool acpi_pm_rtc_wake(const struct acpi_pm *pm);
  * the RTC woke the machine. */
 void acpi_pm_wakeup(struct acpi_pm *pm, bool rtc);
 int acpi_pm_info(struct acpi_pm *pm, char *buf, size_t size);
+
+/* The device's state for snapshots (base/snapfield.h). */
+extern const struct snap_field acpi_pm_snap_fields[];
+extern const size_t acpi_pm_snap_nfields;
 
 #endif

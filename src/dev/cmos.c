@@ -399,3 +399,17 @@ int cmos_info(const struct cmos *cc, char *buf, size_t size)
           ram[CMOS_SHUTDOWN]);
     return (int)b.len;
 }
+
+const struct snap_field cmos_snap_fields[] = {
+    SNAP_FIELD(struct cmos, index),
+    SNAP_FIELD(struct cmos, nmi_masked),
+    SNAP_FIELD(struct cmos, ram),
+    SNAP_FIELD(struct cmos, base_sec),
+    SNAP_FIELD(struct cmos, base_ns),
+    SNAP_FIELD(struct cmos, div_ns),
+    SNAP_FIELD(struct cmos, flags_ns),
+    SNAP_FIELD(struct cmos, periodic.deadline),
+    SNAP_FIELD(struct cmos, update.deadline),
+    SNAP_FIELD(struct cmos, irq_level),
+};
+const size_t cmos_snap_nfields = sizeof(cmos_snap_fields) / sizeof(cmos_snap_fields[0]);

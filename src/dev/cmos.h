@@ -11,6 +11,7 @@
 #ifndef VD_DEV_CMOS_H
 #define VD_DEV_CMOS_H
 #include "base/types.h"
+#include "base/snapfield.h"
 #include "base/vclock.h"
 #include "mem/iomap.h"
 #include "mem/irq.h"
@@ -60,5 +61,9 @@ static inline bool cmos_nmi_masked(const struct cmos *c) { return c->nmi_masked;
 /* Current RTC time as unix seconds (the guest may have set it). */
 i64 cmos_time(struct cmos *c);
 int cmos_info(const struct cmos *c, char *buf, size_t size);
+
+/* The device's state for snapshots (base/snapfield.h). */
+extern const struct snap_field cmos_snap_fields[];
+extern const size_t cmos_snap_nfields;
 
 #endif

@@ -117,6 +117,9 @@ static bool dma_rw(struct fw_cfg *f, u64 pa, u8 *buf, u32 len, bool write, bool 
         if (n > len - done) n = len - done;
         u8 *p = physmem_ptr(f->mem, a, write);
         if (!p) goto fail; /* MMIO, a hole, or ROM for a write */
+        /* write tracking (snapshots): mark the RAM pages before writing them */
+        if (write && f->mem->dirty && p >= f->mem->ram && p < f->mem->ram + f->mem->ram_size)
+            physmem_mark_written(f->mem, (u64)(p - f->mem->ram), n);
         if (!write) memcpy(buf + done, p, n);
         else if (zero) memset(p, 0, n);
         else memcpy(p, buf + done, n);

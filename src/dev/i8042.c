@@ -358,3 +358,28 @@ int i8042_info(const struct i8042 *k, char *buf, size_t size)
     infof(&b, "irq1 %d  irq12 %d\n", k->irq1_level, k->irq12_level);
     return (int)b.len;
 }
+
+const struct snap_field i8042_snap_fields[] = {
+    SNAP_FIELD(struct i8042, status),
+    SNAP_FIELD(struct i8042, cmd_byte),
+    SNAP_FIELD(struct i8042, ram),
+    SNAP_FIELD(struct i8042, outport),
+    SNAP_FIELD(struct i8042, pending_cmd),
+    SNAP_FIELD(struct i8042, kbd_pending),
+    SNAP_FIELD(struct i8042, aux_pending),
+    SNAP_FIELD(struct i8042, scan_set),
+    SNAP_FIELD(struct i8042, kbd_scanning),
+    SNAP_FIELD(struct i8042, aux_streaming),
+    SNAP_FIELD(struct i8042, leds),
+    SNAP_FIELD(struct i8042, xlate_break),
+    SNAP_FIELD(struct i8042, queue),
+    SNAP_FIELD(struct i8042, queue_src),
+    SNAP_FIELD(struct i8042, qhead),
+    SNAP_FIELD(struct i8042, qcount),
+    SNAP_FIELD(struct i8042, obf),
+    SNAP_FIELD(struct i8042, obf_byte),
+    SNAP_FIELD(struct i8042, obf_aux),
+    SNAP_FIELD(struct i8042, irq1_level),
+    SNAP_FIELD(struct i8042, irq12_level),
+};
+const size_t i8042_snap_nfields = sizeof(i8042_snap_fields) / sizeof(i8042_snap_fields[0]);

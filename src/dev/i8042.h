@@ -10,6 +10,7 @@
 #ifndef VD_DEV_I8042_H
 #define VD_DEV_I8042_H
 #include "base/types.h"
+#include "base/snapfield.h"
 #include "mem/iomap.h"
 #include "mem/irq.h"
 #include "dev/hooks.h"
@@ -50,5 +51,9 @@ void i8042_reset(struct i8042 *k);
  * into bit 7). Ignored while the keyboard has scanning disabled (F5). */
 void i8042_key(struct i8042 *k, const u8 *bytes, size_t n);
 int i8042_info(const struct i8042 *k, char *buf, size_t size);
+
+/* The device's state for snapshots (base/snapfield.h). */
+extern const struct snap_field i8042_snap_fields[];
+extern const size_t i8042_snap_nfields;
 
 #endif

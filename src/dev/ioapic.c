@@ -168,3 +168,11 @@ int ioapic_info(const struct ioapic *io, char *buf, size_t size)
     }
     return (int)b.len;
 }
+
+const struct snap_field ioapic_snap_fields[] = {
+    SNAP_FIELD(struct ioapic, id),
+    SNAP_FIELD(struct ioapic, sel),
+    SNAP_FIELD(struct ioapic, redir),
+    SNAP_FIELD(struct ioapic, level),
+};
+const size_t ioapic_snap_nfields = sizeof(ioapic_snap_fields) / sizeof(ioapic_snap_fields[0]);

@@ -17,6 +17,7 @@
 #ifndef VD_DEV_IOAPIC_H
 #define VD_DEV_IOAPIC_H
 #include "base/types.h"
+#include "base/snapfield.h"
 #include "mem/iomap.h"
 #include "dev/lapic.h"
 
@@ -52,5 +53,9 @@ u32 ioapic_read(struct ioapic *io, u32 offset);
 void ioapic_write(struct ioapic *io, u32 offset, u32 val);
 /* Readable state (monitor "info ioapic"). Returns the length written. */
 int ioapic_info(const struct ioapic *io, char *buf, size_t size);
+
+/* The device's state for snapshots (base/snapfield.h). */
+extern const struct snap_field ioapic_snap_fields[];
+extern const size_t ioapic_snap_nfields;
 
 #endif

@@ -520,3 +520,30 @@ int lapic_info(const struct lapic *l, char *buf, size_t size)
     infof(&b, "  lint0 %d lint1 %d intr %d\n", l->lint[0], l->lint[1], l->intr);
     return (int)b.len;
 }
+
+const struct snap_field lapic_snap_fields[] = {
+    SNAP_FIELD(struct lapic, timer.deadline),
+    SNAP_FIELD(struct lapic, base),
+    SNAP_FIELD(struct lapic, hw_enabled),
+    SNAP_FIELD(struct lapic, id),
+    SNAP_FIELD(struct lapic, tpr),
+    SNAP_FIELD(struct lapic, ldr),
+    SNAP_FIELD(struct lapic, dfr),
+    SNAP_FIELD(struct lapic, svr),
+    SNAP_FIELD(struct lapic, esr),
+    SNAP_FIELD(struct lapic, esr_pending),
+    SNAP_FIELD(struct lapic, icr_lo),
+    SNAP_FIELD(struct lapic, icr_hi),
+    SNAP_FIELD(struct lapic, irr),
+    SNAP_FIELD(struct lapic, isr),
+    SNAP_FIELD(struct lapic, tmr),
+    SNAP_FIELD(struct lapic, lvt),
+    SNAP_FIELD(struct lapic, initial_count),
+    SNAP_FIELD(struct lapic, divide),
+    SNAP_FIELD(struct lapic, count_start),
+    SNAP_FIELD(struct lapic, count_shift),
+    SNAP_FIELD(struct lapic, lint),
+    SNAP_FIELD(struct lapic, extint_msg),
+    SNAP_FIELD(struct lapic, intr),
+};
+const size_t lapic_snap_nfields = sizeof(lapic_snap_fields) / sizeof(lapic_snap_fields[0]);

@@ -19,6 +19,7 @@
 #ifndef VD_DEV_LAPIC_H
 #define VD_DEV_LAPIC_H
 #include "base/types.h"
+#include "base/snapfield.h"
 #include "base/vclock.h"
 #include "mem/iomap.h"
 #include "mem/irq.h"
@@ -110,5 +111,9 @@ u32 lapic_read(struct lapic *l, u32 offset);
 void lapic_write(struct lapic *l, u32 offset, u32 val);
 /* Readable state (monitor "info lapic"). Returns the length written. */
 int lapic_info(const struct lapic *l, char *buf, size_t size);
+
+/* The device's state for snapshots (base/snapfield.h). */
+extern const struct snap_field lapic_snap_fields[];
+extern const size_t lapic_snap_nfields;
 
 #endif

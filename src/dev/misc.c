@@ -105,3 +105,10 @@ void rcr_init(struct rcr *r, struct iomap *ports, const struct board_hooks *hook
     rcr_reset(r);
     add(ports, 0xcf9, 1, "reset-control", 1, rcr_io_read, rcr_io_write, r);
 }
+
+const struct snap_field post_snap_fields[] = {SNAP_FIELD(struct post_port, last)};
+const size_t post_snap_nfields = 1;
+const struct snap_field port92_snap_fields[] = {SNAP_FIELD(struct port92, val)};
+const size_t port92_snap_nfields = 1;
+const struct snap_field rcr_snap_fields[] = {SNAP_FIELD(struct rcr, val)};
+const size_t rcr_snap_nfields = 1;

@@ -15,6 +15,7 @@
  */
 #ifndef VD_DEV_MISC_H
 #define VD_DEV_MISC_H
+#include "base/snapfield.h"
 #include "base/types.h"
 #include "mem/iomap.h"
 #include "dev/chardev.h"
@@ -41,5 +42,9 @@ void rcr_init(struct rcr *r, struct iomap *ports, const struct board_hooks *hook
 void rcr_reset(struct rcr *r);
 u8 rcr_read(struct rcr *r);
 void rcr_write(struct rcr *r, u8 val);
+
+/* Their state for snapshots (base/snapfield.h). */
+extern const struct snap_field post_snap_fields[], port92_snap_fields[], rcr_snap_fields[];
+extern const size_t post_snap_nfields, port92_snap_nfields, rcr_snap_nfields;
 
 #endif

@@ -151,3 +151,8 @@ void i440fx_init(struct i440fx *c, struct pci_bus *b, struct physmem *mem)
     }
     pci_bus_add(b, PCI_DEVFN(1, 0), &c->isa);
 }
+
+const struct snap_field pci_bus_snap_fields[] = {SNAP_FIELD(struct pci_bus, addr)};
+const size_t pci_bus_snap_nfields = 1;
+const struct snap_field i440fx_snap_fields[] = {SNAP_FIELD(struct i440fx, host.cfg), SNAP_FIELD(struct i440fx, isa.cfg)};
+const size_t i440fx_snap_nfields = 2;

@@ -14,6 +14,7 @@
  */
 #ifndef VD_DEV_PCI_H
 #define VD_DEV_PCI_H
+#include "base/snapfield.h"
 #include "base/types.h"
 #include "mem/iomap.h"
 #include "dev/misc.h"
@@ -65,5 +66,10 @@ void pci_config_write(struct pci_bus *b, unsigned devfn, unsigned reg, u32 val, 
 enum { I440FX_PAM0 = 0x59, I440FX_SMRAM = 0x72 };
 struct i440fx { struct pci_func host, isa; struct physmem *mem; };
 void i440fx_init(struct i440fx *c, struct pci_bus *b, struct physmem *mem);
+
+/* State for snapshots (base/snapfield.h): the bus's CONFIG_ADDRESS, and the
+ * chipset's two functions' configuration spaces. */
+extern const struct snap_field pci_bus_snap_fields[], i440fx_snap_fields[];
+extern const size_t pci_bus_snap_nfields, i440fx_snap_nfields;
 
 #endif

@@ -281,3 +281,9 @@ int pic_info(const struct pic *p, char *buf, size_t size)
     infof(&b, "INTR    %d\n", pic_intr(p) ? 1 : 0);
     return (int)b.len;
 }
+
+const struct snap_field pic_snap_fields[] = {
+    SNAP_FIELD(struct pic, chip),
+    SNAP_FIELD(struct pic, intr),
+};
+const size_t pic_snap_nfields = sizeof(pic_snap_fields) / sizeof(pic_snap_fields[0]);

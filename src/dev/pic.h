@@ -11,6 +11,7 @@
 #ifndef VD_DEV_PIC_H
 #define VD_DEV_PIC_H
 #include "base/types.h"
+#include "base/snapfield.h"
 #include "mem/iomap.h"
 #include "mem/irq.h"
 
@@ -56,5 +57,9 @@ bool pic_intr(const struct pic *p);
 int pic_ack(struct pic *p);
 /* Readable multi-line state (monitor "info pic"). Returns the length written. */
 int pic_info(const struct pic *p, char *buf, size_t size);
+
+/* The device's state for snapshots (base/snapfield.h). */
+extern const struct snap_field pic_snap_fields[];
+extern const size_t pic_snap_nfields;
 
 #endif

@@ -427,3 +427,12 @@ int pit_info(const struct pit *cp, char *buf, size_t size)
     infof(&b, "port 0x61: gate2 %d speaker %d\n", p->ch[2].gate, p->speaker_data);
     return (int)b.len;
 }
+
+const struct snap_field pit_snap_fields[] = {
+    SNAP_FIELD(struct pit, ch),
+    SNAP_FIELD(struct pit, timer.deadline),
+    SNAP_FIELD(struct pit, irq0_level),
+    SNAP_FIELD(struct pit, speaker_data),
+    SNAP_FIELD(struct pit, port61_rest),
+};
+const size_t pit_snap_nfields = sizeof(pit_snap_fields) / sizeof(pit_snap_fields[0]);

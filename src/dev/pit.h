@@ -10,6 +10,7 @@
 #ifndef VD_DEV_PIT_H
 #define VD_DEV_PIT_H
 #include "base/types.h"
+#include "base/snapfield.h"
 #include "base/vclock.h"
 #include "mem/iomap.h"
 #include "mem/irq.h"
@@ -57,5 +58,9 @@ bool pit_out(struct pit *p, int ch);
 u32 pit_count(struct pit *p, int ch);
 void pit_set_gate(struct pit *p, int ch, bool gate);
 int pit_info(const struct pit *p, char *buf, size_t size);
+
+/* The device's state for snapshots (base/snapfield.h). */
+extern const struct snap_field pit_snap_fields[];
+extern const size_t pit_snap_nfields;
 
 #endif

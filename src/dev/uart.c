@@ -292,3 +292,24 @@ int uart_info(const struct uart *u, char *buf, size_t size)
           (unsigned long long)u->rx_count);
     return (int)b.len;
 }
+
+const struct snap_field uart_snap_fields[] = {
+    SNAP_FIELD(struct uart, ier),
+    SNAP_FIELD(struct uart, lcr),
+    SNAP_FIELD(struct uart, mcr),
+    SNAP_FIELD(struct uart, lsr),
+    SNAP_FIELD(struct uart, msr),
+    SNAP_FIELD(struct uart, scr),
+    SNAP_FIELD(struct uart, fcr),
+    SNAP_FIELD(struct uart, divisor),
+    SNAP_FIELD(struct uart, rbr),
+    SNAP_FIELD(struct uart, thr_ipending),
+    SNAP_FIELD(struct uart, timeout_ipending),
+    SNAP_FIELD(struct uart, irq_level),
+    SNAP_FIELD(struct uart, msr_inputs),
+    SNAP_FIELD(struct uart, rx),
+    SNAP_FIELD(struct uart, tx_count),
+    SNAP_FIELD(struct uart, rx_count),
+    SNAP_FIELD(struct uart, timeout.deadline),
+};
+const size_t uart_snap_nfields = sizeof(uart_snap_fields) / sizeof(uart_snap_fields[0]);

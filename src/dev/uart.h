@@ -17,6 +17,7 @@
 #ifndef VD_DEV_UART_H
 #define VD_DEV_UART_H
 #include "base/types.h"
+#include "base/snapfield.h"
 #include "base/vclock.h"
 #include "mem/iomap.h"
 #include "mem/irq.h"
@@ -58,5 +59,9 @@ void uart_receive(struct uart *u, const u8 *buf, size_t n);
 /* Modem status inputs from the host side (bits: MSR 4 CTS, 5 DSR, 6 RI, 7 DCD). */
 void uart_set_modem_inputs(struct uart *u, u8 msr_bits);
 int uart_info(const struct uart *u, char *buf, size_t size);
+
+/* The device's state for snapshots (base/snapfield.h). */
+extern const struct snap_field uart_snap_fields[];
+extern const size_t uart_snap_nfields;
 
 #endif

@@ -212,3 +212,25 @@ int vga_info(const struct vga *v, char *buf, size_t size)
     free(s);
     return (int)b.len;
 }
+
+const struct snap_field vga_snap_fields[] = {
+    SNAP_FIELD(struct vga, misc),
+    SNAP_FIELD(struct vga, seq_idx),
+    SNAP_FIELD(struct vga, seq),
+    SNAP_FIELD(struct vga, gc_idx),
+    SNAP_FIELD(struct vga, gc),
+    SNAP_FIELD(struct vga, crtc_idx),
+    SNAP_FIELD(struct vga, crtc),
+    SNAP_FIELD(struct vga, attr_idx),
+    SNAP_FIELD(struct vga, attr),
+    SNAP_FIELD(struct vga, attr_data),
+    SNAP_FIELD(struct vga, st01),
+    SNAP_FIELD(struct vga, fcr),
+    SNAP_FIELD(struct vga, dac_mask),
+    SNAP_FIELD(struct vga, dac_read),
+    SNAP_FIELD(struct vga, dac_write),
+    SNAP_FIELD(struct vga, dac_sub),
+    SNAP_FIELD(struct vga, dac_state),
+    SNAP_FIELD(struct vga, dac),
+};
+const size_t vga_snap_nfields = sizeof(vga_snap_fields) / sizeof(vga_snap_fields[0]);

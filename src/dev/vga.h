@@ -12,6 +12,7 @@
  */
 #ifndef VD_DEV_VGA_H
 #define VD_DEV_VGA_H
+#include "base/snapfield.h"
 #include "base/types.h"
 #include "mem/iomap.h"
 
@@ -49,5 +50,9 @@ size_t vga_screen_utf8(const struct vga_screen *s, char *buf, size_t size);
 /* Code page 437 character c as UTF-8 into out (up to 3 bytes + NUL); 0 reads as a blank. */
 int vga_cp437_utf8(u8 c, char *out);
 int vga_info(const struct vga *v, char *buf, size_t size);
+
+/* The device's registers for snapshots (base/snapfield.h); the text is in RAM. */
+extern const struct snap_field vga_snap_fields[];
+extern const size_t vga_snap_nfields;
 
 #endif

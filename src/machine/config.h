@@ -59,6 +59,11 @@ struct machine_config {
     long long rtc_start;          /* RTC time at power-on, unix seconds (default: fixed, deterministic) */
     struct drive_config drive[MACHINE_MAX_DRIVES]; /* IDE drives by index */
     bool display_curses;          /* -display curses: the text screen on the terminal */
+    bool history;                 /* keep the execution history (reverse debugging; on under -s/-gdb) */
+    u64 history_interval;         /* -icount rrsnapshot-interval=N: instructions between snapshots (0: default) */
+    u64 history_mem;              /* -icount rrmem=SIZE: bound of the history's memory (0: default) */
+    int rr_mode;                  /* -icount rr=: 0 off, 1 record, 2 replay (main opens rr_file) */
+    const char *rr_file;          /* -icount rrfile=F */
     struct vcpu_engine_opts engine; /* -accel: the CPU engine and its options (default:
                                    * vcpu_default_engine(), default options) */
 };
@@ -75,6 +80,7 @@ enum machine_exit_reason {
     MEXIT_HALTED,        /* HLT that nothing can wake (IF=0, no GDB): status 0 */
     MEXIT_ICOUNT,        /* -icount-limit reached: status 124 */
     MEXIT_POWEROFF,      /* ACPI soft off (S5), e.g. Linux's poweroff: status 0 */
+    MEXIT_REPLAY,        /* a replay diverged from its recording: status 1 */
 };
 enum machine_exit_reason machine_exit_reason(const struct machine *m);
 

@@ -27,6 +27,8 @@
 #define _GNU_SOURCE /* ppoll */
 #include "machine/pc.h"
 #include "base/log.h"
+#include "machine/history.h"
+#include "machine/replay.h"
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -170,6 +172,16 @@ static bool suspended(struct machine *m)
     return false;
 }
 
+/* A paced HLT waits in real time for at most ns, or until host input. */
+static u64 paced_wait(struct machine *m, u64 ns)
+{
+    struct timespec t0, t1, to = {(time_t)(ns / 1000000000u), (long)(ns % 1000000000u)};
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    wait_input(m, &to);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (u64)(t1.tv_sec - t0.tv_sec) * 1000000000u + (u64)(t1.tv_nsec - t0.tv_nsec);
+}
+
 /* The CPU is in HLT. Returns false when the machine is idle or exiting. */
 static bool skip_halt(struct machine *m)
 {
@@ -178,13 +190,9 @@ static bool skip_halt(struct machine *m)
     if (ifl && dl != VCLOCK_NEVER && m->pace_idle && dl > m->clock.now) {
         /* wait at most PACE_MAX at a time: the debugger's socket is polled between slices */
         u64 ns = dl - m->clock.now < PACE_MAX ? dl - m->clock.now : PACE_MAX;
-        struct timespec t0, t1, to = {(time_t)(ns / 1000000000u), (long)(ns % 1000000000u)};
-        clock_gettime(CLOCK_MONOTONIC, &t0);
-        wait_input(m, &to);
-        clock_gettime(CLOCK_MONOTONIC, &t1);
-        u64 slept = (u64)(t1.tv_sec - t0.tv_sec) * 1000000000u + (u64)(t1.tv_nsec - t0.tv_nsec);
+        u64 slept = rr_paced_skip(m, ns, paced_wait);
         m->clock.now += slept < ns ? slept : ns;
-        pc_poll_input(m);
+        rr_input(m, RR_SITE_PACE);
         vclock_run_expired(&m->clock);
         return true;
     }
@@ -195,6 +203,13 @@ static bool skip_halt(struct machine *m)
     }
     bool input = hostchar_has_input(m->serial_hc[0]) || hostchar_has_input(m->serial_hc[1]) ||
                  display_has_input(m->display);
+    if (ifl && rr_replaying(m)) {
+        /* recorded input ends this halt: hand it out where it came in, never wait for the host */
+        u64 pos = rr_position(m);
+        rr_input(m, RR_SITE_WAIT);
+        if (rr_position(m) != pos || rr_halt_check(m)) return true;
+        return false; /* diverged */
+    }
     if (m->cfg.gdb) {
         m->idle = true; /* the debugger waits on its socket and the input descriptors */
         return false;
@@ -202,7 +217,7 @@ static bool skip_halt(struct machine *m)
     if (ifl && input) {
         display_refresh(m->display, true); /* the screen as the guest left it, while it waits */
         wait_input(m, NULL);
-        pc_poll_input(m);
+        rr_input(m, RR_SITE_WAIT);
         return true;
     }
     char at[32];
@@ -235,18 +250,23 @@ enum machine_stop machine_run(struct machine *m, u64 max_insns)
             }
             continue;
         }
-        pc_poll_input(m);
+        history_tick(m);
+        rr_input(m, RR_SITE_SLICE);
         vclock_run_expired(&m->clock);
         u64 budget = max_insns - used;
         u64 dl = vclock_next_deadline(&m->clock);
         if (dl <= m->clock.now) budget = 1; /* a timer re-armed itself in the past: one step, fire again */
         else if (dl != VCLOCK_NEVER && dl - m->clock.now < budget) budget = dl - m->clock.now;
         if (budget > SLICE_MAX) budget = SLICE_MAX;
+        budget = rr_budget(m, history_budget(m, budget));
         if (m->cfg.icount_limit) {
             u64 left = m->cfg.icount_limit - vcpu_icount(m->cpu);
             if (budget > left) budget = left;
         }
-        switch (vcpu_run(m->cpu, budget)) {
+        m->clock.slice_end = m->clock.now + budget;
+        enum vcpu_exit x = vcpu_run(m->cpu, budget);
+        m->clock.slice_end = 0;
+        switch (x) {
         case VCPU_EXIT_BUDGET:
         case VCPU_EXIT_STOP:
         case VCPU_EXIT_STEP:
@@ -276,7 +296,9 @@ enum machine_stop machine_step(struct machine *m, bool irq)
         m->cpu->stop.why = VCPU_EXIT_STEP;
         return MACHINE_DEBUG;
     }
+    history_tick(m);
     vclock_run_expired(&m->clock);
+    history_note_step(m, irq, vcpu_icount(m->cpu));
     enum vcpu_exit x = vcpu_step(m->cpu, irq);
     if (x == VCPU_EXIT_HLT && irq && guest_if(m)) {
         /* stepping a halted CPU waits for the next event, as hardware would */
@@ -292,6 +314,8 @@ enum machine_stop machine_step(struct machine *m, bool irq)
     return MACHINE_DEBUG;
 }
 
+bool machine_interrupt_pending(const struct machine *m) { return m->interrupt_req != 0; }
+
 void machine_interrupt(struct machine *m)
 {
     m->interrupt_req = 1;
@@ -300,6 +324,7 @@ void machine_interrupt(struct machine *m)
 
 void machine_reset(struct machine *m)
 {
+    if (m->hist) history_set_replaying(m, false);
     pc_reset_devices(m);
     vcpu_reset(m->cpu);
     pc_boot(m);

@@ -32,6 +32,8 @@ enum machine_stop machine_run(struct machine *m, u64 max_insns);
 enum machine_stop machine_step(struct machine *m, bool irq);
 /* Async-signal-safe: make machine_run return MACHINE_INTERRUPTED soon. */
 void machine_interrupt(struct machine *m);
+/* Has machine_interrupt() been called since machine_run last reported it? */
+bool machine_interrupt_pending(const struct machine *m);
 /* System reset (as the reset button: devices and CPU to power-on state, images kept). */
 void machine_reset(struct machine *m);
 /* Press the ACPI power button (PM1_STS.PWRBTN_STS; an SCI when the guest enabled it). */
@@ -58,6 +60,30 @@ int machine_poll_fds(struct machine *m, int *fds, int max);
 /* Write the VGA text screen to path as UTF-8 text (monitor "screendump").
  * 0, or -1 with a message in err. */
 int machine_screendump(struct machine *m, const char *path, char *err, size_t errlen);
+/* Reverse execution (machine/reverse.c, on the history kept when a
+ * debugger drives the machine). */
+enum machine_rstop {
+    MACHINE_RSTOP_DONE,   /* went back one instruction */
+    MACHINE_RSTOP_DEBUG,  /* stopped at the last breakpoint/watchpoint hit: m->cpu->stop says which */
+    MACHINE_RSTOP_BEGIN,  /* at the start of the history: nothing earlier to go to */
+    MACHINE_RSTOP_NONE,   /* no history is kept */
+    MACHINE_RSTOP_EXIT,   /* the machine exited while re-executing (should not happen) */
+};
+enum machine_rstop machine_reverse_step(struct machine *m);
+enum machine_rstop machine_reverse_continue(struct machine *m);
+/* The debugger changed registers or memory: the history starts anew. */
+void machine_state_changed(struct machine *m);
+/* `rr info`: the history kept, its snapshots and memory. */
+int machine_rr_info(struct machine *m, char *buf, size_t size);
+/* `rr check`: re-execute the history up to now and compare the whole state. */
+int machine_rr_check(struct machine *m, char *buf, size_t size);
+/* Snapshot files (machine/snapfile.c): `savevm`, `loadvm`, `delvm`, `info
+ * snapshots`. 0, or -1 with one line in msg. */
+int machine_savevm(struct machine *m, const char *name, char *msg, size_t size);
+int machine_loadvm(struct machine *m, const char *name, char *msg, size_t size);
+int machine_delvm(struct machine *m, const char *name, char *msg, size_t size);
+int machine_info_snapshots(struct machine *m, char *buf, size_t size);
+
 /* Virtual time since power-on, ns (instructions plus time skipped over HLT). */
 u64 machine_virtual_ns(const struct machine *m);
 

@@ -38,6 +38,8 @@
 #include "machine/mptable.h"
 #include "machine/bios_data.h"
 #include "machine/firmware.h"
+#include "machine/history.h"
+#include "machine/replay.h"
 #include "cpu/model.h"
 #include "base/log.h"
 #include <stdio.h>
@@ -148,6 +150,13 @@ static int open_disks(const struct machine_config *c, struct diskimg **disk, cha
         }
     }
     return 0;
+}
+/* A timer armed during a slice ends it (the software engines: exact timer
+ * times whatever the slicing; KVM keeps its own pacing). */
+static void clock_kick(void *opaque)
+{
+    struct machine *m = opaque;
+    if (m->cpu->ops->snap_size) vcpu_kick(m->cpu);
 }
 
 /* -boot order as QEMU's pc machine stores it for SeaBIOS: the first three
@@ -406,6 +415,8 @@ struct machine *machine_create(const struct machine_config *c)
         machine_destroy(m);
         return NULL;
     }
+    m->clock.kick = clock_kick;
+    m->clock.kick_opaque = m;
     m->mem.on_remap = on_remap;
     m->mem.remap_opaque = m;
     m->mem.on_dma_write = dma_written;
@@ -501,20 +512,34 @@ struct machine *machine_create(const struct machine_config *c)
             return NULL;
         }
     /* devices were wired with no output; connect them now */
-    for (int i = 0; i < m->nuart; i++) m->uart[i].out = hostchar_dev(m->serial_hc[i]);
-    for (int i = 0; i < m->ndebugcon; i++) m->debugcon[i].out = hostchar_dev(m->debugcon_hc[i]);
+    for (int i = 0; i < m->nuart; i++) m->uart[i].out = machine_tap(&m->tap[i], hostchar_dev(m->serial_hc[i]));
+    for (int i = 0; i < m->ndebugcon; i++) m->debugcon[i].out = machine_tap(&m->tap[2 + i], hostchar_dev(m->debugcon_hc[i]));
+    if (!machine_snap_register(m)) {
+        fprintf(stderr, "vdebug: out of memory\n");
+        machine_destroy(m);
+        return NULL;
+    }
+    m->config_hash = machine_config_hash(m);
 
     m->pace_idle = c->idle_sleep == 1 || (c->idle_sleep < 0 && (m->display || hostchar_is_terminal(m->serial_hc[0]) ||
                                                                   hostchar_is_terminal(m->serial_hc[1])));
     for (int i = 0; i < 2; i++) hostchar_wait_client(m->serial_hc[i]);
     machine_reset(m);
     m->resets = 0; /* power-on is not a reset */
+    if (c->history && (!rr_start(m) || !history_start(m, c->history_interval, c->history_mem))) {
+        fprintf(stderr, "vdebug: out of memory for the execution history (try -icount rrmem=SIZE or rrsnapshot-interval=0)\n");
+        machine_destroy(m);
+        return NULL;
+    }
     return m;
 }
 
 void machine_destroy(struct machine *m)
 {
     if (!m) return;
+    history_free(m);
+    rr_free(m);
+    snap_registry_free(&m->snap);
     if (m->cpu) vcpu_destroy(m->cpu);
     hostchar_close(m->serial_hc[0]);
     hostchar_close(m->serial_hc[1]);
@@ -656,18 +681,12 @@ void pc_boot(struct machine *m)
     vcpu_set_state(m->cpu, &s);
 }
 
-void pc_poll_input(struct machine *m)
+/* The text screen: keys typed at -display curses go to the keyboard
+ * controller (only when live: keyboard input is not recorded yet), and the
+ * screen is redrawn. */
+void pc_display_poll(struct machine *m, bool take_input)
 {
-    for (int i = 0; i < m->nuart; i++) {
-        if (!m->serial_hc[i]) continue;
-        u8 buf[UART_FIFO_SIZE];
-        size_t room = uart_can_receive(&m->uart[i]);
-        if (room > sizeof(buf)) room = sizeof(buf);
-        /* read only what the UART can take now: the rest waits in the host's buffer */
-        size_t n = room ? hostchar_read(m->serial_hc[i], buf, room) : 0;
-        if (n) uart_receive(&m->uart[i], buf, n);
-    }
-    display_input(m->display, &m->kbc);
+    if (take_input) display_input(m->display, &m->kbc);
     display_refresh(m->display, false);
 }
 

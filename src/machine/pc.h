@@ -9,6 +9,7 @@
 #include "machine/config.h"
 #include "machine/loader.h"
 #include "machine/chardev.h"
+#include "machine/snapshot.h"
 #include "dev/hooks.h"
 #include "dev/pic.h"
 #include "dev/pit.h"
@@ -27,6 +28,14 @@
 #include "dev/testdev.h"
 #include "dev/fw_cfg.h"
 #include <signal.h>
+
+/* Output of a character backend, counted (machstate.c). */
+struct out_tap {
+    struct chardev real;
+    u64 pos, high;           /* bytes the guest wrote; the most it ever wrote */
+};
+struct rr_history;
+struct rr_log;
 
 struct machine {
     struct machine_config cfg;
@@ -83,12 +92,21 @@ struct machine {
     u64 reset_icount;            /* instructions retired at the last reset */
     bool pace_idle;              /* HLT waits for the deadline in real time (cfg.idle_sleep) */
     bool idle;                   /* halted with nothing that can wake the guest but the host */
+
+    /* snapshots (machstate.c, snapfile.c) and the history (history.c) */
+    struct snap_registry snap;
+    struct out_tap tap[3 + MACHINE_MAX_DEBUGCON]; /* serial0, serial1, then each debug console */
+    bool snap_flush_code;        /* the load in progress drops all translated code */
+    bool snap_keep_output;       /* ... and keeps the output high-water marks (going back in time) */
+    u64 config_hash;             /* what a snapshot file must have been saved on */
+    struct rr_history *hist;     /* NULL: no history kept */
+    struct rr_log *rr;           /* input log (replay.c); NULL: input is not recorded */
 };
 
 /* pc.c: device-side services used by the loop */
 void pc_reset_devices(struct machine *m);
-/* Pass pending host input to the devices (serial). Non-blocking. */
-void pc_poll_input(struct machine *m);
+/* The text screen's keyboard input and refresh (take_input: live, not replaying). */
+void pc_display_poll(struct machine *m, bool take_input);
 /* Enter the boot image (or the reset vector) after a CPU reset. */
 void pc_boot(struct machine *m);
 /* The line a device on ISA IRQ irq drives: the 8259's input and the I/O APIC's
@@ -98,6 +116,15 @@ struct irq_line pc_isa_irq(struct machine *m, int irq);
  * would: the FACS waking vector in real mode when the loader is the
  * firmware, the reset vector (CMOS shutdown status 0xFE) with a -bios ROM. */
 void pc_resume(struct machine *m, bool rtc);
+/* machstate.c: the board's snapshot registry and state */
+bool machine_snap_register(struct machine *m);
+struct chardev machine_tap(struct out_tap *t, struct chardev real);
+void machine_state_save(struct machine *m, struct snap_buf *b);
+/* Load a state machine_state_check accepted (snap_check_state on m->snap). */
+void machine_state_load(struct machine *m, const u8 *p, size_t len, bool flush_code, bool keep_output);
+/* snapfile.c: the configuration a snapshot file must match */
+u64 machine_config_hash(struct machine *m);
+
 /* Request an exit with status and reason (kicks the CPU). */
 void pc_request_exit(struct machine *m, int status, enum machine_exit_reason why);
 

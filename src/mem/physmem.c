@@ -25,6 +25,7 @@ void physmem_free(struct physmem *pm)
 {
     if (pm->ram) munmap(pm->ram, pm->ram_size);
     free(pm->rom);
+    free(pm->dirty);
     iomap_free(&pm->mmio);
     memset(pm, 0, sizeof(*pm));
 }
@@ -91,6 +92,7 @@ void physmem_write(struct physmem *pm, u64 paddr, u32 val, unsigned size)
 {
     u8 *p = physmem_ptr(pm, paddr, true);
     if (p) {
+        if (pm->dirty) physmem_mark_written(pm, (u64)(p - pm->ram), size);
         switch (size) {
         case 1: *p = (u8)val; break;
         case 2: st16(p, (u16)val); break;
@@ -120,7 +122,14 @@ size_t physmem_debug_rw(struct physmem *pm, u64 paddr, void *buf, size_t len, bo
         if (!p) break;
         size_t n = 0x1000 - ((paddr + done) & 0xfff);
         if (n > len - done) n = len - done;
-        if (write) memcpy(p, (u8 *)buf + done, n);
+        if (write) {
+            if (p >= pm->ram && p < pm->ram + pm->ram_size) {
+                if (pm->dirty) physmem_mark_written(pm, (u64)(p - pm->ram), n);
+            } else {
+                pm->rom_written = true;
+            }
+            memcpy(p, (u8 *)buf + done, n);
+        }
         else memcpy((u8 *)buf + done, p, n);
         done += n;
     }
@@ -151,10 +160,29 @@ void physmem_dma_write(struct physmem *pm, u64 paddr, const void *buf, size_t le
         if (n > len - done) n = len - done;
         u8 *p = physmem_ptr(pm, pa, true);
         if (p) {
+            if (pm->dirty) physmem_mark_written(pm, (u64)(p - pm->ram), n);
             memcpy(p, in + done, n);
             if (pm->on_dma_write) pm->on_dma_write(pm->dma_opaque, pa, n);
         } else
             for (size_t i = 0; i < n; i++) physmem_write(pm, pa + i, in[done + i], 1);
         done += n;
     }
+}
+
+bool physmem_track_writes(struct physmem *pm, void (*first_write)(void *, u64), void *opaque)
+{
+    if (!pm->dirty) {
+        pm->dirty = calloc(physmem_dirty_words(pm), sizeof(u64));
+        if (!pm->dirty) return false;
+    }
+    pm->first_write = first_write;
+    pm->dirty_opaque = opaque;
+    return true;
+}
+
+/* offset: a RAM offset (the physical address; A20 already applied) */
+void physmem_mark_written(struct physmem *pm, u64 off, size_t len)
+{
+    if (!pm->dirty || !len || off >= pm->ram_size) return;
+    for (u64 pg = off >> 12; pg <= (off + len - 1) >> 12 && pg < (pm->ram_size >> 12); pg++) physmem_mark_page(pm, pg);
 }

@@ -48,6 +48,17 @@ struct physmem {
      * translated code there. */
     void (*on_dma_write)(void *opaque, u64 paddr, size_t len);
     void *dma_opaque;
+    /* Write tracking for snapshots (NULL dirty: off). A bit per RAM page,
+     * set by the first write since the bits were last cleared; before that
+     * write, first_write(opaque, page) is called (the page still holds its
+     * old bytes, so a snapshot can keep them). Every writer of RAM marks:
+     * physmem_write and physmem_debug_rw (devices, loaders, debuggers) here,
+     * the CPU through cpu_bus.dirty (its fast write TLB entries exist only
+     * for marked pages). */
+    u64 *dirty;
+    void (*first_write)(void *opaque, u64 page);
+    void *dirty_opaque;
+    bool rom_written;     /* the debugger patched the ROM */
 };
 
 /* Returns 0, or -1 with errno when RAM cannot be allocated. */
@@ -82,5 +93,19 @@ size_t physmem_debug_rw(struct physmem *pm, u64 paddr, void *buf, size_t len, bo
  * written is dropped as for a CPU store. */
 void physmem_dma_read(struct physmem *pm, u64 paddr, void *buf, size_t len);
 void physmem_dma_write(struct physmem *pm, u64 paddr, const void *buf, size_t len);
+
+/* Write tracking (see struct physmem): start it (false: out of memory), and
+ * mark the pages of [paddr, paddr+len) of RAM as about to be written. */
+bool physmem_track_writes(struct physmem *pm, void (*first_write)(void *, u64), void *opaque);
+static inline void physmem_mark_page(struct physmem *pm, u64 page)
+{
+    if (pm->dirty && !(pm->dirty[page >> 6] >> (page & 63) & 1)) {
+        pm->dirty[page >> 6] |= 1ull << (page & 63);
+        if (pm->first_write) pm->first_write(pm->dirty_opaque, page);
+    }
+}
+void physmem_mark_written(struct physmem *pm, u64 paddr, size_t len);
+/* Number of u64 words in the dirty bitmap. */
+static inline size_t physmem_dirty_words(const struct physmem *pm) { return (size_t)((pm->ram_size >> 12) + 63) >> 6; }
 
 #endif

@@ -21,16 +21,11 @@
 ;
 ; One-shot cases: a HLT woken by a one-shot of 50 (a known point), then a
 ; one-shot local APIC timer armed with a small count just before the loop.
-; The machine loop sizes each CPU slice (at most 2^20 instructions) by the
-; deadlines armed when the slice starts; a timer armed during a slice is seen
-; only when that slice ends. So today the interrupt comes at the end of the
-; slice that began at the wake-up (TSC distance 0x38 + 2^20, whatever the
-; count: both cases below get the same values), not `count` instructions
-; after the write. Reported as a bug (docs/internals.md says timers fire at
-; exact virtual times whatever the slicing); these values are the
-; interpreter's today and must change when it is fixed: then the interrupt
-; comes at the first instruction boundary `count` ns after the TICR write,
-; and the two cases differ.
+; A timer armed while the CPU runs ends the running slice (vtimer_arm kicks
+; the vcpu when the new deadline is before the slice's end), so the
+; interrupt comes at the first instruction boundary `count` ns after the
+; TICR write, whatever the slicing: with a count of 1 right after the write
+; (at the JMP to the loop), with 5000 inside the loop, 4999 ns later.
 ; Also: a REP STOSB (element path) interrupted between batches, an
 ; interrupt held off by IF=0 and taken after STI's one-instruction shadow.
 ; Not for QEMU (its time is not instruction-derived).
@@ -137,10 +132,10 @@ start:
     mov dword [rec_base], loop_top
     mov ebx, 1
     call lapic_oneshot
-    REPORT "lapic one-shot 1", 0x0001fffe, 0xfb5d46b8, 0x00000008, 0x0010003c
+    REPORT "lapic one-shot 1", 0x00000000, 0x00000000, 0x00000099, 0x0000004f
     mov ebx, 5000
     call lapic_oneshot
-    REPORT "lapic one-shot 5000", 0x0001fffe, 0xfb5d46b8, 0x00000008, 0x0010003c
+    REPORT "lapic one-shot 5000", 0x00000271, 0x5398c630, 0x0000000d, 0x000013d6
 
     EXIT
 

@@ -29,7 +29,7 @@
  *      the instruction), INT n, #PF on a read and on a write (the handler
  *      maps the page and the instruction is retried), REP MOVSB backwards
  *      (3 batches of up to 1024 iterations, cut by the budget between them)
- *      and REP STOSD over 20 pages (2 retirements), PUSHFD in a loop;
+ *      and REP STOSD over 20 pages (20 retirements: 1024 elements per call on either path), PUSHFD in a loop;
  *   C  IF=1 loop: an OUT to a port whose device raises INTR (taken right
  *      after the OUT), an IN from a port that reads the virtual clock; and
  *      variants where the test raises INTR between runs after k units;
@@ -692,7 +692,7 @@ int main(void)
  *     mov edi, 0x140000
  *     mov ecx, 20 * 1024
  *     mov eax, 0x01020304
- *     rep stosd                   ; page runs: 2 retirements
+ *     rep stosd                   ; page runs: 20 retirements
  *     mov ecx, 30
  * .l:
  *     push ecx

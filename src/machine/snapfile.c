@@ -1,0 +1,309 @@
+/*
+ * Snapshot files: `savevm NAME`, `loadvm NAME`, `delvm NAME`, `info
+ * snapshots`, `-loadvm NAME` (QEMU's words; QEMU keeps snapshots inside a
+ * qcow2 disk, vdebug has no disk and keeps one file per snapshot).
+ *
+ * Where: NAME.vdsnap in the directory $VDEBUG_SNAPSHOT_DIR, or
+ * ./vdebug-snapshots (created by the first savevm). NAME is letters,
+ * digits, '.', '_' and '-'.
+ *
+ * Layout (host byte order; files are refused unless written by the same
+ * vdebug version, so the layout may change between versions):
+ *
+ *   "VDSNAP1\n"            magic
+ *   char version[16]       vdebug version that wrote it
+ *   u64 config             machine configuration hash (machine_config_hash)
+ *   u64 icount             instructions retired when saved
+ *   u64 state_len, state   the registry's sections (machine/snapshot.h)
+ *   u64 ram_size, u64 map[ram_size / 4096 / 64], the non-zero pages in order
+ *   u32 rom_size, rom
+ *   u64 checksum           FNV-1a of everything before it
+ *
+ * Loading reads and checks the whole file first (checksum, version,
+ * configuration, every device's name, version and size) and changes
+ * nothing unless all of it is right.
+ */
+#include "machine/pc.h"
+#include "machine/history.h"
+#include "base/version.h"
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAGIC "VDSNAP1\n"
+#define HDR_LEN (8 + 16 + 8 + 8)
+
+u64 machine_config_hash(struct machine *m)
+{
+    u64 h = SNAP_HASH_INIT;
+    const struct machine_config *c = &m->cfg;
+    u64 v[] = {c->ram_size, m->mem.rom_size, (u64)m->nuart, c->serial[0] != NULL, c->serial[1] != NULL,
+               c->debugcon != NULL, c->exit_device, c->exit_iobase, c->exit_iosize, m->acpi_tables};
+    h = snap_hash(h, v, sizeof(v));
+    if (m->mem.rom) h = snap_hash(h, m->mem.rom, m->mem.rom_size);
+    for (int i = 0; i < m->boot.nseg; i++) {
+        const struct load_seg *s = &m->boot.seg[i];
+        u64 sv[] = {s->paddr, s->filesz, s->memsz};
+        h = snap_hash(h, sv, sizeof(sv));
+        if (s->filesz) h = snap_hash(h, s->data, s->filesz);
+    }
+    return snap_registry_hash(&m->snap, h);
+}
+
+static const char *snap_dir(void)
+{
+    const char *d = getenv("VDEBUG_SNAPSHOT_DIR");
+    return d && *d ? d : "vdebug-snapshots";
+}
+
+static bool good_name(const char *verb, const char *name, char *msg, size_t size)
+{
+    size_t n = strlen(name);
+    bool ok = n > 0 && n <= 64 && name[0] != '.';
+    for (size_t i = 0; ok && i < n; i++)
+        ok = isalnum((unsigned char)name[i]) || name[i] == '.' || name[i] == '_' || name[i] == '-';
+    if (!ok) snprintf(msg, size, "%s %s: bad snapshot name (1-64 letters, digits, '.', '_', '-')", verb, name);
+    return ok;
+}
+
+static void path_of(const char *name, char *out, size_t size) { snprintf(out, size, "%s/%s.vdsnap", snap_dir(), name); }
+
+static bool page_zero(const u8 *p)
+{
+    for (size_t i = 0; i < 4096; i += 8)
+        if (ld64(p + i)) return false;
+    return true;
+}
+
+/* The IDE controller and its drives' images are not in snapshots yet. */
+static bool has_drives(const struct machine *m)
+{
+    for (int i = 0; i < MACHINE_MAX_DRIVES; i++)
+        if (m->cfg.drive[i].present) return true;
+    return false;
+}
+
+int machine_savevm(struct machine *m, const char *name, char *msg, size_t size)
+{
+    if (!good_name("savevm", name, msg, size)) return -1;
+    if (!vcpu_snap_size(m->cpu)) {
+        snprintf(msg, size, "savevm %s: the %s engine cannot save its state", name, m->cpu->ops->name);
+        return -1;
+    }
+    if (has_drives(m)) {
+        snprintf(msg, size, "savevm %s: machines with IDE drives cannot be saved yet (the disks are not in snapshots)", name);
+        return -1;
+    }
+    struct snap_buf b = {0};
+    char ver[16] = {0};
+    snprintf(ver, sizeof(ver), "%s", VDEBUG_VERSION);
+    snap_put(&b, MAGIC, 8);
+    snap_put(&b, ver, 16);
+    snap_put_u64(&b, m->config_hash);
+    snap_put_u64(&b, vcpu_icount(m->cpu));
+    struct snap_buf st = {0};
+    machine_state_save(m, &st);
+    snap_put_u64(&b, st.len);
+    snap_put(&b, st.p, st.len);
+    bool oom = st.oom;
+    snap_buf_free(&st);
+    u64 pages = m->mem.ram_size >> 12, words = (pages + 63) / 64;
+    u64 *map = calloc(words ? words : 1, 8);
+    if (!map) oom = true;
+    for (u64 pg = 0; map && pg < pages; pg++)
+        if (!page_zero(m->mem.ram + pg * 4096)) map[pg / 64] |= 1ull << (pg % 64);
+    snap_put_u64(&b, m->mem.ram_size);
+    if (map) snap_put(&b, map, words * 8);
+    for (u64 pg = 0; map && pg < pages; pg++)
+        if (map[pg / 64] >> (pg % 64) & 1) snap_put(&b, m->mem.ram + pg * 4096, 4096);
+    free(map);
+    snap_put_u32(&b, m->mem.rom_size);
+    if (m->mem.rom) snap_put(&b, m->mem.rom, m->mem.rom_size);
+    snap_put_u64(&b, snap_hash(SNAP_HASH_INIT, b.p, b.len));
+    if (oom || b.oom) {
+        snap_buf_free(&b);
+        snprintf(msg, size, "savevm %s: out of memory", name);
+        return -1;
+    }
+    char path[512], tmp[600];
+    path_of(name, path, sizeof(path));
+    if (mkdir(snap_dir(), 0777) < 0 && errno != EEXIST) {
+        snprintf(msg, size, "savevm %s: cannot create directory '%s': %s", name, snap_dir(), strerror(errno));
+        snap_buf_free(&b);
+        return -1;
+    }
+    snprintf(tmp, sizeof(tmp), "%s.tmp%d", path, (int)getpid());
+    FILE *f = fopen(tmp, "wb");
+    bool ok = f && fwrite(b.p, 1, b.len, f) == b.len;
+    if (f && fclose(f) != 0) ok = false;
+    if (ok && rename(tmp, path) < 0) ok = false;
+    int e = errno;
+    snap_buf_free(&b);
+    if (!ok) {
+        unlink(tmp);
+        snprintf(msg, size, "savevm %s: cannot write '%s': %s", name, path, strerror(e));
+        return -1;
+    }
+    snprintf(msg, size, "saved snapshot '%s' at instruction %llu (%s)", name, (unsigned long long)vcpu_icount(m->cpu), path);
+    return 0;
+}
+
+/* Read a whole file; NULL with msg set. */
+static u8 *read_all(const char *path, size_t *len, const char *name, char *msg, size_t size)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(msg, size, "loadvm %s: no snapshot '%s' (%s: %s)", name, name, path, strerror(errno));
+        return NULL;
+    }
+    struct snap_buf b = {0};
+    u8 tmp[65536];
+    size_t n;
+    while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0) snap_put(&b, tmp, n);
+    bool err = ferror(f);
+    fclose(f);
+    if (err || b.oom) {
+        snprintf(msg, size, "loadvm %s: cannot read '%s'", name, path);
+        snap_buf_free(&b);
+        return NULL;
+    }
+    *len = b.len;
+    return b.p ? b.p : malloc(1);
+}
+
+int machine_loadvm(struct machine *m, const char *name, char *msg, size_t size)
+{
+    if (!good_name("loadvm", name, msg, size)) return -1;
+    if (!vcpu_snap_size(m->cpu)) {
+        snprintf(msg, size, "loadvm %s: the %s engine cannot load a state", name, m->cpu->ops->name);
+        return -1;
+    }
+    if (has_drives(m)) {
+        snprintf(msg, size, "loadvm %s: machines with IDE drives cannot load snapshots yet (the disks are not in snapshots)", name);
+        return -1;
+    }
+    char path[512];
+    path_of(name, path, sizeof(path));
+    size_t len;
+    u8 *p = read_all(path, &len, name, msg, size);
+    if (!p) return -1;
+    int rc = -1;
+    char why[256];
+    if (len < HDR_LEN || memcmp(p, MAGIC, 8)) {
+        snprintf(msg, size, "loadvm %s: '%s' is not a vdebug snapshot file", name, path);
+        goto out;
+    }
+    char ver[17] = {0};
+    memcpy(ver, p + 8, 16);
+    if (strcmp(ver, VDEBUG_VERSION)) {
+        snprintf(msg, size, "loadvm %s: '%s' was written by vdebug version %.16s; this is version %s", name, path, ver,
+                 VDEBUG_VERSION);
+        goto out;
+    }
+    if (len < HDR_LEN + 8 || ld64(p + len - 8) != snap_hash(SNAP_HASH_INIT, p, len - 8)) {
+        snprintf(msg, size, "loadvm %s: '%s' is truncated or corrupted (checksum mismatch)", name, path);
+        goto out;
+    }
+    struct snap_reader r = {p, len - 8, 24, false};
+    u64 cfg = snap_get_u64(&r);
+    u64 icount = snap_get_u64(&r);
+    if (cfg != m->config_hash) {
+        snprintf(msg, size, "loadvm %s: '%s' was saved on a different machine configuration "
+                 "(RAM, ROM, kernel and modules, serial ports, devices must be the same)", name, path);
+        goto out;
+    }
+    u64 st_len = snap_get_u64(&r);
+    if (r.bad || st_len > r.len - r.off) goto corrupt;
+    const u8 *st = p + r.off;
+    r.off += (size_t)st_len;
+    if (snap_check_state(&m->snap, st, (size_t)st_len, why, sizeof(why)) < 0) {
+        snprintf(msg, size, "loadvm %s: '%s' does not fit this machine: %s", name, path, why);
+        goto out;
+    }
+    u64 ram = snap_get_u64(&r);
+    if (r.bad || ram != m->mem.ram_size) goto corrupt;
+    u64 pages = ram >> 12, words = (pages + 63) / 64;
+    if (words * 8 > r.len - r.off) goto corrupt;
+    const u8 *map = p + r.off;
+    r.off += (size_t)(words * 8);
+    u64 npages = 0;
+    for (u64 w = 0; w < words; w++) npages += (u64)__builtin_popcountll(ld64(map + w * 8));
+    if (npages > (r.len - r.off) / 4096) goto corrupt;
+    const u8 *data = p + r.off;
+    r.off += (size_t)(npages * 4096);
+    u32 rom_size = snap_get_u32(&r);
+    if (r.bad || rom_size != m->mem.rom_size || rom_size != r.len - r.off) goto corrupt;
+    const u8 *rom = p + r.off;
+
+    /* everything checked: apply */
+    for (u64 pg = 0, k = 0; pg < pages; pg++) {
+        u8 *dst = m->mem.ram + pg * 4096;
+        if (ld64(map + (pg / 64) * 8) >> (pg % 64) & 1) memcpy(dst, data + 4096 * k++, 4096);
+        else if (!page_zero(dst)) memset(dst, 0, 4096);
+    }
+    if (rom_size) memcpy(m->mem.rom, rom, rom_size);
+    machine_state_load(m, st, (size_t)st_len, true, false);
+    history_reset(m);
+    snprintf(msg, size, "loaded snapshot '%s' at instruction %llu", name, (unsigned long long)icount);
+    rc = 0;
+    goto out;
+corrupt:
+    snprintf(msg, size, "loadvm %s: '%s' is truncated or corrupted", name, path);
+out:
+    free(p);
+    return rc;
+}
+
+int machine_delvm(struct machine *m, const char *name, char *msg, size_t size)
+{
+    if (!good_name("delvm", name, msg, size)) return -1;
+    char path[512];
+    path_of(name, path, sizeof(path));
+    if (unlink(path) < 0) {
+        snprintf(msg, size, "delvm %s: %s: %s", name, path, strerror(errno));
+        return -1;
+    }
+    snprintf(msg, size, "deleted snapshot '%s'", name);
+    return 0;
+}
+
+int machine_info_snapshots(struct machine *m, char *buf, size_t size)
+{
+    int len = snprintf(buf, size, "snapshots in %s:\n", snap_dir());
+    DIR *d = opendir(snap_dir());
+    int n = 0;
+    if (d) {
+        len += snprintf(buf + len, size - (size_t)len, "%-24s %12s %16s %-19s %s\n", "NAME", "SIZE", "INSTRUCTIONS", "DATE", "");
+        struct dirent *de;
+        while ((de = readdir(d)) && (size_t)len < size) {
+            size_t nl = strlen(de->d_name);
+            if (nl <= 7 || strcmp(de->d_name + nl - 7, ".vdsnap")) continue;
+            char path[768];
+            snprintf(path, sizeof(path), "%s/%s", snap_dir(), de->d_name);
+            u8 hdr[HDR_LEN];
+            struct stat sb;
+            FILE *f = fopen(path, "rb");
+            bool ok = f && fread(hdr, 1, HDR_LEN, f) == HDR_LEN && !memcmp(hdr, MAGIC, 8) && !stat(path, &sb);
+            if (f) fclose(f);
+            if (!ok) continue;
+            char date[32];
+            struct tm tm;
+            strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", localtime_r(&sb.st_mtime, &tm));
+            char ver[17] = {0};
+            memcpy(ver, hdr + 8, 16);
+            const char *note = strcmp(ver, VDEBUG_VERSION) ? "(other vdebug version)"
+                               : ld64(hdr + 24) != m->config_hash ? "(other machine configuration)" : "";
+            len += snprintf(buf + len, size - (size_t)len, "%-24.*s %12lld %16llu %-19s %s\n", (int)(nl - 7), de->d_name,
+                            (long long)sb.st_size, (unsigned long long)ld64(hdr + 32), date, note);
+            n++;
+        }
+        closedir(d);
+    }
+    if (!n && (size_t)len < size) len += snprintf(buf + len, size - (size_t)len, "no snapshots\n");
+    return len;
+}
