@@ -483,14 +483,17 @@ static void end_step_over(struct kvmv *k, bool step)
  * popped: EIP, EFLAGS and ESP as before the instruction) and the emulator
  * runs the instruction (VCPU_EXIT_EMULATE; the policy keeps paged states
  * away from this KVM). Only a ring-0 #GP through a 32-bit interrupt or trap
- * gate is undone; the debugger then has three debug registers.
+ * gate is undone; the debugger then has three debug registers. The watch
+ * follows the guest's IDT as of each exit (placed again before every entry);
+ * a new IDT loaded and a MOV CR0 setting PG run with no exit between them
+ * still reach the guest's own handler.
  */
 static bool lin_read(struct kvmv *k, u32 lin, void *buf, size_t n)
 {
     return physmem_debug_rw(k->v.board.mem, lin, buf, n, false) == n; /* paging is off */
 }
 
-static void arm_gp_trap(struct kvmv *k)
+static void arm_gp_trap(struct kvmv *k, bool synced)
 {
     int slot = -1;
     for (int i = 0; i < 4; i++)
@@ -498,7 +501,10 @@ static void arm_gp_trap(struct kvmv *k)
     struct kvm_sregs sr;
     u32 target = 0;
     bool ok = false;
-    if (ioctl(k->fd, KVM_GET_SREGS, &sr) == 0 && (sr.cr0 & CR0_PE) && sr.idt.limit >= 13 * 8 + 7) {
+    bool have = synced && (k->run->kvm_valid_regs & KVM_SYNC_X86_SREGS);
+    if (have) sr = k->run->s.regs.sregs; /* as of the last exit: no ioctl per entry */
+    else have = ioctl(k->fd, KVM_GET_SREGS, &sr) == 0;
+    if (have && (sr.cr0 & CR0_PE) && sr.idt.limit >= 13 * 8 + 7) {
         u32 gate[2], desc[2];
         if (lin_read(k, (u32)sr.idt.base + 13 * 8, gate, 8) && ((gate[1] >> 8) & 0x1f) >= 0xe &&
             (gate[1] & 0x8000)) {
@@ -587,7 +593,7 @@ static enum vcpu_exit kvm_loop(struct kvmv *k, u64 n, bool step)
     if (slice < MIN_SLICE_NS) slice = MIN_SLICE_NS;
     u64 end = t0 + slice;
     if (!step) arm_timer(k, slice);
-    if (k->no_paging) arm_gp_trap(k);
+    if (k->no_paging) arm_gp_trap(k, false);
     enum vcpu_exit why = VCPU_EXIT_BUDGET;
     bool fresh = false; /* ready_for_interrupt_injection/if_flag describe the current state */
     for (;;) {
@@ -622,6 +628,10 @@ static enum vcpu_exit kvm_loop(struct kvmv *k, u64 n, bool step)
                 }
             }
         }
+        /* the guest may have loaded another IDT since the last entry (an exit
+         * after its LIDT is the first chance to see it, and a MOV CR0 may follow
+         * before the next end of this loop) */
+        if (k->no_paging && fresh && !k->over_active) arm_gp_trap(k, true);
         st.entries++;
         int rc = ioctl(k->fd, KVM_RUN, 0);
         fresh = true;
