@@ -4,10 +4,13 @@
  *
  * Memory: the machine's physmem RAM buffer itself is registered as KVM
  * memory slots, so every engine and every device sees one memory. The VGA
- * window and everything else that is not RAM/ROM stays out of the slots and
- * reaches the same MMIO map through KVM_EXIT_MMIO; the ROM (a page-aligned
- * copy, as KVM needs) is mapped read-only. With A20 masked, every odd
- * megabyte is mapped onto the even one below it, as the gate does.
+ * graphics window and everything else that is not RAM/ROM stays out of the
+ * slots and reaches the same MMIO map through KVM_EXIT_MMIO; the ROM (a
+ * page-aligned copy, as KVM needs) is mapped read-only. The shadow area
+ * 0xC0000-0xFFFFF follows the PAM registers segment by segment (see
+ * layout_low_mb); physmem's on_remap (PAM, A20, a new ROM) rebuilds the
+ * slots. With A20 masked, every odd megabyte is mapped onto the even one
+ * below it, as the gate does.
  *
  * Devices: none in the kernel (no irqchip, PIT or APIC): port I/O and MMIO
  * exits go to the machine's iomap and devices; the PIC's INTR output is
@@ -81,11 +84,61 @@ static int set_slot(struct kvmv *k, int slot, u64 gpa, u64 size, void *host, boo
     return ioctl(k->vm, KVM_SET_USER_MEMORY_REGION, &r);
 }
 
+/* One slot of the layout being built: merged with the previous one when it
+ * continues it (same flags, adjacent in both guest and host memory). */
+struct layout {
+    struct kvmv *k;
+    int n;
+    int err;
+    u64 gpa, size;
+    u8 *host;
+    bool ro;
+};
+
+static void layout_flush(struct layout *l)
+{
+    if (l->size && set_slot(l->k, l->n++, l->gpa, l->size, l->host, l->ro) < 0) l->err = -1;
+    l->size = 0;
+}
+
+static void layout_add(struct layout *l, u64 gpa, u64 size, u8 *host, bool ro)
+{
+    if (l->size && l->ro == ro && l->gpa + l->size == gpa && l->host + l->size == host) {
+        l->size += size;
+        return;
+    }
+    layout_flush(l);
+    *l = (struct layout){.k = l->k, .n = l->n, .err = l->err, .gpa = gpa, .size = size, .host = host, .ro = ro};
+}
+
+/* The first megabyte as physmem_ptr sees it, at guest address base (0, and
+ * 1 MiB too while A20 is masked): RAM below the VGA window and in its text
+ * part, then each shadow segment as its PAM mode says -- reads from RAM: a
+ * RAM slot, read-only unless writes go to RAM too (a write then exits and
+ * physmem_write drops it); reads from the bus: the ROM's read-only alias
+ * where there is one (a write exits and physmem_write puts it in RAM or
+ * drops it), else no slot (MMIO exits both ways). */
+static void layout_low_mb(struct layout *l, struct physmem *pm, u64 base)
+{
+    layout_add(l, base, PHYS_VGA_START, pm->ram, false);
+    layout_add(l, base + PHYS_VGA_TEXT, PHYS_VGA_END - PHYS_VGA_TEXT, pm->ram + PHYS_VGA_TEXT, false);
+    u32 alias = pm->rom ? 0x100000 - (pm->rom_size < 0x20000 ? pm->rom_size : 0x20000) : 0x100000;
+    for (u32 pa = PHYS_SHADOW_START; pa < 0x100000;) {
+        u32 size = pa >= 0xF0000 ? 0x10000 : 0x4000;
+        u8 m = pm->pam[physmem_shadow_seg(pa)];
+        if (m & PAM_READ_RAM) {
+            if (pa + size <= pm->ram_size) layout_add(l, base + pa, size, pm->ram + pa, !(m & PAM_WRITE_RAM));
+        } else if (pa >= alias) {
+            layout_add(l, base + pa, size, l->k->rom_copy + (pa - 0x100000 + pm->rom_size), true);
+        }
+        pa += size;
+    }
+}
+
 static int map_memory(struct kvmv *k)
 {
     struct physmem *pm = k->v.board.mem;
     bool a20 = pm->a20_mask == ~0u;
-    int n = 0;
     /* drop the old layout first: slots must not overlap */
     for (int i = 0; i < k->nslots; i++) set_slot(k, i, 0, 0, NULL, false);
     k->nslots = 0;
@@ -103,25 +156,22 @@ static int map_memory(struct kvmv *k)
         }
         memcpy(k->rom_copy, pm->rom, pm->rom_size);
     }
-    int r = 0;
-    r |= set_slot(k, n++, 0, PHYS_VGA_START, pm->ram, false);
-    u64 low_end = pm->rom ? PHYS_BIOS_SHADOW : 0x100000;
-    r |= set_slot(k, n++, PHYS_VGA_END, low_end - PHYS_VGA_END, pm->ram + PHYS_VGA_END, false);
-    if (pm->rom) {
-        u32 shadow = pm->rom_size < 0x20000 ? pm->rom_size : 0x20000;
-        r |= set_slot(k, n++, 0x100000 - shadow, shadow, k->rom_copy + pm->rom_size - shadow, true);
-        r |= set_slot(k, n++, (1ull << 32) - pm->rom_size, pm->rom_size, k->rom_copy, true);
-    }
+    struct layout l = {.k = k};
+    layout_low_mb(&l, pm, 0);
     if (a20) {
-        r |= set_slot(k, n++, 0x100000, pm->ram_size - 0x100000, pm->ram + 0x100000, false);
+        layout_add(&l, 0x100000, pm->ram_size - 0x100000, pm->ram + 0x100000, false);
     } else {
-        for (u64 mb = 0x100000; mb < pm->ram_size; mb += 0x100000) {
+        /* every odd megabyte is the even one below it, the first one included */
+        layout_low_mb(&l, pm, 0x100000);
+        for (u64 mb = 0x200000; mb < pm->ram_size; mb += 0x100000) {
             u64 size = pm->ram_size - mb < 0x100000 ? pm->ram_size - mb : 0x100000;
-            r |= set_slot(k, n++, mb, size, pm->ram + (mb & ~(u64)0x100000), false);
+            layout_add(&l, mb, size, pm->ram + (mb & ~(u64)0x100000), false);
         }
     }
-    k->nslots = n;
-    return r ? -1 : 0;
+    if (pm->rom) layout_add(&l, (1ull << 32) - pm->rom_size, pm->rom_size, k->rom_copy, true);
+    layout_flush(&l);
+    k->nslots = l.n;
+    return l.err;
 }
 
 /* ---- CPUID: vdebug's model, minus what the host cannot run ---- */
@@ -433,14 +483,17 @@ static void end_step_over(struct kvmv *k, bool step)
  * popped: EIP, EFLAGS and ESP as before the instruction) and the emulator
  * runs the instruction (VCPU_EXIT_EMULATE; the policy keeps paged states
  * away from this KVM). Only a ring-0 #GP through a 32-bit interrupt or trap
- * gate is undone; the debugger then has three debug registers.
+ * gate is undone; the debugger then has three debug registers. The watch
+ * follows the guest's IDT as of each exit (placed again before every entry);
+ * a new IDT loaded and a MOV CR0 setting PG run with no exit between them
+ * still reach the guest's own handler.
  */
 static bool lin_read(struct kvmv *k, u32 lin, void *buf, size_t n)
 {
     return physmem_debug_rw(k->v.board.mem, lin, buf, n, false) == n; /* paging is off */
 }
 
-static void arm_gp_trap(struct kvmv *k)
+static void arm_gp_trap(struct kvmv *k, bool synced)
 {
     int slot = -1;
     for (int i = 0; i < 4; i++)
@@ -448,7 +501,10 @@ static void arm_gp_trap(struct kvmv *k)
     struct kvm_sregs sr;
     u32 target = 0;
     bool ok = false;
-    if (ioctl(k->fd, KVM_GET_SREGS, &sr) == 0 && (sr.cr0 & CR0_PE) && sr.idt.limit >= 13 * 8 + 7) {
+    bool have = synced && (k->run->kvm_valid_regs & KVM_SYNC_X86_SREGS);
+    if (have) sr = k->run->s.regs.sregs; /* as of the last exit: no ioctl per entry */
+    else have = ioctl(k->fd, KVM_GET_SREGS, &sr) == 0;
+    if (have && (sr.cr0 & CR0_PE) && sr.idt.limit >= 13 * 8 + 7) {
         u32 gate[2], desc[2];
         if (lin_read(k, (u32)sr.idt.base + 13 * 8, gate, 8) && ((gate[1] >> 8) & 0x1f) >= 0xe &&
             (gate[1] & 0x8000)) {
@@ -537,7 +593,7 @@ static enum vcpu_exit kvm_loop(struct kvmv *k, u64 n, bool step)
     if (slice < MIN_SLICE_NS) slice = MIN_SLICE_NS;
     u64 end = t0 + slice;
     if (!step) arm_timer(k, slice);
-    if (k->no_paging) arm_gp_trap(k);
+    if (k->no_paging) arm_gp_trap(k, false);
     enum vcpu_exit why = VCPU_EXIT_BUDGET;
     bool fresh = false; /* ready_for_interrupt_injection/if_flag describe the current state */
     for (;;) {
@@ -572,6 +628,10 @@ static enum vcpu_exit kvm_loop(struct kvmv *k, u64 n, bool step)
                 }
             }
         }
+        /* the guest may have loaded another IDT since the last entry (an exit
+         * after its LIDT is the first chance to see it, and a MOV CR0 may follow
+         * before the next end of this loop) */
+        if (k->no_paging && fresh && !k->over_active) arm_gp_trap(k, true);
         st.entries++;
         int rc = ioctl(k->fd, KVM_RUN, 0);
         fresh = true;
