@@ -371,6 +371,7 @@ struct machine *machine_create(const struct machine_config *c)
         fprintf(stderr, "vdebug: %s\n", err);
         free(rom);
         boot_image_free(&boot);
+        fw_items_free(&fw);
         return NULL;
     }
 
