@@ -217,6 +217,13 @@ static void g_move(struct tctx *t, unsigned sz, struct gop dst, struct gop src)
     }
 }
 
+/* x_patch inside the buffer only: after an overflow the block is thrown
+ * away, and a rel32 beyond the end must not be written. */
+static void patch(const struct tctx *t, u8 *at, const u8 *target)
+{
+    if (at + 4 <= t->b.end) x_patch(at, target);
+}
+
 static struct frag *frag_new(struct tctx *t, enum frag_kind kind, u8 *from)
 {
     if (t->nfrag == MAX_FRAGS) {
@@ -767,6 +774,20 @@ static bool emit_incdec(struct tctx *t, unsigned sz, int reg, bool is_e, bool de
     return true;
 }
 
+/* ecx holds CF (0 or 1) after a shift of r (operand before in edx, both
+ * zero-extended, bits wide): OR in OF << 11 as ops_shift.c defines it for
+ * every count: SHL MSB(result) ^ CF, SHR MSB(operand), SAR 0. */
+static void emit_shift_of(struct tctx *t, int ext, int r, unsigned bits)
+{
+    struct xb *b = &t->b;
+    if (ext == 7) return;
+    x_mov_rr(b, 4, XSI, ext == 4 ? r : XDX);
+    x_shift_ri(b, 4, 5, XSI, (u8)(bits - 1));
+    if (ext == 4) x_alu_rr(b, 4, XALU_XOR, XSI, XCX);
+    x_shift_ri(b, 4, 4, XSI, 11);
+    x_alu_rr(b, 4, XALU_OR, XCX, XSI);
+}
+
 /* SHL/SHR/SAR by a constant count: the result and CF from the host, OF
  * and AF (0) as the interpreter defines them (ops_shift.c), as an LF_RES
  * record. Counts that reach the operand width (8/16-bit) call the handler. */
@@ -796,13 +817,7 @@ static bool emit_shift_imm(struct tctx *t, unsigned sz, int ext, unsigned count)
     x_shift_ri(b, sz, ext, r, (u8)count);
     if (!dead) {
         x_setcc(b, XCC_B, XCX); /* ecx = CF | OF << 11 */
-        if (ext != 7) { /* SAR: OF 0 */
-            x_mov_rr(b, 4, XSI, ext == 4 ? r : XDX); /* SHL: MSB(result) ^ CF; SHR: MSB(operand) */
-            x_shift_ri(b, 4, 5, XSI, (u8)(bits - 1));
-            if (ext == 4) x_alu_rr(b, 4, XALU_XOR, XSI, XCX);
-            x_shift_ri(b, 4, 4, XSI, 11);
-            x_alu_rr(b, 4, XALU_OR, XCX, XSI);
-        }
+        emit_shift_of(t, ext, r, bits);
     }
     if (r == XAX) g_store(t, sz, dm, XAX);
     gop_e_written(t, sz, mem);
@@ -837,18 +852,12 @@ static bool emit_shift_cl(struct tctx *t, unsigned sz, int ext)
     if (!dead) {
         x_setcc(b, XCC_B, XCX); /* ecx = CF | OF << 11 (the count is spent) */
         x_movzx8_rr(b, XCX, XCX);
-        if (ext != 7) {
-            x_mov_rr(b, 4, XSI, ext == 4 ? r : XDX);
-            x_shift_ri(b, 4, 5, XSI, 31);
-            if (ext == 4) x_alu_rr(b, 4, XALU_XOR, XSI, XCX);
-            x_shift_ri(b, 4, 4, XSI, 11);
-            x_alu_rr(b, 4, XALU_OR, XCX, XSI);
-        }
+        emit_shift_of(t, ext, r, 32);
     }
     if (r == XAX) g_store(t, 4, dm, XAX);
     gop_e_written(t, 4, mem);
     emit_lf_set(t, LF_RES32, r, XCX, -1, false);
-    if (skip + 4 <= b->end) x_patch(skip, b->p); /* (not past the end after an overflow) */
+    patch(t, skip, b->p);
     /* the two ways join: c->lf holds one kind or the other */
     t->lfkind = t->mkind = -1;
     t->lfmem = !dead;
@@ -899,7 +908,7 @@ static bool emit_rotate(struct tctx *t, bool ror, bool by_cl, unsigned count)
     x_alu_mr(b, 4, XALU_OR, cpu_at(OFF_EFLAGS), XCX);
     if (r == XAX) g_store(t, 4, dm, XAX);
     gop_e_written(t, 4, mem);
-    if (skip && skip + 4 <= b->end) x_patch(skip, b->p);
+    if (skip) patch(t, skip, b->p);
     t->hostfl = false; /* c->lf stays LF_NONE: the flags are in EFLAGS */
     slow_rejoin(t, slow, -1);
     return true;
@@ -1025,7 +1034,7 @@ static bool emit_muldiv32(struct tctx *t, int ext)
         u8 *wide = x_jcc32(b, XCC_NE);
         x_grp3_r(b, 4, 7, XCX);
         u8 *done = x_jmp32(b);
-        if (wide + 4 <= b->end) x_patch(wide, b->p);
+        patch(t, wide, b->p);
         /* else the 64-bit signed dividend by the sign-extended divisor: the
          * quotient must fit in 32 bits */
         x_shift_ri(b, 8, 4, XDX, 32);
@@ -1036,7 +1045,7 @@ static bool emit_muldiv32(struct tctx *t, int ext)
         x_movsxd_rr(b, XSI, XAX);
         x_alu_rr(b, 8, XALU_CMP, XSI, XAX);
         slow[ns++] = jump_to_handler(t, XCC_NE);
-        if (done + 4 <= b->end) x_patch(done, b->p);
+        patch(t, done, b->p);
     }
     x_mov_rr(b, 4, gr_def(t, X86_EAX), XAX);
     x_mov_rr(b, 4, gr_def(t, X86_EDX), XDX);
@@ -1215,9 +1224,9 @@ static bool emit_jcc(struct tctx *t)
         x_not_r(b, 4, XAX);
         x_test_mi_r(b, XAX, FL_ZF); /* host ZF = !(~EFLAGS & ZF) = ZF */
         u8 *done = x_jmp32(b);
-        if (lazy + 4 <= b->end) x_patch(lazy, b->p);
+        patch(t, lazy, b->p);
         x_alu_mi(b, 4, XALU_CMP, cpu_at(OFF_LF_RES), 0);
-        if (done + 4 <= b->end) x_patch(done, b->p);
+        patch(t, done, b->p);
         t->hostfl = false;
         jump_to_static_exit(t, cc, t->k + 1, target);
         return true;
@@ -1469,13 +1478,6 @@ static void select_insn(struct tctx *t, int k)
     t->eip = t->ieip[k];
     t->in = t->in_copy = &t->icopy[k];
     t->fn = t->ifn[k];
-}
-
-/* x_patch inside the buffer only: after an overflow the block is thrown
- * away, and a rel32 beyond the end must not be written. */
-static void patch(const struct tctx *t, u8 *at, const u8 *target)
-{
-    if (at + 4 <= t->b.end) x_patch(at, target);
 }
 
 static void emit_frags(struct tctx *t)
