@@ -80,18 +80,25 @@ else fail disk_drive_option "status $st: $(grep '^FAIL' "$T/out" | head -n 2) $e
 # QEMU runs the same guest the same way (the oracle for the register-level behaviour)
 if command -v qemu-system-i386 >/dev/null; then
     fresh "$T/hda.img"
-    qemu-system-i386 -kernel "$T/ide.bin" -drive "file=$T/hda.img,format=raw,if=ide,index=0" -cdrom "$T/cd.iso" \
-        -display none -serial none -debugcon stdio -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=4 \
-        </dev/null >"$T/out.qemu" 2>"$T/err.qemu"
+    # QEMU 7.2 has been seen to spin forever on this guest (once in many
+    # runs): a guard on the oracle only, so that it cannot hang the suite; it
+    # decides nothing about vdebug (an expired QEMU run is a SKIP)
+    timeout -k 5 300 qemu-system-i386 -kernel "$T/ide.bin" -drive "file=$T/hda.img,format=raw,if=ide,index=0" \
+        -cdrom "$T/cd.iso" -display none -serial none -debugcon stdio -no-reboot \
+        -device isa-debug-exit,iobase=0xf4,iosize=4 </dev/null >"$T/out.qemu" 2>"$T/err.qemu"
     st=$?
-    if [ "$st" = 1 ] && ! grep -q '^FAIL' "$T/out.qemu" &&
+    if [ "$st" = 124 ] || [ "$st" = 137 ]; then
+        echo "SKIP disk_guest_qemu: QEMU did not finish the guest within 300 s (its hang, not vdebug's)"
+    elif [ "$st" = 1 ] && ! grep -q '^FAIL' "$T/out.qemu" &&
        diff <(grep -o '^PASS [^(]*' "$T/out.main") <(grep -o '^PASS [^(]*' "$T/out.qemu") >/dev/null; then
         pass disk_guest_qemu
     else
         fail disk_guest_qemu "status $st: $(grep '^FAIL' "$T/out.qemu" | head -n 3 | tr '\n' ' ')"
     fi
-    r=$(check_image "$T/hda.img")
-    [ "$r" = ok ] && pass disk_written_back_qemu || fail disk_written_back_qemu "QEMU's image lacks: $r"
+    if [ "$st" != 124 ] && [ "$st" != 137 ]; then
+        r=$(check_image "$T/hda.img")
+        [ "$r" = ok ] && pass disk_written_back_qemu || fail disk_written_back_qemu "QEMU's image lacks: $r"
+    fi
 else
     echo "SKIP disk_guest_qemu: qemu-system-i386 not installed"
 fi
