@@ -24,6 +24,7 @@ u32 cpu_read_slow(struct cpu *c, u32 lin, unsigned size, int acc);
 void cpu_write_slow(struct cpu *c, u32 lin, unsigned size, u32 val, int acc);
 /* Check that [lin, lin+size) can be written (may raise #PF); no side effects otherwise. */
 void cpu_probe_write(struct cpu *c, u32 lin, unsigned size);
+void cpu_probe_syswrite(struct cpu *c, u32 lin, unsigned size); /* supervisor (implicit) access */
 /* Translate for the fetch path: host pointer to the code byte at lin, with
  * *avail set to the bytes left in its page; raises #PF. NULL when the page
  * is MMIO (code then goes through cpu_read_slow). */

@@ -63,6 +63,7 @@ static void deliver_real(struct cpu *c, int vec, u32 ret)
     struct stk k;
     stk_init_current(c, &k);
     stk_check_push(c, &k, 6);
+    stk_probe_push(c, &k, 3, 2);
     stk_push(c, &k, 2, cpu_get_eflags(c));
     stk_push(c, &k, 2, c->s.seg[S_CS].sel);
     stk_push(c, &k, 2, ret);
@@ -139,7 +140,8 @@ static void deliver_pm(struct cpu *c, int vec, enum intr_kind kind, bool has_err
     stk_check_push(c, &k, n * gsz);
     if (off > desc_limit(&cd)) cpu_raise(c, EXC_GP, (u32)ext);
 
-    /* all checks done; write the frame (may still #PF, nothing committed yet) */
+    /* all checks done; write the frame (a #PF comes before the first store) */
+    stk_probe_push(c, &k, n, gsz);
     desc_set_accessed(c, &cd);
     if (inner) desc_set_accessed(c, &ssd);
     u32 fl = cpu_get_eflags(c);

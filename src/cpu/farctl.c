@@ -125,6 +125,7 @@ static void call_gate(struct cpu *c, u16 gsel, struct desc *g)
         stk_init_current(c, &k);
         stk_check_push(c, &k, 2 * gsz);
         if (eip > desc_limit(&cd)) cpu_raise(c, EXC_GP, 0);
+        stk_probe_push(c, &k, 2, gsz);
         stk_push(c, &k, gsz, c->s.seg[S_CS].sel);
         stk_push(c, &k, gsz, c->next_eip);
         far_set_cs(c, cs, &cd, eip, c->s.cpl);
@@ -157,6 +158,7 @@ static void call_gate(struct cpu *c, u16 gsel, struct desc *g)
     for (unsigned j = 0; j < params; j++) pv[j] = stk_pop(c, &old, gsz);
     desc_set_accessed(c, &ssd);
     desc_set_accessed(c, &cd);
+    stk_probe_push(c, &k, 4 + params, gsz);
     stk_push(c, &k, gsz, c->s.seg[S_SS].sel);
     stk_push(c, &k, gsz, c->s.gpr[R_ESP]);
     for (unsigned j = params; j-- > 0;) stk_push(c, &k, gsz, pv[j]);
@@ -178,6 +180,7 @@ void far_call(struct cpu *c, u16 sel, u32 off, unsigned osize)
         stk_init_current(c, &k);
         stk_check_push(c, &k, 2 * osize);
         if (off > (cpu_v86(c) ? 0xffffu : c->s.seg[S_CS].limit)) cpu_raise(c, EXC_GP, 0);
+        stk_probe_push(c, &k, 2, osize);
         stk_push(c, &k, osize, c->s.seg[S_CS].sel);
         stk_push(c, &k, osize, c->next_eip);
         stk_commit_esp(c, &k);
@@ -194,6 +197,7 @@ void far_call(struct cpu *c, u16 sel, u32 off, unsigned osize)
         stk_init_current(c, &k);
         stk_check_push(c, &k, 2 * osize);
         if (off > desc_limit(&d)) cpu_raise(c, EXC_GP, 0);
+        stk_probe_push(c, &k, 2, osize);
         stk_push(c, &k, osize, c->s.seg[S_CS].sel);
         stk_push(c, &k, osize, c->next_eip);
         far_set_cs(c, sel, &d, off, c->s.cpl);

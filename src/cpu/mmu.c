@@ -224,6 +224,7 @@ u32 cpu_read_slow(struct cpu *c, u32 lin, unsigned size, int acc)
 }
 
 void cpu_probe_write(struct cpu *c, u32 lin, unsigned size) { probe(c, lin, size, 0); }
+void cpu_probe_syswrite(struct cpu *c, u32 lin, unsigned size) { probe(c, lin, size, ACC_SYS); }
 
 void cpu_write_slow(struct cpu *c, u32 lin, unsigned size, u32 val, int acc)
 {

@@ -34,8 +34,16 @@ GEN_V(h_pop_Ev, pop_E(c, i, SZ, MEM))
 /* PUSHA pushes EAX ECX EDX EBX, the original ESP, EBP ESI EDI. */
 OPS_INLINE void pusha(struct cpu *c, unsigned sz)
 {
-    u32 sp = cpu_sp(c);
-    for (int r = 0; r < 8; r++) cpu_stack_wr(c, sp - (u32)(r + 1) * sz, sz, reg_get(c, r, sz));
+    /* Every slot's segment and page checks come before the first store, in
+     * push order: the stores retire together, a fault leaves memory as it
+     * was, and CR2 names the first store in push order that faults. */
+    u32 sp = cpu_sp(c), lin[8];
+    for (int r = 0; r < 8; r++) lin[r] = cpu_seg_lin(c, S_SS, (sp - (u32)(r + 1) * sz) & cpu_sp_mask(c), sz, SEGCHK_W);
+    for (int r = 0; r < 8; r++) cpu_probe_write(c, lin[r], sz);
+    for (int r = 0; r < 8; r++) {
+        if (sz == 2) cpu_lwr16(c, lin[r], (u16)reg_get(c, r, 2));
+        else cpu_lwr32(c, lin[r], reg_get(c, r, 4));
+    }
     cpu_set_sp(c, sp - 8 * sz);
 }
 /* POPA skips the saved ESP. */

@@ -98,6 +98,11 @@ void stk_push(struct cpu *c, struct stk *k, unsigned size, u32 v);
 u32 stk_pop(struct cpu *c, struct stk *k, unsigned size);
 /* Check that n bytes can be pushed (limit only). */
 void stk_check_push(struct cpu *c, struct stk *k, unsigned n);
+/* Translate for writing, in push order, the slots of `count` pushes of
+ * `size` bytes, so a page fault on any comes before the first store: an
+ * instruction's stores retire together (a fault leaves no partial frame),
+ * and CR2 still names the first store in push order that faults. */
+void stk_probe_push(struct cpu *c, const struct stk *k, unsigned count, unsigned size);
 /* Commit the running stack pointer into ESP (width by the stack's B bit). */
 void stk_commit_esp(struct cpu *c, const struct stk *k);
 /* Read the inner stack pointer for privilege level dpl from the current TSS. */

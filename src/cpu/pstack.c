@@ -38,6 +38,19 @@ void stk_check_push(struct cpu *c, struct stk *k, unsigned n)
     }
 }
 
+void stk_probe_push(struct cpu *c, const struct stk *k, unsigned count, unsigned size)
+{
+    u32 m = stk_mask(k), sp = k->sp, last = 1; /* 1: no page */
+    for (unsigned j = 0; j < count; j++) {
+        sp = (sp - size) & m;
+        u32 lin = k->ss.base + sp;
+        if ((lin & 0xfffff000u) == last && (lin & 0xfff) + size <= 0x1000) continue;
+        if (k->sys) cpu_probe_syswrite(c, lin, size);
+        else cpu_probe_write(c, lin, size);
+        last = lin & 0xfffff000u;
+    }
+}
+
 void stk_push(struct cpu *c, struct stk *k, unsigned size, u32 v)
 {
     u32 sp = (k->sp - size) & stk_mask(k);

@@ -50,6 +50,7 @@ void v86_ivt_deliver(struct cpu *c, int vec, u32 ret)
     struct stk k;
     stk_init_current(c, &k);
     stk_check_push(c, &k, 6);
+    stk_probe_push(c, &k, 3, 2);
     stk_push(c, &k, 2, image);
     stk_push(c, &k, 2, c->s.seg[S_CS].sel);
     stk_push(c, &k, 2, ret);

@@ -29,10 +29,8 @@
 ; multi-part stores (split MOVQ/MOVDQU/CMPXCHG8B/FSTP m80, FNSAVE, FXSAVE,
 ; a straddling PUSH, a far CALL) that cross into a not-present page.
 ; Checks that today's interpreter fails print SKIP "known interpreter bug"
-; with the architectural expectation (RMW on a read-only data segment
-; computes before its write faults; PUSHAD and far CALL keep the stores made
-; before the faulting one); vector, error code, EIP and CR2 are still checked
-; there. Under QEMU TCG (the oracle the other guest tests use) its known
+; with the architectural expectation; vector, error code, EIP and CR2 are
+; still checked there (none today). Under QEMU TCG (the oracle the other guest tests use) its known
 ; differences print SKIP: no segment limit/type checks, RMW not-present
 ; faults reported as reads, partial stores of split SSE/FNSAVE/FXSAVE.
 %include "pm.inc"
@@ -70,7 +68,6 @@ R_ESI equ 6
 R_EDI equ 7
 
 %define FP_RING 0
-%define RO_RMW_BUG "the write-intent read checks only R (cpu_seg_lin), so the RMW computes before its write faults"
 
 ; FP_BEGIN "name": arm the recorder, mark CR2 (ring 0), distinctive registers
 %macro FP_BEGIN 1
@@ -542,54 +539,54 @@ start:
     FP_EXPECT R_EDX, 0xFFFFFFFF
     neg edx                      ; CF PF AF SF
     FP_FAULT inc dword [fs:0x10]
-    FP_CHECK_KNOWN RO_RMW_BUG, 13, 0, CR2_MARK, 0x95
+    FP_CHECK 13, 0, CR2_MARK, 0x95
     CHECK_EQ dword [SEGB + 0x10], 0xFEEDFACE, "#GP RMW read-only segment: memory unchanged"
 
     FP_BEGIN "#GP RMW on a read-only data segment: add [fs:0x10], eax"
     FP_SNAP
     cmp byte [c70], 0x81         ; CF AF SF OF
     FP_FAULT add [fs:0x10], eax
-    FP_CHECK_KNOWN RO_RMW_BUG, 13, 0, CR2_MARK, 0x891
+    FP_CHECK 13, 0, CR2_MARK, 0x891
     CHECK_EQ dword [SEGB + 0x10], 0xFEEDFACE, "#GP ADD read-only segment: memory unchanged"
 
     FP_BEGIN "#GP RMW on a read-only data segment: xchg [fs:0x10], eax"
     FP_SNAP
     cmp dword [c5], 5            ; ZF PF
     FP_FAULT xchg [fs:0x10], eax
-    FP_CHECK_KNOWN RO_RMW_BUG, 13, 0, CR2_MARK, 0x44
+    FP_CHECK 13, 0, CR2_MARK, 0x44
     CHECK_EQ dword [SEGB + 0x10], 0xFEEDFACE, "#GP XCHG read-only segment: memory unchanged"
 
     FP_BEGIN "#GP RMW on a read-only data segment: xadd [fs:0x10], ecx"
     FP_SNAP
     cmp word [c70], 0x8000       ; CF SF OF
     FP_FAULT xadd [fs:0x10], ecx
-    FP_CHECK_KNOWN RO_RMW_BUG, 13, 0, CR2_MARK, 0x881
+    FP_CHECK 13, 0, CR2_MARK, 0x881
     CHECK_EQ dword [SEGB + 0x10], 0xFEEDFACE, "#GP XADD read-only segment: memory unchanged"
 
     FP_BEGIN "#GP RMW on a read-only data segment: cmpxchg [fs:0x10], ecx"
     FP_SNAP
     cmp byte [c70], 0x81         ; CF AF SF OF
     FP_FAULT cmpxchg [fs:0x10], ecx
-    FP_CHECK_KNOWN RO_RMW_BUG, 13, 0, CR2_MARK, 0x891
+    FP_CHECK 13, 0, CR2_MARK, 0x891
 
     FP_BEGIN "#GP RMW on a read-only data segment: not dword [fs:0x10]"
     FP_SNAP
     cmp dword [c5], 5            ; ZF PF
     FP_FAULT not dword [fs:0x10]
-    FP_CHECK_KNOWN RO_RMW_BUG, 13, 0, CR2_MARK, 0x44
+    FP_CHECK 13, 0, CR2_MARK, 0x44
     CHECK_EQ dword [SEGB + 0x10], 0xFEEDFACE, "#GP NOT read-only segment: memory unchanged"
 
     FP_BEGIN "#GP RMW on a read-only data segment: shl dword [fs:0x10], 1"
     FP_SNAP
     cmp dword [c5], 5            ; ZF PF
     FP_FAULT shl dword [fs:0x10], 1
-    FP_CHECK_KNOWN RO_RMW_BUG, 13, 0, CR2_MARK, 0x44
+    FP_CHECK 13, 0, CR2_MARK, 0x44
 
     FP_BEGIN "#GP RMW on a read-only data segment: bts dword [fs:0x10], 0"
     FP_SNAP
     cmp dword [c5], 5            ; ZF PF
     FP_FAULT bts dword [fs:0x10], 0
-    FP_CHECK_KNOWN RO_RMW_BUG, 13, 0, CR2_MARK, 0x44
+    FP_CHECK 13, 0, CR2_MARK, 0x44
     mov ax, SEL_DATA0
     mov fs, ax
 .gp_done:
@@ -905,14 +902,13 @@ start:
     cmp dword [c5], 5            ; ZF PF
     FP_FAULT pushad
     FP_CHECK 14, 6, PUSHAD_CR2, 0x44      ; the first store in push order that faults (EBP's)
-    ; The interpreter stores EAX, ECX, EDX and EBX on the mapped page before
-    ; EBP's store faults. A P6 retires an instruction's stores together, and
-    ; the SDM restores the state of before a faulting instruction: reported.
-%define PUSHAD_BUG "PUSHAD keeps the stores made before the faulting one"
-    KNOWN_EQ dword [RWU], 0x11223344, "ring 3 pushad: the mapped page unchanged (dword 0)", PUSHAD_BUG
-    KNOWN_EQ dword [RWU + 4], 0x55667788, "ring 3 pushad: the mapped page unchanged (dword 1)", PUSHAD_BUG
-    KNOWN_EQ dword [RWU + 8], 0x99AABBCC, "ring 3 pushad: the mapped page unchanged (dword 2)", PUSHAD_BUG
-    KNOWN_EQ dword [RWU + 12], 0xDDEEFF00, "ring 3 pushad: the mapped page unchanged (dword 3)", PUSHAD_BUG
+    ; A P6 retires an instruction's stores together and the SDM restores the
+    ; state of before a faulting instruction: EAX..EBX's slots on the mapped
+    ; page are not written.
+    CHECK_EQ dword [RWU], 0x11223344, "ring 3 pushad: the mapped page unchanged (dword 0)"
+    CHECK_EQ dword [RWU + 4], 0x55667788, "ring 3 pushad: the mapped page unchanged (dword 1)"
+    CHECK_EQ dword [RWU + 8], 0x99AABBCC, "ring 3 pushad: the mapped page unchanged (dword 2)"
+    CHECK_EQ dword [RWU + 12], 0xDDEEFF00, "ring 3 pushad: the mapped page unchanged (dword 3)"
 
     FP_BEGIN "ring 3 #PF read of a supervisor page"
     mov esi, SUP + 0x8
@@ -947,7 +943,7 @@ start:
     cmp byte [c70], 0x81         ; CF AF SF OF
     FP_FAULT call SEL_CODE3:fp_never_far
     FP_CHECK 14, 6, RWU - 4, 0x891
-    KNOWN_EQ dword [RWU], 0x11223344, "ring 3 far call: CS not stored", "far CALL keeps the CS push made before the EIP push faults"
+    CHECK_EQ dword [RWU], 0x11223344, "ring 3 far call: CS not stored"
     END_QEMU_DIFFERS
 
     FP_BEGIN "ring 3 #PF ret from a not-present stack page"
