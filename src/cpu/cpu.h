@@ -142,6 +142,8 @@ struct cpu {
     struct tlb_set *tlbc;   /* &tlb[CPL == 3] */
     u32 tlb_gen;            /* bumped whenever TLB entries are dropped or tlbc changes */
     u8 code_mode;           /* X86_MODE_16/32: CS.D, kept in sync by segment loads */
+    u8 seg_flat, seg_big;   /* bit s: segment s reads and writes offsets 0..4G-1 (segchk), with
+                             * base 0 (flat) or another base (big); kept by cpu_seg_recompute */
     u32 seg_gen;            /* bumped by every cpu_seg_recompute and cpu_set_cpl (caches of the mode) */
 
     struct cpu_bus bus;

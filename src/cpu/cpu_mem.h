@@ -122,8 +122,30 @@ static inline u16 cpu_rdw16(struct cpu *c, int seg, u32 off) { return (u16)cpu_l
 static inline u32 cpu_rdw32(struct cpu *c, int seg, u32 off) { return cpu_lrdw(c, cpu_seg_lin(c, seg, off, 4, SEGCHK_R | SEGCHK_W), 4); }
 
 /* Supervisor-implicit linear accesses for system structures (GDT, LDT, IDT, TSS). */
-static inline u32 cpu_sysrd(struct cpu *c, u32 lin, unsigned size) { return cpu_read_slow(c, lin, size, ACC_READ | ACC_SYS); }
-static inline void cpu_syswr(struct cpu *c, u32 lin, unsigned size, u32 v) { cpu_write_slow(c, lin, size, v, ACC_WRITE | ACC_SYS); }
+/* The system structures (GDT, IDT, TSS) are read at every segment load and
+ * interrupt: a supervisor TLB hit inside one page is served inline. */
+static inline u32 cpu_sysrd(struct cpu *c, u32 lin, unsigned size)
+{
+    const struct tlb_entry *e = &c->tlb[0].r[TLB_IDX(lin)];
+    if (likely(e->tag == (lin & 0xfffff000u) && (lin & 0xfff) <= 0x1000 - size)) {
+        const u8 *h = TLB_HOST(e, lin);
+        return size == 4 ? ld32(h) : size == 2 ? ld16(h) : *h;
+    }
+    return cpu_read_slow(c, lin, size, ACC_READ | ACC_SYS);
+}
+static inline void cpu_syswr(struct cpu *c, u32 lin, unsigned size, u32 v)
+{
+    const struct tlb_entry *e = &c->tlb[0].w[TLB_IDX(lin)];
+    if (likely(e->tag == (lin & 0xfffff000u) && (lin & 0xfff) <= 0x1000 - size)) {
+        u8 *h = TLB_HOST(e, lin);
+        if (unlikely(c->write_log)) c->write_log(c->write_log_opaque, h, size);
+        if (size == 4) st32(h, v);
+        else if (size == 2) st16(h, (u16)v);
+        else *h = (u8)v;
+        return;
+    }
+    cpu_write_slow(c, lin, size, v, ACC_WRITE | ACC_SYS);
+}
 
 /* ---- ModRM effective address ---- */
 static inline u32 cpu_ea(const struct cpu *c, const struct x86_insn *i)

@@ -176,7 +176,11 @@ static void deliver_pm(struct cpu *c, int vec, enum intr_kind kind, bool has_err
         seg_load_null(c, S_GS, 0);
     }
     seg_from_desc(&c->s.seg[S_CS], (u16)((sel & 0xfffc) | new_cpl), &cd);
-    cpu_seg_recompute_all(c);
+    if (v86) cpu_seg_recompute_all(c); /* leaving v86 changes every segment's rules */
+    else {
+        cpu_seg_recompute(c, S_CS);
+        if (inner) cpu_seg_recompute(c, S_SS);
+    }
     c->s.eip = off;
     c->next_eip = off;
 }

@@ -39,7 +39,8 @@ OPS_INLINE void pusha(struct cpu *c, unsigned sz)
      * was, and CR2 names the first store in push order that faults. */
     u32 sp = cpu_sp(c), lin[8];
     for (int r = 0; r < 8; r++) lin[r] = cpu_seg_lin(c, S_SS, (sp - (u32)(r + 1) * sz) & cpu_sp_mask(c), sz, SEGCHK_W);
-    for (int r = 0; r < 8; r++) cpu_probe_write(c, lin[r], sz);
+    for (int r = 0, last = -1; r < 8; r++) /* a page once, unless the slot crosses out of it */
+        if (last < 0 || (lin[r] ^ lin[last]) >> 12 || (lin[r] & 0xfff) + sz > 0x1000) cpu_probe_write(c, lin[last = r], sz);
     for (int r = 0; r < 8; r++) {
         if (sz == 2) cpu_lwr16(c, lin[r], (u16)reg_get(c, r, 2));
         else cpu_lwr32(c, lin[r], reg_get(c, r, 4));

@@ -63,9 +63,44 @@ void desc_set_busy(struct cpu *c, struct desc *d, bool busy);
 /* Fill a segment cache from a descriptor. */
 void seg_from_desc(struct seg *s, u16 sel, const struct desc *d);
 /* Segment-check record for an arbitrary cache (pm: protected-mode rules). */
-void segchk_compute(const struct seg *s, bool pm, struct segcheck *k);
+static inline void segchk_compute(const struct seg *s, bool pm, struct segcheck *k)
+{
+    u32 a = s->attr;
+    if (!pm) {
+        /* real and v86 mode: any access within the cached limit (unreal mode keeps big limits) */
+        k->lo = 0;
+        k->hi = s->limit;
+        k->ok = SEGCHK_R | SEGCHK_W;
+        return;
+    }
+    if ((a & SEG_ATTR_UNUSABLE) || !(a & SEG_ATTR_P) || !(a & SEG_ATTR_S)) {
+        k->lo = 1;
+        k->hi = 0;
+        k->ok = 0;
+        return;
+    }
+    u32 type = SEG_ATTR_TYPE(a);
+    if (type & 8) /* code: readable if bit 1, never writable */
+        k->ok = (type & 2) ? SEGCHK_R : 0;
+    else
+        k->ok = SEGCHK_R | ((type & 2) ? SEGCHK_W : 0);
+    if (!(type & 8) && (type & 4)) { /* expand-down data: valid offsets are limit+1 .. 0xffff or 4G-1 */
+        k->lo = s->limit + 1;
+        k->hi = (a & SEG_ATTR_DB) ? 0xffffffffu : 0xffffu;
+        if (k->lo == 0 || k->lo > k->hi) { k->lo = 1; k->hi = 0; }
+    } else {
+        k->lo = 0;
+        k->hi = s->limit;
+    }
+}
 /* Would an access of size bytes at off through cache s be within limits? */
-bool seg_fits(const struct seg *s, u32 off, unsigned size);
+static inline bool seg_fits(const struct seg *s, u32 off, unsigned size)
+{
+    struct segcheck k;
+    segchk_compute(s, true, &k);
+    /* a stack is always writable data here; only the limits matter */
+    return off >= k.lo && (u64)off + size - 1 <= k.hi;
+}
 
 /* ---- segment loads (seg.c) ---- */
 /* Check a protected-mode load of seg with sel at privilege cpl; fills *d

@@ -10,7 +10,12 @@ void cpu_seg_recompute(struct cpu *c, int seg)
 {
     const struct seg *s = &c->s.seg[seg];
     bool pm = cpu_pm(c) && !cpu_v86(c);
-    segchk_compute(s, pm, &c->segchk[seg]);
+    struct segcheck k;
+    segchk_compute(s, pm, &k);
+    c->segchk[seg] = k;
+    unsigned bit = 1u << seg, any4g = k.lo == 0 && k.hi == 0xffffffffu && k.ok == (SEGCHK_R | SEGCHK_W);
+    c->seg_flat = (u8)((c->seg_flat & ~bit) | (any4g && s->base == 0 ? bit : 0));
+    c->seg_big = (u8)((c->seg_big & ~bit) | (any4g && s->base != 0 ? bit : 0));
     c->seg_gen++;
     if (seg == S_CS)
         c->code_mode = (pm && (s->attr & SEG_ATTR_DB)) ? X86_MODE_32 : X86_MODE_16;

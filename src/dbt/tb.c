@@ -49,12 +49,7 @@ u32 tb_key(const struct cpu *c)
     if (c->s.cpl == 3) k |= KEY_USER;
     if (c->s.seg[S_SS].attr & SEG_ATTR_DB) k |= KEY_SS32;
     if (c->s.seg[S_CS].limit == 0xffffffffu) k |= KEY_CSLIM4G;
-    for (int s = 0; s < 6; s++) {
-        const struct segcheck *sc = &c->segchk[s];
-        if (sc->lo == 0 && sc->hi == 0xffffffffu && sc->ok == (SEGCHK_R | SEGCHK_W))
-            k |= 1u << (c->s.seg[s].base == 0 ? KEY_FLAT_SHIFT + s : KEY_BIG_SHIFT + s);
-    }
-    return k;
+    return k | (u32)c->seg_flat << KEY_FLAT_SHIFT | (u32)c->seg_big << KEY_BIG_SHIFT;
 }
 
 struct tb *tb_find(struct dbt *d, const u8 *host, u32 eip, u32 key)
