@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "base/version.h"
+#include "cpu/model.h"
 #include "machine/replay.h"
 
 static const char usage[] =
@@ -40,6 +41,8 @@ static const char usage[] =
     "  -boot [order=]DRIVES[,menu=on|off][,strict=on|off][,reboot-timeout=MS]\n"
     "                      firmware boot order: c disk, d CD-ROM, n network, a floppy (default cad)\n"
     "  -fw_cfg [name=]NAME,file=PATH|string=STR   an fw_cfg file for the firmware/guest\n"
+    "  -L DIR              look for firmware files named without a path (-bios bios.bin, option\n"
+    "                      ROMs) in DIR first, then in " QEMU_DATA_DIR " and " SEABIOS_DIR "\n"
     "  -m SIZE             RAM size, default 128M (plain number = MiB; K, M, G suffixes; at most 3G)\n"
     "\n"
     "Devices:\n"
@@ -70,6 +73,9 @@ static const char usage[] =
     "\n"
     "Machine:\n"
     "  -machine pc, -smp 1 accepted (the only board and CPU count)\n"
+    "  -cpu MODEL          accepted with a note: the guest sees vdebug's one CPU (-cpu help)\n"
+    "  -name NAME, -net none, -nic none   accepted (vdebug has no network adapter)\n"
+    "  -pidfile FILE       write the process ID to FILE (removed at exit)\n"
     "  -no-reboot          exit (status 0) on triple fault or guest reset instead of resetting\n"
     "  -no-shutdown        on shutdown, stop the guest (state kept for GDB) instead of exiting\n"
     "  -icount-limit N     stop after N guest instructions with status 124 (deterministic watchdog)\n"
@@ -786,6 +792,34 @@ static void parse_drive(const char *spec, struct machine_config *c)
     drive_add(c, index, &d, "-drive");
 }
 
+/* -cpu MODEL[,FEATURES]: vdebug presents one CPU; a script's model name is
+ * accepted with a note saying which CPU the guest sees instead. */
+static void parse_cpu(const char *spec)
+{
+    size_t n = strcspn(spec, ",");
+    if (!strcmp(spec, "help")) {
+        printf("vdebug models one CPU, 'vdebug': " CPU_MODEL_TEXT "\n");
+        exit(0);
+    }
+    if (!n) usage_error("-cpu %s: missing model name (-cpu help)", spec);
+    if (n == 6 && !strncmp(spec, "vdebug", 6) && !spec[n]) return;
+    fprintf(stderr, "vdebug: note: -cpu %s: the guest sees vdebug's one CPU model instead: " CPU_MODEL_TEXT "\n", spec);
+}
+
+/* -pidfile FILE: the process ID, as QEMU writes it, removed at exit. */
+static const char *pidfile;
+static void remove_pidfile(void) { unlink(pidfile); }
+static void write_pidfile(const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (!f || fprintf(f, "%d\n", (int)getpid()) < 0 || fclose(f) != 0) {
+        fprintf(stderr, "vdebug: -pidfile %s: %s\n", path, strerror(errno));
+        exit(1);
+    }
+    if (!pidfile) atexit(remove_pidfile);
+    pidfile = path;
+}
+
 static void parse_args(int argc, char **argv, struct opts *o)
 {
     for (int i = 1; i < argc; i++) {
@@ -804,6 +838,16 @@ static void parse_args(int argc, char **argv, struct opts *o)
         else if (FLAG("initrd")) o->cfg.initrd = ARG();
         else if (FLAG("append")) o->cfg.append = ARG();
         else if (FLAG("bios")) o->cfg.bios = ARG();
+        else if (FLAG("L")) {
+            const char *v = ARG();
+            if (o->cfg.ndata_dir == MACHINE_MAX_DATA_DIRS) usage_error("-L %s: at most %d -L directories", v, MACHINE_MAX_DATA_DIRS);
+            o->cfg.data_dir[o->cfg.ndata_dir++] = v;
+        } else if (FLAG("cpu")) parse_cpu(ARG());
+        else if (FLAG("name")) ARG(); /* QEMU's guest name: nothing here shows it */
+        else if (FLAG("net") || FLAG("nic")) {
+            const char *v = ARG();
+            if (strcmp(v, "none")) usage_error("%s %s: vdebug has no network adapter (only %s none)", a, v, a);
+        } else if (FLAG("pidfile")) write_pidfile(ARG());
         else if (FLAG("hda") || FLAG("hdb") || FLAG("hdc") || FLAG("hdd") || FLAG("cdrom")) {
             struct drive_config d = {.file = ARG(), .cdrom = FLAG("cdrom")};
             if (!*d.file) usage_error("%s: empty file name", a);

@@ -24,8 +24,10 @@ struct drive_config {
 };
 /* Debian's firmware files: SeaBIOS (package seabios), QEMU's option ROMs
  * (qemu-system-data: linuxboot_dma.bin, sgabios.bin) */
-#define SEABIOS_DEFAULT "/usr/share/seabios/bios-256k.bin"
+#define SEABIOS_DIR "/usr/share/seabios"
+#define SEABIOS_DEFAULT SEABIOS_DIR "/bios-256k.bin"
 #define QEMU_DATA_DIR "/usr/share/qemu"
+#define MACHINE_MAX_DATA_DIRS 8   /* -L DIR */
 #define MACHINE_MAX_FW_CFG 16
 #define MACHINE_MAX_DEBUGCON 4
 
@@ -37,6 +39,8 @@ struct machine_config {
     const char *initrd;           /* -initrd FILE[ args][,FILE...] (multiboot modules) */
     const char *append;           /* -append STR */
     const char *bios;             /* -bios FILE; with neither -bios nor -kernel: SEABIOS_DEFAULT */
+    const char *data_dir[MACHINE_MAX_DATA_DIRS]; /* -L DIR: searched first for firmware files */
+    int ndata_dir;
     const char *serial[2];        /* -serial specs for COM1, COM2; NULL = none */
     const char *debugcon;         /* -debugcon spec; NULL = "none" */
     struct { u16 iobase; const char *spec; } isa_debugcon[MACHINE_MAX_DEBUGCON]; /* -device isa-debugcon */

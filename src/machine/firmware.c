@@ -7,6 +7,8 @@
 #include "dev/ioapic.h"
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 void fw_items_free(struct fw_items *l)
 {
@@ -181,17 +183,32 @@ static void add_boot(struct fw_items *l, const struct machine_config *c, const c
     if (c->boot_reboot_timeout >= 0) add_le(l, 0, "etc/boot-fail-wait", (u32)c->boot_reboot_timeout, 4);
 }
 
+const char *firmware_find(const struct machine_config *c, const char *name, char *buf, size_t n)
+{
+    if (access(name, R_OK) == 0 || strchr(name, '/')) {
+        snprintf(buf, n, "%s", name);
+        return access(name, R_OK) == 0 ? buf : NULL;
+    }
+    const char *fixed[] = {QEMU_DATA_DIR, SEABIOS_DIR};
+    for (int i = 0; i < c->ndata_dir + 2; i++) {
+        const char *dir = i < c->ndata_dir ? c->data_dir[i] : fixed[i - c->ndata_dir];
+        snprintf(buf, n, "%s/%s", dir, name);
+        if (access(buf, R_OK) == 0) return buf;
+    }
+    return NULL;
+}
+
 /* An option ROM file: dir "genroms" (run in the option-ROM scan) or
  * "vgaroms" (run as the display's ROM, as QEMU gives sgabios.bin). */
-static int add_rom_file(struct fw_items *l, const char *kind, const char *rom, const char *why, char *err,
+static int add_rom_file(const struct machine_config *c, struct fw_items *l, const char *kind, const char *rom, const char *why, char *err,
                         size_t errlen)
 {
     char path[512], name[FW_CFG_NAME_LEN];
-    snprintf(path, sizeof(path), "%s/%s", QEMU_DATA_DIR, rom);
     u8 *d;
     size_t n;
-    if (load_file(path, "option ROM", 1u << 20, &d, &n, err, errlen) < 0) {
-        snprintf(err, errlen, "%s needs the option ROM %s (Debian package %s)", why, path,
+    if (!firmware_find(c, rom, path, sizeof(path)) ||
+        load_file(path, "option ROM", 1u << 20, &d, &n, err, errlen) < 0) {
+        snprintf(err, errlen, "%s needs the option ROM %s/%s (Debian package %s)", why, QEMU_DATA_DIR, rom,
                  !strcmp(rom, "sgabios.bin") ? "qemu-system-data or sgabios" : "qemu-system-data");
         return -1;
     }
@@ -446,10 +463,10 @@ int firmware_prepare(const struct machine_config *c, const u8 *kernel, size_t ke
         rom_boot = multiboot_detect(kernel, kernel_size) ? "multiboot_dma.bin" : "linuxboot_dma.bin";
         if ((rom_boot[0] == 'm' ? add_multiboot(out, c, kernel, kernel_size, err, errlen)
                                 : add_linux(out, c, kernel, kernel_size, err, errlen)) < 0 ||
-            add_rom_file(out, "genroms", rom_boot, "-kernel with a firmware", err, errlen) < 0)
+            add_rom_file(c, out, "genroms", rom_boot, "-kernel with a firmware", err, errlen) < 0)
             goto fail;
     }
-    if (c->sga && add_rom_file(out, "vgaroms", "sgabios.bin", "-device sga", err, errlen) < 0) goto fail;
+    if (c->sga && add_rom_file(c, out, "vgaroms", "sgabios.bin", "-device sga", err, errlen) < 0) goto fail;
     add_boot(out, c, rom_boot);
     if (add_user(out, c, err, errlen) < 0) goto fail;
     return 0;

@@ -28,6 +28,11 @@ struct fw_item { u16 key; char name[FW_CFG_NAME_LEN]; u8 *data; u32 len; }; /* n
 struct fw_items { struct fw_item *v; int n, cap; };
 
 void fw_items_free(struct fw_items *l);
+/* A firmware file named on the command line or by the board (bios.bin,
+ * sgabios.bin...), found as QEMU finds it: the name as given when it is
+ * readable, else (a bare name) in each -L directory, QEMU's data directory
+ * and SeaBIOS's. Returns buf, or NULL when it is nowhere. */
+const char *firmware_find(const struct machine_config *c, const char *name, char *buf, size_t n);
 /* Builds the items for configuration c; kernel (kernel_size bytes, may be
  * NULL) is the -kernel file, booted through the firmware. Returns -1 with
  * one line in err. */

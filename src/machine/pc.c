@@ -255,6 +255,8 @@ static int read_images(const struct machine_config *c, struct boot_image *boot, 
             return -1;
         }
     }
+    char found[512]; /* a bare -bios name is looked up as QEMU does (-L); if nowhere, bios_load names it */
+    if (c->bios && !(bios = firmware_find(c, c->bios, found, sizeof(found)))) bios = c->bios;
     if (bios && bios_load(bios, rom, rom_size, err, errlen) < 0) return -1;
     if (c->kernel) {
         u8 *img;
