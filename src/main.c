@@ -46,8 +46,10 @@ static const char usage[] =
     "  -m SIZE             RAM size, default 128M (plain number = MiB; K, M, G suffixes; at most 3G)\n"
     "\n"
     "Devices:\n"
-    "  -serial SPEC        COM1 backend, again for COM2: stdio, file:PATH, null, none (no port),\n"
-    "                      tcp:127.0.0.1:PORT,server[,nowait]   (default: stdio)\n"
+    "  -serial SPEC        COM1 backend, again for COM2: stdio, mon:stdio, file:PATH, null,\n"
+    "                      none (no port), tcp:127.0.0.1:PORT,server[,nowait]\n"
+    "                      (default: mon:stdio on a terminal, else stdio); mon:stdio adds QEMU's\n"
+    "                      escapes: C-a x exit, C-a c monitor, C-a h help, C-a C-a a C-a\n"
     "  -debugcon SPEC      debug console on port 0xE9: stdio, file:PATH, none\n"
     "  -chardev stdio|null,id=ID   -chardev file,id=ID,path=PATH\n"
     "  -chardev socket,id=ID,host=ADDR,port=PORT,server=on[,wait=off]\n"
@@ -938,7 +940,24 @@ static void parse_args(int argc, char **argv, struct opts *o)
  * monitor console; slicing does not change what the guest does. */
 #define CONSOLE_SLICE (1ull << 24)
 
-struct console { struct monitor mon; char line[1024]; size_t len; bool eof; };
+struct console {
+    struct monitor mon;
+    char line[1024];
+    size_t len;
+    bool eof;
+    char mux_line[256];     /* a line typed after C-a c on a mon:stdio port, run between slices */
+    bool mux_pending;
+};
+
+static void mux_queue(void *opaque, const char *line)
+{
+    struct console *c = opaque;
+    snprintf(c->mux_line, sizeof(c->mux_line), "%s", line);
+    c->mux_pending = true;
+}
+
+/* Both the terminal's users: "stdio" and QEMU's multiplexed "mon:stdio". */
+static bool spec_is_stdio(const char *spec) { return spec && (!strcmp(spec, "stdio") || !strcmp(spec, "mon:stdio")); }
 
 /* Runs every complete line typed on stdin; returns true after "quit". */
 static bool console_poll(struct console *c, int timeout_ms, struct machine *m)
@@ -991,7 +1010,9 @@ int main(int argc, char **argv)
     resolve_accel(&o);
     for (int i = 0; i < MACHINE_MAX_DRIVES; i++) o.cfg.drive[i].snapshot |= o.snapshot;
     /* no display: the serial console is the terminal, unless the monitor has it */
-    if (!o.nserial && !o.nodefaults) o.cfg.serial[0] = o.monitor || o.cfg.display_curses ? "null" : "stdio";
+    /* on a terminal, QEMU's -nographic default: the serial port with C-a escapes */
+    if (!o.nserial && !o.nodefaults)
+        o.cfg.serial[0] = o.monitor || o.cfg.display_curses ? "null" : isatty(STDIN_FILENO) ? "mon:stdio" : "stdio";
     for (int i = 0; i < 2; i++)
         if (o.cfg.serial[i] && !strcmp(o.cfg.serial[i], "none")) o.cfg.serial[i] = NULL;
     if (o.cfg.debugcon && !strcmp(o.cfg.debugcon, "none")) o.cfg.debugcon = NULL;
@@ -1008,10 +1029,10 @@ int main(int argc, char **argv)
     if (o.cfg.display_curses && o.monitor)
         usage_error("-display curses and -monitor stdio both want the terminal: use GDB's 'monitor' with -display curses");
     for (int i = 0; i < 2; i++)
-        if (o.cfg.display_curses && o.cfg.serial[i] && !strcmp(o.cfg.serial[i], "stdio"))
+        if (o.cfg.display_curses && spec_is_stdio(o.cfg.serial[i]))
             usage_error("-display curses and -serial stdio both want the terminal: give -serial a file:, tcp: or none");
     for (int i = 0; i < 2; i++)
-        if (o.monitor && o.cfg.serial[i] && !strcmp(o.cfg.serial[i], "stdio"))
+        if (o.monitor && spec_is_stdio(o.cfg.serial[i]))
             usage_error("-monitor stdio and -serial stdio both want the terminal: give -serial a file:, tcp: or none");
     if (o.log_file && vd_log_open(o.log_file) < 0) {
         fprintf(stderr, "vdebug: -D %s: cannot open: %s\n", o.log_file, strerror(errno));
@@ -1083,8 +1104,11 @@ int main(int argc, char **argv)
         gdbstub_close(g);
     } else {
         struct console con = {0};
+        bool mux = false;
+        for (int i = 0; i < 2; i++) mux |= o.cfg.serial[i] && !strcmp(o.cfg.serial[i], "mon:stdio");
+        if (o.monitor || mux) monitor_init(&con.mon, m, machine_vcpu(m));
+        if (mux) hostchar_mux_set_monitor(mux_queue, &con);
         if (o.monitor) {
-            monitor_init(&con.mon, m, machine_vcpu(m));
             printf("vdebug monitor: type 'help' for commands\n(vdebug) ");
             fflush(stdout);
         }
@@ -1094,7 +1118,17 @@ int main(int argc, char **argv)
                 status = 0;
                 break;
             }
-            enum machine_stop st = machine_run(m, o.monitor ? CONSOLE_SLICE : UINT64_MAX);
+            enum machine_stop st = machine_run(m, o.monitor || mux ? CONSOLE_SLICE : UINT64_MAX);
+            if (con.mux_pending) {
+                con.mux_pending = false;
+                if (con.mux_line[0]) monitor_exec(&con.mon, con.mux_line);
+                if (con.mon.quit) {
+                    status = 0;
+                    break;
+                }
+                printf("(vdebug) ");
+                fflush(stdout);
+            }
             if (st == MACHINE_EXIT) {
                 status = machine_exit_status(m);
                 break;

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <termios.h>
 #include <unistd.h>
@@ -22,7 +23,67 @@ struct hostchar {
     int listen_fd;     /* HC_TCP */
     bool wait;         /* HC_TCP without nowait */
     bool own_out;      /* close out_fd on close */
+    /* mon:stdio, QEMU's multiplexer: Ctrl-A escapes, a monitor line */
+    bool mux, esc, mon_mode;
+    char line[256];
+    size_t llen;
 };
+
+static void (*mux_monitor)(void *opaque, const char *line);
+static void *mux_opaque;
+
+void hostchar_mux_set_monitor(void (*fn)(void *opaque, const char *line), void *opaque)
+{
+    mux_monitor = fn;
+    mux_opaque = opaque;
+}
+
+static void say(const char *s) { (void)!write(STDOUT_FILENO, s, strlen(s)); }
+
+static const char mux_help[] =
+    "\r\nC-a h    print this help\r\n"
+    "C-a x    exit vdebug\r\n"
+    "C-a c    switch between the console and the monitor\r\n"
+    "C-a C-a  send C-a to the guest\r\n";
+
+/* Ctrl-A escapes and monitor lines taken out of the input in place; returns
+ * what is left for the guest. */
+static size_t mux_filter(struct hostchar *h, u8 *buf, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        u8 b = buf[i];
+        if (h->esc) {
+            h->esc = false;
+            if (b == 'x') {
+                say("\r\nvdebug: terminated by C-a x\r\n");
+                raise(SIGTERM);
+            } else if (b == 'h' || b == '?') say(mux_help);
+            else if (b == 'c') {
+                if (!mux_monitor) say("\r\nvdebug: no monitor console here (under -s/-gdb, GDB's 'monitor' is it)\r\n");
+                else if ((h->mon_mode = !h->mon_mode)) say("\r\n(vdebug) ");
+                else say("\r\n");
+                h->llen = 0;
+            } else if (b == 0x01 && !h->mon_mode) buf[k++] = b;
+            continue;
+        }
+        if (b == 0x01) h->esc = true;
+        else if (!h->mon_mode) buf[k++] = b;
+        else if (b == '\r' || b == '\n') {
+            say("\r\n");
+            h->line[h->llen] = 0;
+            h->llen = 0;
+            mux_monitor(mux_opaque, h->line);
+        } else if ((b == 0x7f || b == 0x08) && h->llen) {
+            h->llen--;
+            say("\b \b");
+        } else if (b >= 0x20 && b < 0x7f && h->llen < sizeof(h->line) - 1) {
+            h->line[h->llen++] = (char)b;
+            (void)!write(STDOUT_FILENO, &b, 1);
+        }
+    }
+    return k;
+}
 
 static struct termios saved_tio;
 static volatile sig_atomic_t tio_saved;
@@ -107,14 +168,15 @@ bad:
 static int classify(const char *spec, const char *what, char *err, size_t errlen, enum hc_kind *k,
                     struct tcp_spec *t)
 {
-    if (!strcmp(spec, "none") || !strcmp(spec, "null")) *k = HC_NONE;
+    if (!strcmp(spec, "mon:stdio")) *k = HC_STDIO;
+    else if (!strcmp(spec, "none") || !strcmp(spec, "null")) *k = HC_NONE;
     else if (!strcmp(spec, "stdio")) *k = HC_STDIO;
     else if (!strncmp(spec, "file:", 5) && spec[5]) *k = HC_FILE;
     else if (!strncmp(spec, "tcp:", 4)) {
         *k = HC_TCP;
         return parse_tcp(spec + 4, t, err, errlen, what);
     } else {
-        snprintf(err, errlen, "-%s: unknown backend '%s' (expected stdio, file:PATH, none or "
+        snprintf(err, errlen, "-%s: unknown backend '%s' (expected stdio, mon:stdio, file:PATH, none or "
                  "tcp:127.0.0.1:PORT,server)", what, spec);
         return -1;
     }
@@ -140,6 +202,7 @@ struct hostchar *hostchar_open(const char *spec, const char *what, bool want_inp
         return NULL;
     }
     h->kind = k;
+    h->mux = !strcmp(spec, "mon:stdio");
     h->out_fd = h->in_fd = h->listen_fd = -1;
     switch (k) {
     case HC_NONE:
@@ -245,7 +308,7 @@ size_t hostchar_read(struct hostchar *h, u8 *buf, size_t max)
     struct pollfd p = {h->in_fd, POLLIN, 0};
     if (poll(&p, 1, 0) <= 0) return 0;
     ssize_t r = read(h->in_fd, buf, max);
-    if (r > 0) return (size_t)r;
+    if (r > 0) return h->mux ? mux_filter(h, buf, (size_t)r) : (size_t)r;
     if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
         if (h->kind == HC_TCP) drop_client(h);
         else h->in_fd = -1; /* stdin at end of file */

@@ -4,6 +4,9 @@
  *
  *   stdio                       output to stdout; input from stdin (a terminal
  *                               is put in raw-ish mode and restored on exit)
+ *   mon:stdio                   the same, with QEMU's escapes in the input:
+ *                               C-a x exits, C-a h helps, C-a C-a is C-a, C-a c
+ *                               switches typed lines to the monitor hook
  *   file:PATH                   output to PATH (truncated); no input
  *   none | null                 output discarded; no input
  *   tcp:HOST:PORT,server[,nowait]
@@ -42,6 +45,9 @@ int hostchar_fds(struct hostchar *h, int *fds, int max);
 bool hostchar_is_terminal(const struct hostchar *h);
 /* True when this backend can ever deliver input. */
 bool hostchar_has_input(const struct hostchar *h);
+/* Where mon:stdio sends the lines typed after C-a c (NULL: no monitor). The
+ * hook runs inside hostchar_read, so it should only queue the line. */
+void hostchar_mux_set_monitor(void (*fn)(void *opaque, const char *line), void *opaque);
 /* Restore the terminal if a backend changed it. Async-signal-safe. */
 void hostchar_restore_terminal(void);
 
