@@ -519,6 +519,7 @@ struct opts {
     const char *gdb;
     bool start_stopped;
     bool nodefaults;
+    bool nographic, display_none; /* -nographic; -display none (the last -display) */
     int nserial;
     const char *log_file;
     const char *loadvm;
@@ -880,15 +881,15 @@ static void parse_args(int argc, char **argv, struct opts *o)
         else if (FLAG("chardev")) parse_chardev(ARG());
         else if (FLAG("boot")) parse_boot(ARG(), &o->cfg);
         else if (FLAG("fw_cfg")) parse_fw_cfg(ARG(), &o->cfg);
-        else if (FLAG("nographic")) {
-        } else if (FLAG("nodefaults")) o->nodefaults = true;
+        else if (FLAG("nographic")) o->nographic = true;
+        else if (FLAG("nodefaults")) o->nodefaults = true;
         else if (FLAG("display")) {
             const char *v = ARG();
             size_t n = strcspn(v, ",");
-            if (n == 4 && !strncmp(v, "none", 4) && !v[n]) o->cfg.display_curses = false;
-            else if (n == 6 && !strncmp(v, "curses", 6)) o->cfg.display_curses = true; /* options (charset=) ignored */
+            if (n == 4 && !strncmp(v, "none", 4) && !v[n]) o->cfg.display_curses = false, o->display_none = true;
+            else if (n == 6 && !strncmp(v, "curses", 6)) o->cfg.display_curses = true, o->display_none = false; /* options (charset=) ignored */
             else usage_error("-display %s: vdebug draws the text screen with -display curses, or none", v);
-        } else if (FLAG("curses")) o->cfg.display_curses = true;
+        } else if (FLAG("curses")) o->cfg.display_curses = true, o->display_none = false;
         else if (FLAG("no-reboot")) o->cfg.no_reboot = true;
         else if (FLAG("no-shutdown")) o->cfg.no_shutdown = true;
         else if (FLAG("icount-limit")) {
@@ -1009,6 +1010,9 @@ int main(int argc, char **argv)
     resolve_chardevs(&o.cfg);
     resolve_accel(&o);
     for (int i = 0; i < MACHINE_MAX_DRIVES; i++) o.cfg.drive[i].snapshot |= o.snapshot;
+    /* QEMU tells the firmware "no graphics" for -nographic only: -display none
+     * keeps a (headless) display, and SeaBIOS then no serial console */
+    o.cfg.display_none = o.display_none && !o.nographic;
     /* no display: the serial console is the terminal, unless the monitor has it */
     /* on a terminal, QEMU's -nographic default: the serial port with C-a escapes */
     if (!o.nserial && !o.nodefaults)

@@ -63,6 +63,8 @@ struct machine_config {
     long long rtc_start;          /* RTC time at power-on, unix seconds (default: fixed, deterministic) */
     struct drive_config drive[MACHINE_MAX_DRIVES]; /* IDE drives by index */
     bool display_curses;          /* -display curses: the text screen on the terminal */
+    bool display_none;            /* -display none without -nographic: fw_cfg NOGRAPHIC 0, as QEMU
+                                   * gives it, so SeaBIOS keeps no serial console of its own */
     bool history;                 /* keep the execution history (reverse debugging; on under -s/-gdb) */
     u64 history_interval;         /* -icount rrsnapshot-interval=N: instructions between snapshots (0: default) */
     u64 history_mem;              /* -icount rrmem=SIZE: bound of the history's memory (0: default) */
