@@ -70,9 +70,30 @@ void bios_data_add(struct boot_image *b, const struct bios_data_config *c)
         unsigned ncom = 0;
         for (int i = 0; i < 4; i++)
             if (c->com[i]) st16(low + 0x400 + 2 * ncom++, com_base[i]);
+        for (unsigned i = 0; i < ncom; i++) low[0x47c + i] = 0x0a; /* serial timeouts, as SeaBIOS */
         st16(low + 0x40e, 0x9fc0);                          /* EBDA segment */
-        st16(low + 0x410, (u16)(0x0006 | ncom << 9));        /* x87, PS/2 mouse, serial ports */
+        /* x87, PS/2 mouse, initial video mode 80x25 colour (bits 5:4 = 10b,
+         * which the VGA BIOS sets under QEMU), serial ports; no diskette */
+        st16(low + 0x410, (u16)(0x0026 | ncom << 9));
         st16(low + 0x413, 639);                             /* KiB below the EBDA */
+        st16(low + 0x41a, 0x1e);                            /* keyboard buffer: head, tail, */
+        st16(low + 0x41c, 0x1e);
+        st16(low + 0x480, 0x1e);                            /* start and end (offsets in 0x40) */
+        st16(low + 0x482, 0x3e);
+        low[0x476] = 0xc0;                                  /* fixed disk control byte, as SeaBIOS */
+        low[0x496] = 0x10;                                  /* a 101/102-key keyboard */
+        /* the VGA in mode 3 (dev/vga.h), as the VGA BIOS leaves it: */
+        low[0x449] = 3;                                     /* video mode */
+        st16(low + 0x44a, 80);                              /* columns */
+        st16(low + 0x44c, 0x1000);                          /* bytes per page */
+        st16(low + 0x460, 0x0607);                          /* cursor: scan lines 6-7 */
+        st16(low + 0x463, 0x3d4);                           /* the CRTC's index port */
+        low[0x484] = 24;                                    /* rows - 1 */
+        st16(low + 0x485, 16);                              /* character height */
+        low[0x487] = 0x60;                                  /* EGA/VGA: 256 KiB, active */
+        low[0x488] = 0xf9;                                  /* feature bits / switches */
+        low[0x489] = 0x51;                                  /* VGA flags: 400 lines, default palette */
+        low[0x48a] = 0x08;                                  /* display combination: VGA colour */
         long long sec = c->rtc_start % 86400;
         if (sec < 0) sec += 86400;
         st32(low + 0x46c, (u32)((u64)sec * 1193182 / 65536)); /* PIT ticks since midnight */

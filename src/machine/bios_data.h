@@ -16,10 +16,15 @@
  *                     71h-77h (IRQ 9-15) F000:FF5B: EOI to the slave and master
  *                     (the IBM PC BIOS's entry points F000:FEA5 and F000:FF53,
  *                     which SeaBIOS keeps)
- *   BDA 0x400-0x4FF   COM port bases (0x400), EBDA segment 0x9FC0 (0x40E),
- *                     equipment word (0x410: x87, PS/2 mouse, serial ports),
- *                     base memory 639 KiB (0x413), timer ticks since midnight
- *                     of the RTC's start time (0x46C)
+ *   BDA 0x400-0x4FF   COM port bases (0x400) and timeouts (0x47C), EBDA
+ *                     segment 0x9FC0 (0x40E), equipment word (0x410: x87,
+ *                     PS/2 mouse, 80x25 colour video, serial ports), base
+ *                     memory 639 KiB (0x413), the empty keyboard buffer, timer
+ *                     ticks since midnight of the RTC's start time (0x46C),
+ *                     and the video fields of mode 3 (0x449-0x463, 0x484-0x48A)
+ *                     as QEMU's VGA BIOS leaves them (no save-pointer table at
+ *                     0x4A8: there is no VGA ROM); tests/boot/bda.sh compares
+ *                     them with QEMU and SeaBIOS
  *   EBDA 0x9FC00      size 1 KiB
  *   8259s             ICW1-4 with vector bases 08h/70h, cascade on IRQ 2, masks
  *                     0xB8/0x8E (IRQ 0, 1, 2, 6, 8, 12, 13, 14 open), as
