@@ -532,6 +532,35 @@ static void arm_gp_trap(struct kvmv *k, bool synced)
         }
 }
 
+/* Is the instruction at lin a MOV CR0, r32 that sets PG (registers regs)? */
+static bool mov_cr0_sets_pg(struct kvmv *k, const struct kvm_regs *regs, u32 lin)
+{
+    u8 insn[3];
+    if (!lin_read(k, lin, insn, 3)) return false;
+    if (insn[0] != 0x0f || insn[1] != 0x22 || (insn[2] & 0xf8) != 0xc0) return false; /* MOV CR0, r32 */
+    static const int reg_of[8] = {0, 2, 3, 1, 6, 7, 5, 4};  /* ModRM r/m -> kvm_regs order rax rbx rcx rdx rsi rdi rsp rbp */
+    const __u64 *gp = &regs->rax;
+    return ((u32)gp[reg_of[insn[2] & 7]] & CR0_PG) != 0;
+}
+
+/* A shutdown (triple fault) on this host's KVM, which cannot page, at a MOV
+ * CR0 that sets PG: the guest had no #GP handler for the trap to catch (the
+ * kvm-unit-tests turn paging on before they load an IDT). The failed delivery
+ * left the state as before the MOV, so the emulator runs it instead. */
+static bool shutdown_was_paging(struct kvmv *k)
+{
+    struct kvm_regs regs;
+    struct kvm_sregs sr;
+    if (!k->no_paging || ioctl(k->fd, KVM_GET_REGS, &regs) < 0 || ioctl(k->fd, KVM_GET_SREGS, &sr) < 0) return false;
+    if ((sr.cs.selector & 3) || !(sr.cr0 & CR0_PE) || (sr.cr0 & CR0_PG) ||
+        !mov_cr0_sets_pg(k, &regs, (u32)sr.cs.base + (u32)regs.rip))
+        return false;
+    k->refused_paging = true;
+    VD_LOG(LOG_ENGINE, "engine: kvm: MOV CR0 setting PG at %04x:%08x shut the guest down (no #GP handler): this "
+           "host's KVM cannot page\n", sr.cs.selector, (u32)regs.rip);
+    return true;
+}
+
 static bool gp_trap_hit(struct kvmv *k)
 {
     k->refused_paging = false;
@@ -542,13 +571,7 @@ static bool gp_trap_hit(struct kvmv *k)
     u32 sp = (u32)sr.ss.base + (u32)regs.rsp;
     if ((sr.cs.selector & 3) || !lin_read(k, sp, frame, 16) || frame[0] != 0 || (frame[2] & 0xffff) != sr.cs.selector)
         return false;
-    u8 insn[3];
-    if (!lin_read(k, (u32)sr.cs.base + frame[1], insn, 3)) return false;
-    if (insn[0] != 0x0f || insn[1] != 0x22 || (insn[2] & 0xf8) != 0xc0) return false; /* MOV CR0, r32 */
-    static const int reg_of[8] = {0, 2, 3, 1, 6, 7, 5, 4};  /* ModRM r/m -> kvm_regs order rax rbx rcx rdx rsi rdi rsp rbp */
-    __u64 *gp = &regs.rax;
-    u32 val = (u32)gp[reg_of[insn[2] & 7]];
-    if (!(val & CR0_PG)) return false;
+    if (!mov_cr0_sets_pg(k, &regs, (u32)sr.cs.base + frame[1])) return false;
     regs.rsp += 16;
     regs.rip = frame[1];
     regs.rflags = frame[3];
@@ -677,7 +700,7 @@ static enum vcpu_exit kvm_loop(struct kvmv *k, u64 n, bool step)
             why = VCPU_EXIT_HLT;
             break;
         case KVM_EXIT_SHUTDOWN:
-            why = VCPU_EXIT_TRIPLE_FAULT;
+            why = shutdown_was_paging(k) ? VCPU_EXIT_EMULATE : VCPU_EXIT_TRIPLE_FAULT;
             break;
         case KVM_EXIT_DEBUG: {
             st.debug++;
