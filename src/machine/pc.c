@@ -570,7 +570,14 @@ void pc_reset_devices(struct machine *m)
     i8042_reset(&m->kbc);
     port92_reset(&m->port92);
     rcr_reset(&m->rcr);
+    /* QEMU keeps the i440FX's PAM registers over a reset, and SeaBIOS relies
+     * on it: its reset-vector code reads HaveRunPost from the shadowed F
+     * segment to tell an S3 resume from a boot (for a reboot it copies its
+     * pristine image back into shadow RAM itself, before the reset) */
+    u8 pam[7];
+    for (unsigned i = 0; i < 7; i++) pam[i] = (u8)pci_config_read(&m->pci, PCI_DEVFN(0, 0), I440FX_PAM0 + i, 1);
     pci_bus_reset(&m->pci);
+    for (unsigned i = 0; i < 7; i++) pci_config_write(&m->pci, PCI_DEVFN(0, 0), I440FX_PAM0 + i, pam[i], 1);
     fw_cfg_reset(&m->fw_cfg);
     acpi_pm_reset(&m->acpi_pm);
     ide_reset(&m->ide);

@@ -110,12 +110,20 @@ qemu_result() { # name file smp args qemu_params timeout -> "R<TAB>summary"
     cat "$cached"
 }
 
-# vdebug_run name file args mem timeout eng -> sets R (PASS/FAIL/SKIP) and S (summary)
+# vdebug_run name file args mem timeout pass -> sets R (PASS/FAIL/SKIP) and S (summary)
+# pass: main (the default engine, direct boot), interp (-accel interp), fw
+# (the default engine through SeaBIOS and multiboot_dma.bin, with QEMU's
+# multiboot module: the RAM size comes from fw_cfg) or kvm (-accel kvm)
 vdebug_run() {
-    local name=$1 file=$2 args=$3 mem=$4 to=$5 eng=$6 accel st log
-    if [ "$eng" = main ]; then accel=("${ACCEL[@]}"); log=$LOGS/$name.log; else accel=(-accel interp); log=$LOGS/$name.interp.log; fi
+    local name=$1 file=$2 args=$3 mem=$4 to=$5 pass=$6 accel=("${ACCEL[@]}") boot=() st log=$LOGS/$name.$6.log
     printf 'NR_CPUS=1\nMEMSIZE=%s\nTEST_DEVICE=1\n' "$mem" >"$T/env"
-    "$VDEBUG" "${accel[@]}" -nodefaults -serial stdio -device pc-testdev -device pci-testdev \
+    case $pass in
+    main) log=$LOGS/$name.log ;;
+    interp) accel=(-accel interp) ;;
+    kvm) accel=(-accel kvm) ;;
+    fw) boot=(-bios "$SEABIOS"); printf 'NR_CPUS=1\nTEST_DEVICE=1\n' >"$T/env" ;;
+    esac
+    "$VDEBUG" "${accel[@]}" "${boot[@]}" -nodefaults -serial stdio -device pc-testdev -device pci-testdev \
         -device isa-debug-exit,iobase=0xf4,iosize=0x4 -display none -no-reboot -m "$mem" \
         -kernel "$KUT_DIR/x86/$file" ${args:+-append "$args"} -initrd "$T/env" \
         -icount-limit "$(( $(secs "$to") * 1000000000 ))" -d stats -D "$log.stats" </dev/null >"$log" 2>&1
@@ -142,6 +150,31 @@ known_result() { # name; adjusts R and S
 }
 
 INTERP_MAX=1000000000
+
+# same_result LINE_NAME WHAT: reports R/S, a failure unless they are the
+# default-engine direct run's (R0/S0)
+same_result() {
+    if [ "$R" = "$R0" ] && [ "$S" = "$S0" ]; then
+        report "$R" "$1" "$S (as $2)" ""
+    else
+        report FAIL "$1" "$R: $S; $2: $R0: $S0" ""
+    fi
+}
+
+# The firmware pass: Debian's SeaBIOS and QEMU's multiboot_dma.bin
+SEABIOS=/usr/share/seabios/bios-256k.bin FW_WHY=
+for f in "$SEABIOS" /usr/share/qemu/multiboot_dma.bin; do
+    [ -r "$f" ] || FW_WHY="$f missing (Debian packages seabios, qemu-system-data)"
+done
+# The KVM pass: where /dev/kvm runs guests, every test of at most KVM_MAX
+# instructions (on the software KVM of the machines this was written on, about
+# 2 million instructions a second, which cannot page: a test runs there until
+# it turns paging on, at start-up, then on the interpreter)
+KVM_MAX=20000000 KVM_SPEED="a few million instructions a second"
+KVM_WHY=$("$VDEBUG" -accel help | sed -n 's/^kvm *not usable here: /KVM not usable here: /p')
+# Tests this host's KVM runs differently from the architecture (a SKIP with
+# the reason; a FAIL if the test then agrees with the translator):
+declare -A KVM_HOST=()
 stats_of() { sed -n 's/^stats: \([0-9][0-9]* guest instructions, virtual time [0-9.]* s\),.*/\1/p' "$1"; }
 
 report() { # R name summary qemu
@@ -189,6 +222,7 @@ while IFS='|' read -r name file smp args qp arch accel groups timeout check; do
     vdebug_run "$name" "$file" "$args" "$mem" "$timeout" main
     known_result "$name"
     report "$R" "$name" "$S" "$q"
+    R0=$R S0=$S
     # the reference interpreter re-runs every test of at most INTERP_MAX
     # instructions (all but sieve and the vmexit benchmarks; KUT_INTERP=all: every test)
     n=$(stats_of "$LOGS/$name.log.stats"); n=${n%% guest*}
@@ -208,6 +242,32 @@ while IFS='|' read -r name file smp args qp arch accel groups timeout check; do
             diff "$a" "$b" | head -n 6 | sed 's/^/    | /'
             failed=1
         fi
+    fi
+    # through the firmware, as QEMU boots it: the same result as the direct boot
+    if [ "${KUT_FW:-1}" = 0 ]; then :
+    elif [ -n "$FW_WHY" ]; then echo "SKIP $name[firmware]: $FW_WHY"
+    else
+        vdebug_run "$name" "$file" "$args" "$mem" "$timeout" fw
+        known_result "$name"
+        same_result "$name[firmware]" "direct boot"
+    fi
+    # under KVM, the tests of at most KVM_MAX instructions
+    if [ "${KUT_KVM:-1}" = 0 ]; then :
+    elif [ -n "$KVM_WHY" ]; then echo "SKIP $name[kvm]: $KVM_WHY"
+    elif [ "${n:-0}" -gt "$KVM_MAX" ]; then
+        echo "SKIP $name[kvm]: ${n} instructions, more than the $KVM_MAX run under KVM (this host's KVM: $KVM_SPEED)"
+    elif [ -n "${KVM_HOST[$name]:-}" ]; then
+        vdebug_run "$name" "$file" "$args" "$mem" "$timeout" kvm
+        if [ "$R" = "$R0" ] && [ "$S" = "$S0" ]; then
+            echo "FAIL $name[kvm]: listed in KVM_HOST ('${KVM_HOST[$name]}') but gives the direct boot's result: $R: $S"
+            failed=1
+        else
+            echo "SKIP $name[kvm]: this host's KVM: ${KVM_HOST[$name]} ($R: $S)"
+        fi
+    else
+        vdebug_run "$name" "$file" "$args" "$mem" "$timeout" kvm
+        known_result "$name"
+        same_result "$name[kvm]" "the translator"
     fi
 done < <(parse_cfg)
 exit $failed
