@@ -251,7 +251,9 @@ TEST(bios_data_after_direct_boot)
     u16 bda[0x80];
     vcpu_read_phys(machine_vcpu(m), 0x400, bda, sizeof(bda));
     CHECK_EQ(bda[0x0e / 2], 0x9fc0);                  /* EBDA segment */
-    CHECK_EQ(bda[0x10 / 2], 0x0006);                  /* x87, mouse, no serial port */
+    CHECK_EQ(bda[0x10 / 2], 0x0026);                  /* x87, mouse, 80x25 colour, no serial port */
+    CHECK_EQ(((u8 *)bda)[0x49], 3);                   /* the VGA in mode 3 (tests/boot/bda.sh: all of it) */
+    CHECK_EQ(ld16((u8 *)bda + 0x63), 0x3d4);          /* its CRTC port */
     CHECK_EQ(ld16((u8 *)bda + 0x13), 639);
     CHECK_EQ(ld32((u8 *)bda + 0x6c), 0);              /* RTC starts at midnight */
     char info[1024];
