@@ -551,6 +551,58 @@ static int emit_eflags_cond(struct tctx *t, int cc)
  * most kinds lf_cf is one comparison) */
 static void park_cf(struct cpu *c) { c->s.eflags = (c->s.eflags & ~FL_CF) | lf_cf(c); }
 
+/* park_cf for a kind known only at run time (a block's first flag reader):
+ * inline for the kinds that keep CF in EFLAGS (nothing to do) and the ADD and
+ * SUB rows (one comparison of c->lf's operands), the helper for the rest. */
+static void emit_park_cf(struct tctx *t)
+{
+    struct xb *b = &t->b;
+    if (t->lfkind != -1 || !t->lfmem) {
+        emit_helper(t, (const void *)park_cf, -1);
+        return;
+    }
+    u8 *done[4], *other, *sub;
+    x_load(b, 4, XAX, cpu_at(OFF_LF_KIND));
+    x_lea(b, 4, XCX, xmem(XAX, -LF_INC8));
+    x_alu_ri(b, 4, XALU_CMP, XCX, LF_DEC32 - LF_INC8);
+    done[0] = x_jcc32(b, XCC_BE);                      /* INC/DEC: CF is in EFLAGS */
+    x_test_rr(b, 4, XAX, XAX);
+    done[1] = x_jcc32(b, XCC_E);                       /* LF_NONE */
+    x_lea(b, 4, XCX, xmem(XAX, -LF_SUB8));
+    x_alu_ri(b, 4, XALU_CMP, XCX, 2);
+    sub = x_jcc32(b, XCC_BE);
+    x_lea(b, 4, XCX, xmem(XAX, -LF_ADD8));
+    x_alu_ri(b, 4, XALU_CMP, XCX, 2);
+    other = x_jcc32(b, XCC_A);
+    x_load(b, 4, XCX, cpu_at(OFF_LF_RES));             /* ADD: CF = res < op1 */
+    x_alu_rm(b, 4, XALU_CMP, XCX, cpu_at(OFF_LF_OP1));
+    u8 *setcf = x_jmp32(b);
+    patch(t, sub, b->p);
+    x_load(b, 4, XCX, cpu_at(OFF_LF_OP1));             /* SUB: CF = op1 < op2 */
+    x_alu_rm(b, 4, XALU_CMP, XCX, cpu_at(OFF_LF_OP2));
+    patch(t, setcf, b->p);
+    x_setcc(b, XCC_B, XCX);
+    x_movzx8_rr(b, XCX, XCX);
+    x_alu_mi(b, 4, XALU_AND, cpu_at(OFF_EFLAGS), ~(u32)FL_CF);
+    x_alu_mr(b, 4, XALU_OR, cpu_at(OFF_EFLAGS), XCX);
+    done[2] = x_jmp32(b);
+    patch(t, other, b->p);
+    emit_helper(t, (const void *)park_cf, -1);
+    done[3] = b->p;
+    for (int i = 0; i < 3; i++) patch(t, done[i], done[3]);
+    t->hostfl = false;
+    t->lfkind = t->mkind = -1;
+}
+
+/* The guest flags condition cc reads into EFLAGS: CF alone when cc reads
+ * only CF and the kind is known only at run time (emit_park_cf: EFLAGS.CF
+ * is then right whatever c->lf holds), else all of them (ensure_eflags). */
+static void ensure_eflags_for(struct tctx *t, int cc)
+{
+    if ((cc >> 1) == 1 && t->lfkind == -1 && t->lfmem) emit_park_cf(t);
+    else ensure_eflags(t);
+}
+
 /* ---- native emitters ---- */
 
 static u32 lf_kind_for(int op, unsigned sz)
@@ -577,7 +629,7 @@ static bool carry_prepare(struct tctx *t)
     bool rebuildable = t->lfmem && ((lk >= LF_ADD8 && lk <= LF_ADD32) || (lk >= LF_SUB8 && lk <= LF_SUB32) ||
                                     kind_logic(lk));
     if (rebuildable || (t->hostfl && !t->hostnocf)) return false;
-    emit_helper(t, (const void *)park_cf, -1);
+    emit_park_cf(t);
     return true;
 }
 /* After the probe, with nothing but moves until the ADC/SBB: host CF = CF. */
@@ -736,7 +788,7 @@ static bool emit_incdec(struct tctx *t, unsigned sz, int reg, bool is_e, bool de
     if (!cf_in_eflags && !logic && !rebuildable) {
         /* CF of a kind the host cannot rebuild: the interpreter's lf_cf
          * computes it, into EFLAGS as incdec() parks it */
-        emit_helper(t, (const void *)park_cf, -1);
+        emit_park_cf(t);
         cf_in_eflags = true;
     }
     if (mem) {
@@ -1062,7 +1114,7 @@ static void emit_cond_to_cl(struct tctx *t, int cc)
         x_setcc(b, cc, XCX);
         return;
     }
-    ensure_eflags(t);
+    ensure_eflags_for(t, cc);
     x_setcc(b, emit_eflags_cond(t, cc), XCX);
 }
 
@@ -1100,7 +1152,7 @@ static bool emit_cmov(struct tctx *t)
     }
     int hcc = in->cc;
     if (!mem && !need_hostfl(t, cf)) {
-        ensure_eflags(t); /* (before the loads below: the helper call keeps only loaded registers) */
+        ensure_eflags_for(t, in->cc); /* (before the loads below: a helper call keeps only loaded registers) */
         hcc = -1;
     }
     struct frag *slow = NULL;
@@ -1232,7 +1284,7 @@ static bool emit_jcc(struct tctx *t)
         return true;
     }
     /* flags the host cannot rebuild: from EFLAGS */
-    ensure_eflags(t);
+    ensure_eflags_for(t, cc);
     jump_to_static_exit(t, emit_eflags_cond(t, cc), t->k + 1, target);
     return true;
 }
