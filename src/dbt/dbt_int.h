@@ -32,7 +32,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#define TB_MAX_INSNS 32      /* as the interpreter's blocks (BLOCK_MAX_INSNS) */
+#define TB_MAX_INSNS 64      /* a block ends at a branch or after this many; interrupts still arrive at exact counts (a block is entered only whole within the budget) */
 #define TB_HASH_BITS 16
 
 /* The mode a translation was made for (code that is identical in bytes but
