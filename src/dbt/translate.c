@@ -96,16 +96,19 @@ struct tctx {
                                  * before anything can read them: c->lf need not be written */
     bool next_incdec;           /* the next is a native INC/DEC of a register, which reads
                                  * only CF: dead too when CF needs no c->lf (logic, INC/DEC) */
-    struct frag frags[MAX_FRAGS];
     int nfrag;
     bool too_many;
     struct tb_exit *exits;
     int nexit, max_exit;
     u64 native;
     u32 tb_eip;
+    const struct x86_insn *icopy;
+    /* The arrays last: dbt_translate zeroes only what comes before them
+     * (frag_new clears each fragment it hands out; ieip and ifn are written
+     * for every instruction of the block first). */
+    struct frag frags[MAX_FRAGS];
     /* per instruction, for the slow stubs */
     u32 ieip[TB_MAX_INSNS];
-    const struct x86_insn *icopy;
     cpu_handler ifn[TB_MAX_INSNS];
 };
 
@@ -1683,7 +1686,7 @@ struct tb *dbt_translate(struct dbt *d, const u8 *host, size_t avail, u32 eip, u
     pos = (pos + cbytes + 15) & ~(size_t)15;
 
     struct tctx t;
-    memset(&t, 0, sizeof(t));
+    memset(&t, 0, offsetof(struct tctx, frags));
     t.d = d;
     t.c = c;
     t.tb = tb;
