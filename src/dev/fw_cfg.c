@@ -255,3 +255,27 @@ void fw_cfg_free(struct fw_cfg *f)
     f->item = NULL;
     f->nitem = f->cap = f->nfiles = 0;
 }
+
+/* The items are the board's configuration (the machine's configuration
+ * hash covers them); the guest's state is where it reads. */
+const struct snap_field fw_cfg_snap_fields[] = {
+    SNAP_FIELD(struct fw_cfg, sel), SNAP_FIELD(struct fw_cfg, sel_valid), SNAP_FIELD(struct fw_cfg, offset),
+    SNAP_FIELD(struct fw_cfg, dma_addr),
+};
+const size_t fw_cfg_snap_nfields = sizeof(fw_cfg_snap_fields) / sizeof(fw_cfg_snap_fields[0]);
+
+u64 fw_cfg_hash(const struct fw_cfg *f, u64 h, u64 (*hash)(u64, const void *, size_t))
+{
+    for (int i = 0; i < f->nitem; i++) {
+        u64 v[2] = {f->item[i].key, f->item[i].len};
+        h = hash(h, v, sizeof(v));
+        if (f->item[i].len) h = hash(h, f->item[i].data, f->item[i].len);
+    }
+    for (int i = 0; i < f->nfiles; i++) {
+        u64 len = f->file[i].it.len;
+        h = hash(h, f->file[i].name, sizeof(f->file[i].name));
+        h = hash(h, &len, sizeof(len));
+        if (len) h = hash(h, f->file[i].it.data, f->file[i].it.len);
+    }
+    return h;
+}

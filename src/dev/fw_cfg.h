@@ -28,6 +28,7 @@
  */
 #ifndef VD_DEV_FW_CFG_H
 #define VD_DEV_FW_CFG_H
+#include "base/snapfield.h"
 #include "base/types.h"
 #include "mem/iomap.h"
 #include "mem/physmem.h"
@@ -99,5 +100,12 @@ int fw_cfg_add_file(struct fw_cfg *f, const char *name, u8 *data, u32 len);
 const struct fw_cfg_item *fw_cfg_find(const struct fw_cfg *f, u16 key);
 /* The key of a named file, or -1. */
 int fw_cfg_file_key(const struct fw_cfg *f, const char *name);
+
+/* State for snapshots (base/snapfield.h): the selected item, the offset in
+ * it and the DMA address register. */
+extern const struct snap_field fw_cfg_snap_fields[];
+extern const size_t fw_cfg_snap_nfields;
+/* Every item's key and contents folded into h (with the caller's hash). */
+u64 fw_cfg_hash(const struct fw_cfg *f, u64 h, u64 (*hash)(u64, const void *, size_t));
 
 #endif

@@ -47,7 +47,7 @@ static void cmd_done(struct ide_channel *ch, struct ide_drive *d)
 {
     d->status = ST_DRDY | ST_DSC;
     d->error = 0;
-    d->end_fn = NULL;
+    d->end_fn = IDE_END_NONE;
     d->pos = d->end = 0;
     d->dma = IDE_DMA_NONE;
     ide_raise(ch, d);
@@ -57,7 +57,7 @@ static void fail(struct ide_channel *ch, struct ide_drive *d, u8 err)
 {
     d->status = ST_DRDY | ST_DSC | ST_ERR;
     d->error = err;
-    d->end_fn = NULL;
+    d->end_fn = IDE_END_NONE;
     d->pos = d->end = 0;
     d->dma = IDE_DMA_NONE;
     ide_raise(ch, d);
@@ -193,12 +193,12 @@ static bool rw_setup(struct ide_channel *ch, struct ide_drive *d, bool lba48)
 
 /* ---- PIO ---- */
 
-void ide_pio_start(struct ide_channel *ch, struct ide_drive *d, u32 pos, u32 end, ide_end_fn fn, bool out)
+void ide_pio_start(struct ide_channel *ch, struct ide_drive *d, u32 pos, u32 end, enum ide_pio_end fn, bool out)
 {
     d->pio_out = out;
     d->pos = pos;
     d->end = end;
-    d->end_fn = fn;
+    d->end_fn = (u8)fn;
     d->status = ST_DRDY | ST_DSC | ST_DRQ;
 }
 
@@ -212,7 +212,7 @@ static void pio_read_end(struct ide_channel *ch, struct ide_drive *d)
     set_sector(d, d->lba - 1);
     if (!d->left) {
         d->status = ST_DRDY | ST_DSC;
-        d->end_fn = NULL;
+        d->end_fn = IDE_END_NONE;
         d->pos = d->end = 0;
         return;
     }
@@ -228,7 +228,7 @@ static void pio_read_block(struct ide_channel *ch, struct ide_drive *d)
         fail(ch, d, ER_UNC | ER_ABRT);
         return;
     }
-    ide_pio_start(ch, d, 0, d->blk * BLOCKDEV_SECTOR, pio_read_end, false);
+    ide_pio_start(ch, d, 0, d->blk * BLOCKDEV_SECTOR, IDE_END_READ, false);
     ide_raise(ch, d);
 }
 
@@ -236,7 +236,7 @@ static void pio_write_block(struct ide_channel *ch, struct ide_drive *d)
 {
     u32 per = (d->cmd == 0xc5 || d->cmd == 0x39) ? d->mult : 1;
     d->blk = d->left < per ? d->left : per;
-    ide_pio_start(ch, d, 0, d->blk * BLOCKDEV_SECTOR, pio_write_end, true);
+    ide_pio_start(ch, d, 0, d->blk * BLOCKDEV_SECTOR, IDE_END_WRITE, true);
 }
 
 static void pio_write_end(struct ide_channel *ch, struct ide_drive *d)
@@ -318,7 +318,7 @@ static void dma_run(struct ide_channel *ch, struct ide_drive *d)
          * how a driver tells; the drive gives up the command quietly. */
         VD_LOG(LOG_GUEST_ERRORS, "ide: DMA: PRD table at 0x%x too short for the transfer\n", ch->bm_prd);
         d->dma = IDE_DMA_NONE;
-        d->end_fn = NULL;
+        d->end_fn = IDE_END_NONE;
         d->pos = d->end = 0;
         if (d->atapi) {
             d->status = ST_DRDY | ST_ERR;
@@ -395,9 +395,9 @@ static void command(struct ide_channel *ch, u8 cmd)
             d->bcl = (u32)d->hcyl << 8 | d->lcyl;
             d->atapi_dma = d->feature & 1;
             d->nsector = 0x01; /* CoD */
-            ide_pio_start(ch, d, 0, 12, atapi_packet, true);
+            ide_pio_start(ch, d, 0, 12, IDE_END_PACKET, true);
             return;
-        case 0xa1: atapi_identify(d); memcpy(d->buf, d->id, 512); ide_pio_start(ch, d, 0, 512, NULL, false); ide_raise(ch, d); return;
+        case 0xa1: atapi_identify(d); memcpy(d->buf, d->id, 512); ide_pio_start(ch, d, 0, 512, IDE_END_NONE, false); ide_raise(ch, d); return;
         case 0x08: set_signature(d); d->status = 0; d->error = 0x01; return; /* DEVICE RESET: no interrupt */
         case 0x90: exec_diag(ch); ide_raise(ch, d); return;
         case 0xef: if (set_features(d)) cmd_done(ch, d); else ide_abort(ch, d); return;
@@ -413,7 +413,7 @@ static void command(struct ide_channel *ch, u8 cmd)
     switch (cmd) {
     case 0xec: /* IDENTIFY DEVICE */
         memcpy(d->buf, d->id, 512);
-        ide_pio_start(ch, d, 0, 512, NULL, false);
+        ide_pio_start(ch, d, 0, 512, IDE_END_NONE, false);
         ide_raise(ch, d);
         return;
     case 0x20: case 0x21: case 0x24: case 0xc4: case 0x29: /* READ SECTORS (EXT), READ MULTIPLE (EXT) */
@@ -484,11 +484,17 @@ static void command(struct ide_channel *ch, u8 cmd)
 static void data_moved(struct ide_channel *ch, struct ide_drive *d)
 {
     if (d->pos < d->end) return;
-    ide_end_fn fn = d->end_fn;
+    enum ide_pio_end fn = d->end_fn;
     d->status &= (u8)~ST_DRQ;
-    d->end_fn = NULL;
-    if (fn) fn(ch, d);
-    else if (!(d->status & ST_DRQ)) d->pos = d->end = 0;
+    d->end_fn = IDE_END_NONE;
+    switch (fn) {
+    case IDE_END_READ: pio_read_end(ch, d); return;
+    case IDE_END_WRITE: pio_write_end(ch, d); return;
+    case IDE_END_PACKET: atapi_packet(ch, d); return;
+    case IDE_END_ATAPI_NEXT: atapi_pio_next(ch, d); return;
+    case IDE_END_NONE: break;
+    }
+    if (!(d->status & ST_DRQ)) d->pos = d->end = 0;
 }
 
 static u32 data_read(struct ide_channel *ch, unsigned size)
@@ -553,7 +559,7 @@ static void soft_reset(struct ide_channel *ch, bool srst)
     for (int i = 0; i < 2; i++) {
         struct ide_drive *d = &ch->drive[i];
         if (!d->present) continue;
-        d->end_fn = NULL;
+        d->end_fn = IDE_END_NONE;
         d->pos = d->end = 0;
         d->dma = IDE_DMA_NONE;
         d->irq = false;
@@ -774,3 +780,36 @@ int ide_info(const struct ide_ctrl *c, char *buf, size_t size)
               c->ch[i].unit ? "slave" : "master", c->ch[i].devctl, c->ch[i].bm_cmd, c->ch[i].bm_status, c->ch[i].bm_prd);
     return (int)b.len;
 }
+
+const struct snap_field ide_snap_fields[] = {
+    SNAP_FIELD(struct ide_ctrl, pci.cfg),
+    SNAP_FIELD(struct ide_ctrl, ch[0].unit), SNAP_FIELD(struct ide_ctrl, ch[0].devctl),
+    SNAP_FIELD(struct ide_ctrl, ch[0].irq_level), SNAP_FIELD(struct ide_ctrl, ch[0].bm_cmd),
+    SNAP_FIELD(struct ide_ctrl, ch[0].bm_status), SNAP_FIELD(struct ide_ctrl, ch[0].bm_prd),
+    SNAP_FIELD(struct ide_ctrl, ch[1].unit), SNAP_FIELD(struct ide_ctrl, ch[1].devctl),
+    SNAP_FIELD(struct ide_ctrl, ch[1].irq_level), SNAP_FIELD(struct ide_ctrl, ch[1].bm_cmd),
+    SNAP_FIELD(struct ide_ctrl, ch[1].bm_status), SNAP_FIELD(struct ide_ctrl, ch[1].bm_prd),
+};
+const size_t ide_snap_nfields = sizeof(ide_snap_fields) / sizeof(ide_snap_fields[0]);
+
+const struct snap_field ide_drive_snap_fields[] = {
+    SNAP_FIELD(struct ide_drive, medium),
+    SNAP_FIELD(struct ide_drive, feature), SNAP_FIELD(struct ide_drive, nsector), SNAP_FIELD(struct ide_drive, sector),
+    SNAP_FIELD(struct ide_drive, lcyl), SNAP_FIELD(struct ide_drive, hcyl),
+    SNAP_FIELD(struct ide_drive, hob_feature), SNAP_FIELD(struct ide_drive, hob_nsector),
+    SNAP_FIELD(struct ide_drive, hob_sector), SNAP_FIELD(struct ide_drive, hob_lcyl), SNAP_FIELD(struct ide_drive, hob_hcyl),
+    SNAP_FIELD(struct ide_drive, select), SNAP_FIELD(struct ide_drive, status), SNAP_FIELD(struct ide_drive, error),
+    SNAP_FIELD(struct ide_drive, irq),
+    SNAP_FIELD(struct ide_drive, cyls), SNAP_FIELD(struct ide_drive, heads), SNAP_FIELD(struct ide_drive, secs),
+    SNAP_FIELD(struct ide_drive, mult), SNAP_FIELD(struct ide_drive, wcache), SNAP_FIELD(struct ide_drive, id),
+    SNAP_FIELD(struct ide_drive, cmd), SNAP_FIELD(struct ide_drive, lba48), SNAP_FIELD(struct ide_drive, lba),
+    SNAP_FIELD(struct ide_drive, left), SNAP_FIELD(struct ide_drive, blk), SNAP_FIELD(struct ide_drive, dma),
+    SNAP_FIELD(struct ide_drive, pos), SNAP_FIELD(struct ide_drive, end), SNAP_FIELD(struct ide_drive, fill),
+    SNAP_FIELD(struct ide_drive, pio_out), SNAP_FIELD(struct ide_drive, end_fn),
+    SNAP_FIELD(struct ide_drive, cdb), SNAP_FIELD(struct ide_drive, sense), SNAP_FIELD(struct ide_drive, asc),
+    SNAP_FIELD(struct ide_drive, ascq), SNAP_FIELD(struct ide_drive, bcl), SNAP_FIELD(struct ide_drive, atapi_dma),
+    SNAP_FIELD(struct ide_drive, buf),
+};
+const size_t ide_drive_snap_nfields = sizeof(ide_drive_snap_fields) / sizeof(ide_drive_snap_fields[0]);
+
+void ide_post_load(void *ctrl) { bm_remap(ctrl); }

@@ -26,13 +26,14 @@
 #include "mem/physmem.h"
 #include "dev/blockdev.h"
 #include "dev/pci.h"
+#include "base/snapfield.h"
 
 #define IDE_BUF_SIZE 65536u
 #define IDE_MAX_MULT 16
 
-struct ide_channel;
-struct ide_drive;
-typedef void (*ide_end_fn)(struct ide_channel *ch, struct ide_drive *d);
+/* What runs when the guest has moved the whole PIO data window (a number,
+ * not a function pointer, so that the drive's state is plain data). */
+enum ide_pio_end { IDE_END_NONE, IDE_END_READ, IDE_END_WRITE, IDE_END_PACKET, IDE_END_ATAPI_NEXT };
 
 enum ide_dma_kind { IDE_DMA_NONE, IDE_DMA_ATA_READ, IDE_DMA_ATA_WRITE, IDE_DMA_ATAPI };
 
@@ -61,7 +62,7 @@ struct ide_drive {
     /* the PIO data window: the guest reads or writes buf[pos..end) */
     u32 pos, end, fill;
     bool pio_out;              /* the guest writes the window (WRITE, PACKET's CDB) */
-    ide_end_fn end_fn;         /* called when pos reaches end */
+    u8 end_fn;                 /* enum ide_pio_end: what runs when pos reaches end */
     /* ATAPI */
     u8 cdb[12];
     u8 sense, asc, ascq;
@@ -105,5 +106,13 @@ void ide_reset(struct ide_ctrl *c);
  * on, both channels' IDE decode enabled): for boots without a firmware. */
 void ide_firmware_setup(struct ide_ctrl *c, u16 bm_base);
 int ide_info(const struct ide_ctrl *c, char *buf, size_t size);
+
+/* State for snapshots (base/snapfield.h): the controller's (configuration
+ * space, channels, bus master; ide_post_load decodes BAR 4 where the loaded
+ * configuration says) and each present drive's (registers, the command in
+ * progress, its data buffer). The medium's contents are the board's. */
+extern const struct snap_field ide_snap_fields[], ide_drive_snap_fields[];
+extern const size_t ide_snap_nfields, ide_drive_snap_nfields;
+void ide_post_load(void *ctrl);
 
 #endif

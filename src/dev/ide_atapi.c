@@ -67,7 +67,7 @@ void atapi_done(struct ide_channel *ch, struct ide_drive *d)
     d->status = ST_DRDY | ST_DSC;
     d->error = 0;
     d->nsector = 0x03; /* I/O, C/D: status phase */
-    d->end_fn = NULL;
+    d->end_fn = IDE_END_NONE;
     d->pos = d->end = d->fill = 0;
     d->left = 0;
     d->dma = IDE_DMA_NONE;
@@ -82,7 +82,7 @@ void atapi_error(struct ide_channel *ch, struct ide_drive *d, u8 sense, u8 asc)
     d->sense = sense;
     d->asc = asc;
     d->ascq = 0;
-    d->end_fn = NULL;
+    d->end_fn = IDE_END_NONE;
     d->pos = d->end = d->fill = 0;
     d->left = 0;
     d->dma = IDE_DMA_NONE;
@@ -102,7 +102,7 @@ static bool refill(struct ide_drive *d)
 }
 
 /* The next PIO piece: at most the byte count limit, raised with an interrupt. */
-static void pio_next(struct ide_channel *ch, struct ide_drive *d)
+void atapi_pio_next(struct ide_channel *ch, struct ide_drive *d)
 {
     if (d->pos >= d->fill) {
         if (!d->left) {
@@ -121,7 +121,7 @@ static void pio_next(struct ide_channel *ch, struct ide_drive *d)
     d->lcyl = (u8)n;
     d->hcyl = (u8)(n >> 8);
     d->nsector = 0x02; /* I/O: data to the host */
-    ide_pio_start(ch, d, d->pos, d->pos + n, pio_next, false);
+    ide_pio_start(ch, d, d->pos, d->pos + n, IDE_END_ATAPI_NEXT, false);
     ide_raise(ch, d);
 }
 
@@ -138,7 +138,7 @@ static void send(struct ide_channel *ch, struct ide_drive *d, u32 len, u32 alloc
         ide_dma_ready(ch, d, IDE_DMA_ATAPI);
         return;
     }
-    pio_next(ch, d);
+    atapi_pio_next(ch, d);
 }
 
 int atapi_dma(struct ide_channel *ch, struct ide_drive *d, struct ide_prd *it)

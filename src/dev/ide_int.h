@@ -12,7 +12,7 @@ enum {
 void ide_raise(struct ide_channel *ch, struct ide_drive *d);
 void ide_abort(struct ide_channel *ch, struct ide_drive *d);
 /* Start a PIO data phase over d->buf[pos..end); end_fn runs when it is consumed. */
-void ide_pio_start(struct ide_channel *ch, struct ide_drive *d, u32 pos, u32 end, ide_end_fn fn, bool out);
+void ide_pio_start(struct ide_channel *ch, struct ide_drive *d, u32 pos, u32 end, enum ide_pio_end fn, bool out);
 /* A DMA command is ready: run it if the bus master is started. */
 void ide_dma_ready(struct ide_channel *ch, struct ide_drive *d, enum ide_dma_kind kind);
 /* Move n bytes between buf and the guest memory of the PRD table at *prd
@@ -22,6 +22,7 @@ u32 ide_prd_move(struct ide_channel *ch, struct ide_prd *it, u8 *buf, u32 n, boo
 
 void atapi_identify(struct ide_drive *d);
 void atapi_packet(struct ide_channel *ch, struct ide_drive *d);   /* PACKET command written */
+void atapi_pio_next(struct ide_channel *ch, struct ide_drive *d); /* the next PIO piece of a reply */
 /* DMA for an ATAPI command: moves buf and the blocks still to read. 0, -1 on a
  * short PRD table, -2 on a host read error. */
 int atapi_dma(struct ide_channel *ch, struct ide_drive *d, struct ide_prd *it);

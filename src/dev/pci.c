@@ -154,5 +154,16 @@ void i440fx_init(struct i440fx *c, struct pci_bus *b, struct physmem *mem)
 
 const struct snap_field pci_bus_snap_fields[] = {SNAP_FIELD(struct pci_bus, addr)};
 const size_t pci_bus_snap_nfields = 1;
-const struct snap_field i440fx_snap_fields[] = {SNAP_FIELD(struct i440fx, host.cfg), SNAP_FIELD(struct i440fx, isa.cfg)};
-const size_t i440fx_snap_nfields = 2;
+const struct snap_field i440fx_snap_fields[] = {
+    SNAP_FIELD(struct i440fx, host.cfg), SNAP_FIELD(struct i440fx, host.wmask[I440FX_SMRAM]), /* D_LCK froze it */
+    SNAP_FIELD(struct i440fx, isa.cfg),
+};
+const size_t i440fx_snap_nfields = sizeof(i440fx_snap_fields) / sizeof(i440fx_snap_fields[0]);
+
+/* The loaded PAM registers map the shadow area as they say (physmem calls
+ * the board's remap hook when that changes anything). */
+void i440fx_post_load(void *chipset)
+{
+    struct i440fx *c = chipset;
+    i440fx_written(&c->host, I440FX_PAM0, 7);
+}

@@ -71,5 +71,7 @@ void i440fx_init(struct i440fx *c, struct pci_bus *b, struct physmem *mem);
  * chipset's two functions' configuration spaces. */
 extern const struct snap_field pci_bus_snap_fields[], i440fx_snap_fields[];
 extern const size_t pci_bus_snap_nfields, i440fx_snap_nfields;
+/* After loading: the shadow-RAM mapping follows the loaded PAM registers. */
+void i440fx_post_load(void *chipset);
 
 #endif

@@ -172,3 +172,14 @@ void pci_testdev_init(struct pci_testdev *d, struct pci_bus *bus, unsigned devfn
 }
 
 void pci_testdev_reset(struct pci_testdev *d) { d->current = -1; }
+
+const struct snap_field pc_testdev_snap_fields[] = {
+    SNAP_FIELD(struct pc_testdev, scratch), SNAP_FIELD(struct pc_testdev, flushes), SNAP_FIELD(struct pc_testdev, iomem),
+};
+const size_t pc_testdev_snap_nfields = sizeof(pc_testdev_snap_fields) / sizeof(pc_testdev_snap_fields[0]);
+const struct snap_field pci_testdev_snap_fields[] = {
+    SNAP_FIELD(struct pci_testdev, fn.cfg), SNAP_FIELD(struct pci_testdev, current), SNAP_FIELD(struct pci_testdev, count),
+};
+const size_t pci_testdev_snap_nfields = sizeof(pci_testdev_snap_fields) / sizeof(pci_testdev_snap_fields[0]);
+
+void pci_testdev_post_load(void *dev) { config_written(&((struct pci_testdev *)dev)->fn, 0, 256); }

@@ -66,4 +66,10 @@ void pci_testdev_init(struct pci_testdev *d, struct pci_bus *bus, unsigned devfn
                       struct iomap *mmio);
 void pci_testdev_reset(struct pci_testdev *d);
 
+/* State for snapshots (base/snapfield.h); pci_testdev_post_load decodes the
+ * BARs where the loaded configuration space says. */
+extern const struct snap_field pc_testdev_snap_fields[], pci_testdev_snap_fields[];
+extern const size_t pc_testdev_snap_nfields, pci_testdev_snap_nfields;
+void pci_testdev_post_load(void *dev);
+
 #endif

@@ -25,6 +25,11 @@ struct diskimg {
     size_t tab_cap, n;
     u8 *data;          /* n sectors, in order of first write */
     size_t data_cap;   /* in sectors */
+    void (*hook)(void *opaque, int tag, u64 lba);  /* before the guest changes a sector */
+    void *hook_opaque;
+    int hook_tag;
+    bool base_hashed;
+    u64 base_hash;
 };
 
 static u64 hash_lba(u64 x)
@@ -135,11 +140,18 @@ static int dev_write(void *opaque, u64 off, const void *buf, size_t len)
     if (d->flags & DISKIMG_READONLY) return -1;
     const u8 *in = buf;
     for (u64 lba = off / SECT; len >= SECT; lba++, in += SECT, len -= SECT) {
+        if (d->hook) d->hook(d->hook_opaque, d->hook_tag, lba);
         u8 *p = cache_slot(d, lba);
         if (!p) return -1;
         memcpy(p, in, SECT);
     }
     return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    u64 x = *(const u64 *)a, y = *(const u64 *)b;
+    return x < y ? -1 : x > y;
 }
 
 static int cmp_slot(const void *a, const void *b)
@@ -239,4 +251,77 @@ void diskimg_close(struct diskimg *d)
     close(d->fd);
     free(d->path);
     free(d);
+}
+
+/* ---- for snapshots and the history ---- */
+
+void diskimg_set_write_hook(struct diskimg *d, void (*hook)(void *opaque, int tag, u64 lba), void *opaque, int tag)
+{
+    d->hook = hook;
+    d->hook_opaque = opaque;
+    d->hook_tag = tag;
+}
+
+unsigned diskimg_flags(const struct diskimg *d) { return d->flags; }
+u64 diskimg_size(const struct diskimg *d) { return d->size; }
+
+int diskimg_read(struct diskimg *d, u64 lba, void *buf, size_t n)
+{
+    if (lba > d->size / SECT || n > d->size / SECT - lba) return -1;
+    return dev_read(d, lba * SECT, buf, n * SECT);
+}
+
+int diskimg_put(struct diskimg *d, u64 lba, const void *buf)
+{
+    if (d->flags & DISKIMG_READONLY || lba >= d->size / SECT) return -1;
+    u8 *p = cache_slot(d, lba);
+    if (!p) return -1;
+    memcpy(p, buf, SECT);
+    return 0;
+}
+
+size_t diskimg_cached(const struct diskimg *d, u64 **lbas)
+{
+    *lbas = NULL;
+    if (!d->n) return 0;
+    u64 *out = malloc(d->n * sizeof(u64));
+    if (!out) return (size_t)-1;
+    size_t k = 0;
+    for (size_t i = 0; i < d->tab_cap; i++)
+        if (d->tab[i].idx) out[k++] = d->tab[i].lba;
+    qsort(out, k, sizeof(u64), cmp_u64);
+    *lbas = out;
+    return k;
+}
+
+int diskimg_replace_cache(struct diskimg *d, size_t n, const u64 *lbas, const u8 *data)
+{
+    if (d->flags & DISKIMG_READONLY) return n ? -1 : 0;
+    cache_drop(d);
+    for (size_t i = 0; i < n; i++)
+        if (diskimg_put(d, lbas[i], data + i * SECT) < 0) return -1;
+    return 0;
+}
+
+int diskimg_base_hash(struct diskimg *d, u64 *out)
+{
+    if (!d->base_hashed) {
+        /* the file as it is under the cache: 8 bytes a step, FNV-style */
+        u8 *buf = malloc(1 << 20);
+        if (!buf) return -1;
+        u64 h = 0xcbf29ce484222325ull ^ d->size;
+        for (u64 off = 0; off < d->size; off += 1 << 20) {
+            size_t len = d->size - off < (1 << 20) ? (size_t)(d->size - off) : (size_t)1 << 20;
+            if (file_read(d, off, buf, len) < 0) {
+                free(buf);
+                return -1;
+            }
+            for (size_t i = 0; i < len; i += 8) h = (h ^ ld64(buf + i)) * 0x100000001b3ull;
+        }
+        free(buf);
+        d->base_hash = h;
+        d->base_hashed = true;
+    }
+    *out = d->base_hash;
+    return 0;
 }

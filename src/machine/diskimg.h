@@ -38,4 +38,23 @@ void diskimg_close(struct diskimg *d);
 /* Sectors waiting in the cache (for tests and "info block"). */
 size_t diskimg_dirty(const struct diskimg *d);
 
+/* For snapshots and the history (machine/history.c, snapfile.c). */
+unsigned diskimg_flags(const struct diskimg *d);
+u64 diskimg_size(const struct diskimg *d);
+/* hook(opaque, tag, lba) runs before each sector the guest writes changes
+ * (the history copies what it held). NULL turns it off. */
+void diskimg_set_write_hook(struct diskimg *d, void (*hook)(void *opaque, int tag, u64 lba), void *opaque, int tag);
+/* n sectors from lba as the guest sees them (cache over file). 0 or -1. */
+int diskimg_read(struct diskimg *d, u64 lba, void *buf, size_t n);
+/* Put one sector into the cache without the hook (restoring a past state). 0 or -1. */
+int diskimg_put(struct diskimg *d, u64 lba, const void *buf);
+/* The cached sectors' LBAs, sorted, in a malloc'd *lbas; (size_t)-1 when out
+ * of memory. Under -snapshot the cache is everything written since start. */
+size_t diskimg_cached(const struct diskimg *d, u64 **lbas);
+/* The cache becomes exactly these n sectors (loadvm). 0 or -1. */
+int diskimg_replace_cache(struct diskimg *d, size_t n, const u64 *lbas, const u8 *data);
+/* A hash of the file's contents under the cache (computed once: only for
+ * images vdebug never writes, -snapshot or read-only). 0 or -1. */
+int diskimg_base_hash(struct diskimg *d, u64 *out);
+
 #endif

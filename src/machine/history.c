@@ -36,6 +36,9 @@ struct rr_snap {
     u32 *pages;             /* page numbers of the pre-images, in data order */
     u8 *data;               /* npages * 4096 bytes */
     size_t npages, cap;
+    u64 *skeys;             /* disk sectors' pre-images: drive << 56 | LBA ... */
+    u8 *sdata;              /* ... and nsect * 512 bytes */
+    size_t nsect, scap;
 };
 
 struct rr_history {
@@ -49,14 +52,18 @@ struct rr_history {
     size_t nsteps, steps_cap;
     bool replaying;         /* inside history_goto: no step recording */
     bool oom;
+    u64 *seen;              /* disk sectors with a pre-image in the open interval (hash set, 0 = empty) */
+    size_t seen_cap, seen_n;
 };
 
 static void snap_free(struct rr_history *h, struct rr_snap *s)
 {
-    h->mem_used -= s->state.cap + s->cap * (4096 + sizeof(u32));
+    h->mem_used -= s->state.cap + s->cap * (4096 + sizeof(u32)) + s->scap * (512 + sizeof(u64));
     snap_buf_free(&s->state);
     free(s->pages);
     free(s->data);
+    free(s->skeys);
+    free(s->sdata);
     memset(s, 0, sizeof(*s));
 }
 
@@ -83,12 +90,72 @@ static void first_write(void *opaque, u64 page)
     s->npages++;
 }
 
+/* Has the open interval a pre-image of this disk sector? Adds it if not
+ * (false then). A key is never 0: drive + 1 is in the top byte. */
+static bool seen_add(struct rr_history *h, u64 key)
+{
+    if ((h->seen_n + 1) * 2 > h->seen_cap) {
+        size_t cap = h->seen_cap ? 2 * h->seen_cap : 256;
+        u64 *t = calloc(cap, sizeof(u64));
+        if (!t) return h->oom = true; /* nothing recorded: the history restarts */
+        for (size_t i = 0; i < h->seen_cap; i++)
+            if (h->seen[i])
+                for (size_t k = (h->seen[i] * 0x9e3779b97f4a7c15ull) >> 40 & (cap - 1);; k = (k + 1) & (cap - 1))
+                    if (!t[k]) {
+                        t[k] = h->seen[i];
+                        break;
+                    }
+        free(h->seen);
+        h->seen = t;
+        h->seen_cap = cap;
+    }
+    for (size_t k = (key * 0x9e3779b97f4a7c15ull) >> 40 & (h->seen_cap - 1);; k = (k + 1) & (h->seen_cap - 1)) {
+        if (h->seen[k] == key) return true;
+        if (!h->seen[k]) {
+            h->seen[k] = key;
+            h->seen_n++;
+            return false;
+        }
+    }
+}
+
+/* A disk sector about to be written for the first time in the interval:
+ * keep what it holds (as the first write to a RAM page does). */
+static void sector_first_write(void *opaque, int drive, u64 lba)
+{
+    struct rr_history *h = opaque;
+    if (!h->n || h->oom) return;
+    u64 key = (u64)(drive + 1) << 56 | lba;
+    if (seen_add(h, key)) return;
+    struct rr_snap *s = &h->s[h->n - 1];
+    if (s->nsect == s->scap) {
+        size_t cap = s->scap ? 2 * s->scap : 16;
+        u64 *k = realloc(s->skeys, cap * sizeof(u64));
+        if (k) s->skeys = k;
+        u8 *d = k ? realloc(s->sdata, cap * 512) : NULL;
+        if (!k || !d) {
+            h->oom = true;
+            return;
+        }
+        s->sdata = d;
+        h->mem_used += (cap - s->scap) * (512 + sizeof(u64));
+        s->scap = cap;
+    }
+    if (diskimg_read(h->m->disk[drive], lba, s->sdata + s->nsect * 512, 1) < 0) {
+        h->oom = true; /* the host could not read it: the past before this write is lost */
+        return;
+    }
+    s->skeys[s->nsect++] = key;
+}
+
 /* Clear the bitmap: the open interval (the newest snapshot's) starts now. */
 static void new_interval(struct rr_history *h)
 {
     struct machine *m = h->m;
     memset(m->mem.dirty, 0, physmem_dirty_words(&m->mem) * sizeof(u64));
     vcpu_dirty_reset(m->cpu);
+    if (h->seen_n) memset(h->seen, 0, h->seen_cap * sizeof(u64));
+    h->seen_n = 0;
 }
 
 static void drop_oldest(struct rr_history *h)
@@ -145,6 +212,8 @@ bool history_start(struct machine *m, u64 interval, u64 mem_limit)
         return false;
     }
     m->hist = h;
+    for (int i = 0; i < MACHINE_MAX_DRIVES; i++)
+        if (m->disk[i]) diskimg_set_write_hook(m->disk[i], sector_first_write, h, i);
     take(h);
     return h->n == 1;
 }
@@ -156,7 +225,10 @@ void history_free(struct machine *m)
     for (int i = 0; i < h->n; i++) snap_free(h, &h->s[i]);
     free(h->s);
     free(h->steps);
+    free(h->seen);
     free(h);
+    for (int i = 0; i < MACHINE_MAX_DRIVES; i++)
+        if (m->disk[i]) diskimg_set_write_hook(m->disk[i], NULL, NULL, 0);
     m->mem.first_write = NULL;
     m->hist = NULL;
 }
@@ -229,15 +301,25 @@ static void restore(struct rr_history *h, int idx)
         }
     }
     free(done);
+    /* disk sectors: newest first, so that the earliest pre-image is what stays */
+    for (int j = h->n - 1; j >= idx; j--) {
+        struct rr_snap *s = &h->s[j];
+        for (size_t k = 0; k < s->nsect; k++)
+            diskimg_put(m->disk[(s->skeys[k] >> 56) - 1], s->skeys[k] & ((1ull << 56) - 1), s->sdata + k * 512);
+    }
     for (int j = idx + 1; j < h->n; j++) snap_free(h, &h->s[j]);
     h->n = idx + 1;
     struct rr_snap *s = &h->s[idx];
-    h->mem_used -= s->cap * (4096 + sizeof(u32));
+    h->mem_used -= s->cap * (4096 + sizeof(u32)) + s->scap * (512 + sizeof(u64));
     free(s->pages);
     free(s->data);
+    free(s->skeys);
+    free(s->sdata);
     s->pages = NULL;
     s->data = NULL;
-    s->npages = s->cap = 0;
+    s->skeys = NULL;
+    s->sdata = NULL;
+    s->npages = s->cap = s->nsect = s->scap = 0;
     machine_state_load(m, s->state.p, s->state.len, false, true);
     rr_seek(m, s->log_pos);
     new_interval(h);
@@ -318,25 +400,51 @@ int history_info(struct machine *m, char *buf, size_t size)
 {
     struct rr_history *h = m->hist;
     if (!h) return snprintf(buf, size, "no execution history (give -s/-gdb; -icount rrsnapshot-interval=0 turns it off)\n");
-    size_t pages = 0;
-    for (int i = 0; i < h->n; i++) pages += h->s[i].npages;
+    size_t pages = 0, sectors = 0;
+    for (int i = 0; i < h->n; i++) pages += h->s[i].npages, sectors += h->s[i].nsect;
     int len = snprintf(buf, size,
                        "history: instructions %llu .. %llu (%llu instructions back)\n"
                        "snapshots: %d kept, every %llu instructions; %llu taken, %llu dropped for the memory bound\n"
-                       "memory: %.1f MiB of %.1f MiB (%zu saved pages)\n"
+                       "memory: %.1f MiB of %.1f MiB (%zu saved pages, %zu saved disk sectors)\n"
                        "debugger steps recorded: %zu\n",
                        (unsigned long long)h->s[0].icount, (unsigned long long)vcpu_icount(m->cpu),
                        (unsigned long long)(vcpu_icount(m->cpu) - h->s[0].icount), h->n,
                        (unsigned long long)h->interval, (unsigned long long)h->taken, (unsigned long long)h->dropped,
-                       (double)h->mem_used / 1048576.0, (double)h->mem_limit / 1048576.0, pages, h->nsteps);
+                       (double)h->mem_used / 1048576.0, (double)h->mem_limit / 1048576.0, pages, sectors, h->nsteps);
     for (int i = 0; i < h->n && len > 0 && (size_t)len < size; i++)
         len += snprintf(buf + len, size - (size_t)len, "  #%d at %llu: %zu pages written after it, state %zu bytes\n", i,
                         (unsigned long long)h->s[i].icount, h->s[i].npages, h->s[i].state.len);
     return len;
 }
 
+/* The disk sectors written in the history: their keys, and a hash of what
+ * they hold now. */
+static u64 *written_sectors(struct rr_history *h, size_t *n)
+{
+    size_t total = 0;
+    for (int i = 0; i < h->n; i++) total += h->s[i].nsect;
+    u64 *keys = malloc((total ? total : 1) * sizeof(u64));
+    if (!keys) return NULL;
+    *n = 0;
+    for (int i = 0; i < h->n; i++)
+        for (size_t k = 0; k < h->s[i].nsect; k++) keys[(*n)++] = h->s[i].skeys[k];
+    return keys;
+}
+
+static u64 sectors_hash(struct machine *m, const u64 *keys, size_t n)
+{
+    u64 hash = SNAP_HASH_INIT;
+    u8 buf[512];
+    for (size_t i = 0; i < n; i++) {
+        if (diskimg_read(m->disk[(keys[i] >> 56) - 1], keys[i] & ((1ull << 56) - 1), buf, 1) < 0) memset(buf, 0xff, 512);
+        hash = snap_hash(hash, buf, 512);
+    }
+    return hash;
+}
+
 /* `rr check`: re-execute from the oldest snapshot to here and compare the
- * whole state (every registry section, every RAM page) with what it was. */
+ * whole state (every registry section, every RAM page, the disk sectors
+ * written) with what it was. */
 int history_check(struct machine *m, char *buf, size_t size)
 {
     struct rr_history *h = m->hist;
@@ -352,6 +460,9 @@ int history_check(struct machine *m, char *buf, size_t size)
         return snprintf(buf, size, "out of memory\n");
     }
     for (u64 pg = 0; pg < pages; pg++) hash[pg] = snap_hash(SNAP_HASH_INIT, m->mem.ram + pg * 4096, 4096);
+    size_t nsect = 0;
+    u64 *skeys = written_sectors(h, &nsect);
+    u64 disk_before = skeys ? sectors_hash(m, skeys, nsect) : 0;
     h->replaying = true;
     restore(h, 0);
     history_run_to(m, t, false);
@@ -395,6 +506,10 @@ int history_check(struct machine *m, char *buf, size_t size)
                         (unsigned long long)bad_pages, (unsigned long long)(first_bad << 12));
     else
         len += snprintf(buf + len, size - (size_t)len, "RAM identical\n");
+    if (skeys && nsect)
+        len += snprintf(buf + len, size - (size_t)len, "disk %s (%zu sectors written)\n",
+                        sectors_hash(m, skeys, nsect) == disk_before ? "identical" : "differs", nsect);
+    free(skeys);
     free(hash);
     snap_buf_free(&before);
     snap_buf_free(&after);

@@ -1,7 +1,15 @@
 /*
  * Snapshot files: `savevm NAME`, `loadvm NAME`, `delvm NAME`, `info
  * snapshots`, `-loadvm NAME` (QEMU's words; QEMU keeps snapshots inside a
- * qcow2 disk, vdebug has no disk and keeps one file per snapshot).
+ * qcow2 disk, vdebug's images are raw and it keeps one file per snapshot).
+ *
+ * Disks: a snapshot holds every sector the guest wrote since vdebug started
+ * and a hash of the image file under them. That is the whole disk only
+ * when vdebug never writes the file: drives with -snapshot (the writes stay
+ * in memory), read-only drives and CD-ROMs. A drive that writes its image
+ * (the default) refuses savevm and loadvm, as QEMU does for a raw image.
+ * loadvm checks the file is the one saved over, then makes the in-memory
+ * overlay exactly the snapshot's: the file is never written.
  *
  * Where: NAME.vdsnap in the directory $VDEBUG_SNAPSHOT_DIR, or
  * ./vdebug-snapshots (created by the first savevm). NAME is letters,
@@ -17,6 +25,9 @@
  *   u64 state_len, state   the registry's sections (machine/snapshot.h)
  *   u64 ram_size, u64 map[ram_size / 4096 / 64], the non-zero pages in order
  *   u32 rom_size, rom
+ *   per drive slot (4): u8 has_image; when 1: u64 hash of the image file,
+ *                       u64 n, n * {u64 LBA, 512 bytes}: every sector the
+ *                       guest wrote since start (the -snapshot overlay)
  *   u64 checksum           FNV-1a of everything before it
  *
  * Loading reads and checks the whole file first (checksum, version,
@@ -45,6 +56,14 @@ u64 machine_config_hash(struct machine *m)
     u64 v[] = {c->ram_size, m->mem.rom_size, (u64)m->nuart, c->serial[0] != NULL, c->serial[1] != NULL,
                c->debugcon != NULL, c->exit_device, c->exit_iobase, c->exit_iosize, m->acpi_tables};
     h = snap_hash(h, v, sizeof(v));
+    for (int i = 0; i < MACHINE_MAX_DRIVES; i++) {
+        const struct drive_config *d = &c->drive[i];
+        u64 dv[] = {d->present, d->cdrom, m->disk[i] ? diskimg_flags(m->disk[i]) : 0, m->disk[i] ? diskimg_size(m->disk[i]) : 0};
+        h = snap_hash(h, dv, sizeof(dv));
+    }
+    u64 dev[] = {c->pc_testdev, c->pci_testdev, (u64)m->ndebugcon};
+    h = snap_hash(h, dev, sizeof(dev));
+    h = fw_cfg_hash(&m->fw_cfg, h, snap_hash);
     if (m->mem.rom) h = snap_hash(h, m->mem.rom, m->mem.rom_size);
     for (int i = 0; i < m->boot.nseg; i++) {
         const struct load_seg *s = &m->boot.seg[i];
@@ -80,12 +99,47 @@ static bool page_zero(const u8 *p)
     return true;
 }
 
-/* The IDE controller and its drives' images are not in snapshots yet. */
-static bool has_drives(const struct machine *m)
+/* A drive whose image vdebug writes cannot be in a snapshot file: the
+ * sectors flushed to it since start change the disk under every snapshot
+ * (QEMU needs a qcow2 image there; a raw one is refused the same way). */
+static bool drives_savable(struct machine *m, const char *verb, const char *name, char *msg, size_t size)
 {
+    static const char *const opt[MACHINE_MAX_DRIVES] = {"-hda", "-hdb", "-hdc", "-hdd"};
     for (int i = 0; i < MACHINE_MAX_DRIVES; i++)
-        if (m->cfg.drive[i].present) return true;
-    return false;
+        if (m->disk[i] && !(diskimg_flags(m->disk[i]) & (DISKIMG_READONLY | DISKIMG_SNAPSHOT))) {
+            snprintf(msg, size, "%s %s: drive %s (index=%d) writes its image file, so a snapshot cannot hold its disk; "
+                     "give -snapshot (writes stay in memory and go into the snapshot) or readonly=on", verb, name, opt[i], i);
+            return false;
+        }
+    return true;
+}
+
+/* The drives: per slot u8 has_image, then u64 base hash, u64 n, n * (u64 lba, 512 bytes). */
+static bool drives_save(struct machine *m, struct snap_buf *b)
+{
+    for (int i = 0; i < MACHINE_MAX_DRIVES; i++) {
+        struct diskimg *d = m->disk[i];
+        u8 has = d != NULL;
+        snap_put(b, &has, 1);
+        if (!d) continue;
+        u64 base, *lbas;
+        if (diskimg_base_hash(d, &base) < 0) return false;
+        size_t n = diskimg_cached(d, &lbas);
+        if (n == (size_t)-1) return false;
+        snap_put_u64(b, base);
+        snap_put_u64(b, n);
+        u8 sec[512];
+        for (size_t k = 0; k < n; k++) {
+            if (diskimg_read(d, lbas[k], sec, 1) < 0) {
+                free(lbas);
+                return false;
+            }
+            snap_put_u64(b, lbas[k]);
+            snap_put(b, sec, 512);
+        }
+        free(lbas);
+    }
+    return true;
 }
 
 int machine_savevm(struct machine *m, const char *name, char *msg, size_t size)
@@ -95,10 +149,7 @@ int machine_savevm(struct machine *m, const char *name, char *msg, size_t size)
         snprintf(msg, size, "savevm %s: the %s engine cannot save its state", name, m->cpu->ops->name);
         return -1;
     }
-    if (has_drives(m)) {
-        snprintf(msg, size, "savevm %s: machines with IDE drives cannot be saved yet (the disks are not in snapshots)", name);
-        return -1;
-    }
+    if (!drives_savable(m, "savevm", name, msg, size)) return -1;
     struct snap_buf b = {0};
     char ver[16] = {0};
     snprintf(ver, sizeof(ver), "%s", VDEBUG_VERSION);
@@ -124,6 +175,11 @@ int machine_savevm(struct machine *m, const char *name, char *msg, size_t size)
     free(map);
     snap_put_u32(&b, m->mem.rom_size);
     if (m->mem.rom) snap_put(&b, m->mem.rom, m->mem.rom_size);
+    if (!drives_save(m, &b)) {
+        snap_buf_free(&b);
+        snprintf(msg, size, "savevm %s: reading a drive's image failed, or out of memory", name);
+        return -1;
+    }
     snap_put_u64(&b, snap_hash(SNAP_HASH_INIT, b.p, b.len));
     if (oom || b.oom) {
         snap_buf_free(&b);
@@ -183,10 +239,7 @@ int machine_loadvm(struct machine *m, const char *name, char *msg, size_t size)
         snprintf(msg, size, "loadvm %s: the %s engine cannot load a state", name, m->cpu->ops->name);
         return -1;
     }
-    if (has_drives(m)) {
-        snprintf(msg, size, "loadvm %s: machines with IDE drives cannot load snapshots yet (the disks are not in snapshots)", name);
-        return -1;
-    }
+    if (!drives_savable(m, "loadvm", name, msg, size)) return -1;
     char path[512];
     path_of(name, path, sizeof(path));
     size_t len;
@@ -237,8 +290,57 @@ int machine_loadvm(struct machine *m, const char *name, char *msg, size_t size)
     const u8 *data = p + r.off;
     r.off += (size_t)(npages * 4096);
     u32 rom_size = snap_get_u32(&r);
-    if (r.bad || rom_size != m->mem.rom_size || rom_size != r.len - r.off) goto corrupt;
+    if (r.bad || rom_size != m->mem.rom_size || rom_size > r.len - r.off) goto corrupt;
     const u8 *rom = p + r.off;
+    r.off += rom_size;
+    /* the drives: each image must be the one the snapshot was saved over */
+    struct { size_t n; const u8 *at; } drv[MACHINE_MAX_DRIVES] = {{0}};
+    for (int i = 0; i < MACHINE_MAX_DRIVES; i++) {
+        u8 has = 0;
+        snap_get(&r, &has, 1);
+        if (r.bad || has != (m->disk[i] != NULL)) goto corrupt;
+        if (!has) continue;
+        u64 base = snap_get_u64(&r), n = snap_get_u64(&r), mine;
+        if (r.bad || n > (r.len - r.off) / 520) goto corrupt;
+        drv[i].n = (size_t)n;
+        drv[i].at = p + r.off;
+        r.off += (size_t)n * 520;
+        for (size_t k = 0; k < n; k++)
+            if (ld64(drv[i].at + k * 520) >= diskimg_size(m->disk[i]) / 512) goto corrupt;
+        if (diskimg_base_hash(m->disk[i], &mine) < 0) {
+            snprintf(msg, size, "loadvm %s: cannot read the image of drive index=%d", name, i);
+            goto out;
+        }
+        if (mine != base) {
+            snprintf(msg, size, "loadvm %s: the image of drive index=%d is not the one the snapshot was saved over "
+                     "(its file changed)", name, i);
+            goto out;
+        }
+        if (n && (diskimg_flags(m->disk[i]) & DISKIMG_READONLY)) goto corrupt;
+    }
+    if (r.off != r.len) goto corrupt;
+    /* the sectors, unpacked before anything changes (a failure leaves the machine as it was) */
+    u64 *lbas[MACHINE_MAX_DRIVES] = {0};
+    u8 *secs[MACHINE_MAX_DRIVES] = {0};
+    bool mem_ok = true;
+    for (int i = 0; i < MACHINE_MAX_DRIVES; i++) {
+        if (!drv[i].n) continue;
+        lbas[i] = malloc(drv[i].n * 8);
+        secs[i] = malloc(drv[i].n * 512);
+        if (!lbas[i] || !secs[i]) {
+            mem_ok = false;
+            continue;
+        }
+        for (size_t k = 0; k < drv[i].n; k++) {
+            lbas[i][k] = ld64(drv[i].at + k * 520);
+            memcpy(secs[i] + k * 512, drv[i].at + k * 520 + 8, 512);
+        }
+    }
+    if (!mem_ok) {
+        for (int i = 0; i < MACHINE_MAX_DRIVES; i++) free(lbas[i]), free(secs[i]);
+        snprintf(msg, size, "loadvm %s: out of memory", name);
+        goto out;
+    }
 
     /* everything checked: apply */
     for (u64 pg = 0, k = 0; pg < pages; pg++) {
@@ -247,6 +349,12 @@ int machine_loadvm(struct machine *m, const char *name, char *msg, size_t size)
         else if (!page_zero(dst)) memset(dst, 0, 4096);
     }
     if (rom_size) memcpy(m->mem.rom, rom, rom_size);
+    for (int i = 0; i < MACHINE_MAX_DRIVES; i++) {
+        if (m->disk[i] && diskimg_replace_cache(m->disk[i], drv[i].n, lbas[i], secs[i]) < 0)
+            fprintf(stderr, "vdebug: loadvm %s: out of memory for the sectors of drive index=%d\n", name, i);
+        free(lbas[i]);
+        free(secs[i]);
+    }
     machine_state_load(m, st, (size_t)st_len, true, false);
     history_reset(m);
     snprintf(msg, size, "loaded snapshot '%s' at instruction %llu", name, (unsigned long long)icount);

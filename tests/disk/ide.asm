@@ -6,6 +6,9 @@
 ; Run by tests/cli/disk.sh with: -hda (sparse, > 2^28 sectors) -cdrom ISO.
 ; Firmware-independent: it also passes under QEMU (the script checks that).
 %include "mb.inc"
+%ifdef MAPFILE
+[map symbols MAPFILE]
+%endif
 
 IDE     equ 0x1f0
 CTL     equ 0x3f6
@@ -68,6 +71,7 @@ start:
     CHECK_EQ eax, 0x50, "identify: ready after the data"
 
     ; ---- PIO write and read back, LBA28 ----
+..@pio_write_begin:                 ; (..@ labels leave the local-label scope alone; tests/gdb/snapshot_disk.sh)
     call fill_wbuf
     mov eax, 1
     mov ecx, 2
@@ -81,6 +85,7 @@ start:
     call pio_out_sector
     call wait_ready
     CHECK_EQ eax, 0x50, "pio write: done"
+..@pio_readback:
     mov eax, 1
     mov ecx, 2
     mov bl, 0x20                ; READ SECTORS
@@ -91,6 +96,7 @@ start:
     call pio_in_sector_32       ; the second through the 32-bit data port
     call wait_ready
     CHECK_EQ eax, 0x50, "pio read: done"
+..@pio_readback_end:
     mov ecx, 1024
     call compare
     CHECK_EQ eax, 0, "pio read: the data written"

@@ -127,7 +127,9 @@ vd_wait
 check "serial input seen again after going back to the start and on" test $? = 0
 expect_line "the input is in the log" "$T/o4" '^input log: [1-9][0-9]* events'
 expect_line "rr check with input: same state" "$T/o4" '^state identical$'
-[ "$(cat "$T/ser.out")" = "abc" ]; check "the echo is shown once ($(cat "$T/ser.out"))" test $? = 0
+[ "$(cat "$T/ser.out")" = "abc" ]
+ok=$? # (before the name's own command substitution changes $?)
+check "the echo is shown once ($(cat "$T/ser.out"))" test $ok = 0
 
 # 9. the input log keeps only what the history can still re-execute
 : >"$T/vd.err"

@@ -37,7 +37,9 @@ check "the run with a savevm is the run without (output, count, status)" test $?
     -device isa-debug-exit,iobase=0xf4,iosize=4 -d stats -D "$T/load.log" -loadvm mid </dev/null >/dev/null 2>"$T/load.err"
 st=$?
 [ "$st" = "$REF_STATUS" ]; check "-loadvm: same exit status ($st)" test $? = 0
-[ "$(count "$T/load.log")" = "$(count "$T/ref.log")" ]; check "-loadvm: same instruction count at exit ($(count "$T/load.log"))" test $? = 0
+[ "$(count "$T/load.log")" = "$(count "$T/ref.log")" ]
+ok=$? # (before the name's own command substitution changes $?)
+check "-loadvm: same instruction count at exit ($(count "$T/load.log"))" test $ok = 0
 n=$(stat -c %s "$T/load.out")
 [ "$n" -gt 0 ] && [ "$(tail -c "$n" "$T/ref.out" | od -An -tx1)" = "$(od -An -tx1 <"$T/load.out")" ]
 check "-loadvm: the output from the snapshot on is the reference's ($n bytes)" test $? = 0
@@ -75,7 +77,8 @@ bad() { # NAME REGEX [ARGS...]
         -loadvm "$name" "$@" </dev/null >"$T/bad.out" 2>"$T/bad.err"
     local st=$?
     [ "$st" = 1 ] && [ "$(wc -l <"$T/bad.err")" = 1 ] && grep -Eq "^vdebug: .*$re" "$T/bad.err" && [ ! -s "$T/bad.out" ]
-    check "-loadvm $name: refused with one line, status 1 ($(head -c 150 "$T/bad.err"))" test $? = 0
+    local ok=$?
+    check "-loadvm $name: refused with one line, status 1 ($(head -c 150 "$T/bad.err"))" test $ok = 0
 }
 bad trunc 'truncated or corrupted'
 bad flip 'truncated or corrupted'
