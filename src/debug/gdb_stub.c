@@ -15,6 +15,9 @@
  *  - a connection that closes without one packet (a port probe): nothing
  *    changes, so a -S hold or a stopped guest stays stopped and a running
  *    guest runs on.
+ * A reverse continue, which re-executes the history and may take long,
+ * looks at the socket between pieces of re-execution (break_poll): a
+ * Ctrl-C stops it where it is, reported as SIGINT.
  */
 #define _GNU_SOURCE
 #include "debug/gdbstub.h"
@@ -44,6 +47,8 @@ struct gdbstub {
     u8 in[4096];
     size_t ilen, ioff;
 };
+
+static bool break_poll(void *opaque);
 
 static void client_send(void *opaque, const char *data, size_t len)
 {
@@ -132,6 +137,7 @@ struct gdbstub *gdbstub_open(const char *spec, struct machine *m)
     g->v = machine_vcpu(m);
     g->lfd = fd;
     g->cfd = -1;
+    machine_set_break_poll(m, break_poll, g);
     /* Name the real port (useful with port 0): tests and tools wait for this line. */
     struct sockaddr_storage sa;
     socklen_t sl = sizeof(sa);
@@ -146,6 +152,7 @@ struct gdbstub *gdbstub_open(const char *spec, struct machine *m)
 void gdbstub_close(struct gdbstub *g)
 {
     if (!g) return;
+    machine_set_break_poll(g->m, NULL, NULL);
     if (g->cfd >= 0) close(g->cfd);
     if (g->lfd >= 0) close(g->lfd);
     gdb_sess_free(&g->sess);
@@ -226,6 +233,21 @@ static void set_pc(struct gdbstub *g, u32 addr)
     machine_state_changed(g->m);
 }
 
+/* Asked by a long reverse continue: has the client sent a Ctrl-C (0x03)?
+ * What it sent stays buffered for pump(); while it waits for the reply to
+ * bc, GDB sends nothing else (but acks). */
+static bool break_poll(void *opaque)
+{
+    struct gdbstub *g = opaque;
+    if (g->cfd < 0) return false;
+    if (g->ioff == g->ilen) g->ioff = g->ilen = 0;
+    if (g->ilen < sizeof(g->in)) {
+        ssize_t n = recv(g->cfd, g->in + g->ilen, sizeof(g->in) - g->ilen, MSG_DONTWAIT);
+        if (n > 0) g->ilen += (size_t)n;
+    }
+    return memchr(g->in + g->ioff, 0x03, g->ilen - g->ioff) != NULL;
+}
+
 /* bs / bc: go back on the machine's history, and say where it stopped. */
 static int do_reverse(struct gdbstub *g, bool cont)
 {
@@ -236,6 +258,9 @@ static int do_reverse(struct gdbstub *g, bool cont)
         break;
     case MACHINE_RSTOP_DEBUG:
         gdb_report_stop(&g->sess, 5);
+        break;
+    case MACHINE_RSTOP_INTERRUPTED:
+        gdb_report_stop(&g->sess, 2); /* Ctrl-C: SIGINT, as a forward interrupt */
         break;
     case MACHINE_RSTOP_BEGIN:
         /* GDB: "No more reverse-execution history." */

@@ -29,6 +29,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#define BREAK_POLL_INSNS 1000000ull   /* re-executed between two break polls */
+
 struct rr_snap {
     u64 icount;
     u64 log_pos;            /* the input log's position (replay.c) */
@@ -51,6 +53,7 @@ struct rr_history {
     u64 *steps;             /* counts at which the debugger stepped with interrupts held */
     size_t nsteps, steps_cap;
     bool replaying;         /* inside history_goto: no step recording */
+    bool breakable, broken; /* history_set_breakable */
     bool oom;
     u64 *seen;              /* disk sectors with a pre-image in the open interval (hash set, 0 = empty) */
     size_t seen_cap, seen_n;
@@ -353,6 +356,13 @@ enum machine_stop history_run_to(struct machine *m, u64 target, bool stop_at_deb
             if (r == MACHINE_DEBUG && m->cpu->stop.why == VCPU_EXIT_STEP) r = MACHINE_BUDGET;
         } else {
             u64 until = si < h->nsteps && h->steps[si] < target ? h->steps[si] : target;
+            if (h->breakable && m->break_poll) {
+                if (m->break_poll(m->break_opaque)) {
+                    h->broken = true;
+                    return MACHINE_BUDGET;
+                }
+                if (until - ic > BREAK_POLL_INSNS) until = ic + BREAK_POLL_INSNS;
+            }
             r = machine_run(m, until - ic);
         }
         if (r == MACHINE_EXIT || r == MACHINE_INTERRUPTED) return r;
@@ -395,6 +405,15 @@ void history_set_replaying(struct machine *m, bool on)
 {
     if (m->hist) m->hist->replaying = on;
 }
+
+void history_set_breakable(struct machine *m, bool on)
+{
+    if (!m->hist) return;
+    m->hist->breakable = on;
+    if (on) m->hist->broken = false;
+}
+
+bool history_broken(struct machine *m) { return m->hist && m->hist->broken; }
 
 int history_info(struct machine *m, char *buf, size_t size)
 {

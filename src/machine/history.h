@@ -31,6 +31,11 @@ enum machine_stop history_run_to(struct machine *m, u64 target, bool stop_at_deb
 enum machine_stop history_goto(struct machine *m, u64 target);
 int history_snapshots(struct machine *m, u64 *out, int max);
 void history_set_replaying(struct machine *m, bool on);
+/* While on, history_run_to asks the machine's break poll between pieces
+ * of re-execution and, when it says stop, returns early; history_broken
+ * then says so (until the next history_set_breakable(m, true)). */
+void history_set_breakable(struct machine *m, bool on);
+bool history_broken(struct machine *m);
 int history_info(struct machine *m, char *buf, size_t size);
 int history_check(struct machine *m, char *buf, size_t size);
 

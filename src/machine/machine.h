@@ -68,7 +68,12 @@ enum machine_rstop {
     MACHINE_RSTOP_BEGIN,  /* at the start of the history: nothing earlier to go to */
     MACHINE_RSTOP_NONE,   /* no history is kept */
     MACHINE_RSTOP_EXIT,   /* the machine exited while re-executing (should not happen) */
+    MACHINE_RSTOP_INTERRUPTED, /* the break poll asked to stop: at some instruction in the history */
 };
+/* A reverse continue can take long (it re-executes the history): it asks
+ * poll(opaque) now and then, and stops where it is when poll says so (the
+ * debugger's Ctrl-C). NULL: never interrupted. */
+void machine_set_break_poll(struct machine *m, bool (*poll)(void *opaque), void *opaque);
 enum machine_rstop machine_reverse_step(struct machine *m);
 enum machine_rstop machine_reverse_continue(struct machine *m);
 /* The debugger changed registers or memory: the history starts anew. */

@@ -102,10 +102,15 @@ struct irq_line pc_isa_irq(struct machine *m, int irq)
     return irq_fanout_line(f, irq & 15);
 }
 
+/* The physical map changed (PAM, A20, a loaded snapshot's PAM): new host
+ * pointers, and code translated from the shadow area may have come from the
+ * other side of it (ROM or RAM). */
 static void on_remap(void *opaque)
 {
     struct machine *m = opaque;
-    if (m->cpu) vcpu_flush_tlb(m->cpu);
+    if (!m->cpu) return;
+    vcpu_flush_tlb(m->cpu);
+    vcpu_mem_changed(m->cpu, PHYS_SHADOW_START, 0x100000 - PHYS_SHADOW_START);
 }
 
 /* x87 errors the PC/AT way: FERR# raises IRQ 13; a write to port 0xF0

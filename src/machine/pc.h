@@ -101,6 +101,8 @@ struct machine {
     u64 config_hash;             /* what a snapshot file must have been saved on */
     struct rr_history *hist;     /* NULL: no history kept */
     struct rr_log *rr;           /* input log (replay.c); NULL: input is not recorded */
+    bool (*break_poll)(void *);  /* machine_set_break_poll */
+    void *break_opaque;
 };
 
 /* pc.c: device-side services used by the loop */
