@@ -202,9 +202,9 @@ static void key_byte(struct display *d, u8 c)
     else if ((code = char_code(c, &shift))) stroke(d, code, false, shift ? SC_LSHIFT : 0);
 }
 
-void display_input(struct display *d, struct i8042 *kbd)
+size_t display_keys(struct display *d, u8 *out, size_t room)
 {
-    if (!d) return;
+    if (!d) return 0;
     u8 buf[64];
     size_t n = d->nkeys < KEYQ / 2 ? hostchar_read(d->in, buf, sizeof(buf)) : 0;
     for (size_t i = 0; i < n; i++) key_byte(d, buf[i]);
@@ -212,15 +212,15 @@ void display_input(struct display *d, struct i8042 *kbd)
         d->nesc = 0;
         stroke(d, 0x76, false, 0);
     }
-    /* hand over whole strokes while the controller has room */
-    int room = I8042_QUEUE - kbd->qcount - 1;
-    int give = d->nkeys < room ? d->nkeys : room;
-    while (give > 0 && give < d->nkeys && (d->keys[give - 1] == 0xe0 || d->keys[give - 1] == 0xf0)) give--;
+    /* hand over whole strokes (never a prefix without its code) as far as there is room */
+    size_t give = (size_t)d->nkeys < room ? (size_t)d->nkeys : room;
+    while (give > 0 && give < (size_t)d->nkeys && (d->keys[give - 1] == 0xe0 || d->keys[give - 1] == 0xf0)) give--;
     if (give > 0) {
-        i8042_key(kbd, d->keys, (size_t)give);
-        memmove(d->keys, d->keys + give, (size_t)(d->nkeys - give));
-        d->nkeys -= give;
+        memcpy(out, d->keys, give);
+        memmove(d->keys, d->keys + give, (size_t)d->nkeys - give);
+        d->nkeys -= (int)give;
     }
+    return give;
 }
 
 bool display_has_input(const struct display *d) { return d && (d->nkeys || hostchar_has_input(d->in)); }

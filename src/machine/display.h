@@ -5,7 +5,8 @@
  * keyboard as scan-code set 2 (letters, digits, punctuation, Enter, Tab,
  * Backspace, Esc, Ctrl-letter, the arrow keys). The display only reads text
  * memory and the VGA registers, so it changes nothing the guest can see
- * except through the keys typed.
+ * except through the keys typed, which are recorded as input
+ * (machine/replay.h) like serial input.
  */
 #ifndef VD_MACHINE_DISPLAY_H
 #define VD_MACHINE_DISPLAY_H
@@ -19,8 +20,11 @@ struct display;
 struct display *display_open(const struct vga *vga, char *err, size_t errlen);
 /* Redraw what changed (force: now, else at most every 40 ms). */
 void display_refresh(struct display *d, bool force);
-/* Pass typed keys to the keyboard as far as its queue has room. */
-void display_input(struct display *d, struct i8042 *kbd);
+/* Keys typed since, as scan-code set 2 bytes for the keyboard: at most
+ * room bytes into out, whole strokes only. Returns how many. (The board
+ * records them with the instruction count, machine/replay.c, and gives
+ * them to the keyboard controller.) */
+size_t display_keys(struct display *d, u8 *out, size_t room);
 bool display_has_input(const struct display *d);
 int display_fds(struct display *d, int *fds, int max);
 /* Leaves the terminal as it was. NULL is fine. */

@@ -696,14 +696,6 @@ void pc_boot(struct machine *m)
     vcpu_set_state(m->cpu, &s);
 }
 
-/* The text screen: keys typed at -display curses go to the keyboard
- * controller (only when live: keyboard input is not recorded yet), and the
- * screen is redrawn. */
-void pc_display_poll(struct machine *m, bool take_input)
-{
-    if (take_input) display_input(m->display, &m->kbc);
-    display_refresh(m->display, false);
-}
 
 int machine_poll_fds(struct machine *m, int *fds, int max)
 {

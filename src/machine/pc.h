@@ -107,8 +107,6 @@ struct machine {
 
 /* pc.c: device-side services used by the loop */
 void pc_reset_devices(struct machine *m);
-/* The text screen's keyboard input and refresh (take_input: live, not replaying). */
-void pc_display_poll(struct machine *m, bool take_input);
 /* Enter the boot image (or the reset vector) after a CPU reset. */
 void pc_boot(struct machine *m);
 /* The line a device on ISA IRQ irq drives: the 8259's input and the I/O APIC's

@@ -1,6 +1,7 @@
 /*
  * Recording and replaying what enters the machine from outside the guest:
- * bytes typed at a serial port or sent by its TCP client, the real time a
+ * bytes typed at a serial port or sent by its TCP client, keys typed at
+ * -display curses (as the scan codes given to the keyboard), the real time a
  * paced HLT waited (-icount sleep=on, a terminal on the serial port), and
  * the host clock read for -rtc base=utc|localtime (in the record file's
  * header). Each event carries the instruction count, the virtual time, the
@@ -28,7 +29,7 @@
 #include <stdlib.h>
 
 #define RR_MAGIC "VDRRLOG1"
-enum { RR_END = 0, RR_SERIAL = 1, RR_CLOCK = 2 };
+enum { RR_END = 0, RR_SERIAL = 1, RR_CLOCK = 2, RR_KEY = 3 };
 
 struct rr_event {
     u64 icount, now;
@@ -116,7 +117,10 @@ static void add(struct machine *m, u8 kind, enum rr_site site, u8 port, const vo
 
 bool rr_replaying(const struct machine *m) { return m->rr && m->rr->cursor < m->rr->n; }
 
-static const char *kind_name(u8 k) { return k == RR_SERIAL ? "serial input" : k == RR_CLOCK ? "paced idle time" : "end"; }
+static const char *kind_name(u8 k)
+{
+    return k == RR_SERIAL ? "serial input" : k == RR_CLOCK ? "paced idle time" : k == RR_KEY ? "keys typed" : "end";
+}
 
 /* Stop the run: the replay no longer matches the recording. */
 static void diverge(struct machine *m, const struct rr_event *e, const char *what)
@@ -132,8 +136,8 @@ static void diverge(struct machine *m, const struct rr_event *e, const char *wha
     pc_request_exit(m, 1, MEXIT_REPLAY);
 }
 
-/* The next recorded event if it is due here; diverges if it was missed. */
-static const struct rr_event *due(struct machine *m, enum rr_site site, u8 kind)
+/* The next recorded event if it is due here (a kind in the mask kinds, 1 << kind); diverges if it was missed. */
+static const struct rr_event *due(struct machine *m, enum rr_site site, unsigned kinds)
 {
     struct rr_log *l = m->rr;
     if (!l || l->cursor >= l->n || l->diverged) return NULL;
@@ -143,7 +147,7 @@ static const struct rr_event *due(struct machine *m, enum rr_site site, u8 kind)
         diverge(m, e, "the guest went past it");
         return NULL;
     }
-    if (e->icount != ic || e->now != m->clock.now || e->site != site || e->kind != kind) return NULL;
+    if (e->icount != ic || e->now != m->clock.now || e->site != site || !(kinds >> e->kind & 1)) return NULL;
     if (e->eip != eip_of(m)) {
         diverge(m, e, "the guest is elsewhere");
         return NULL;
@@ -156,15 +160,23 @@ void rr_input(struct machine *m, enum rr_site site)
     struct rr_log *l = m->rr;
     if (l && l->cursor < l->n) {
         const struct rr_event *e;
-        while ((e = due(m, site, RR_SERIAL))) {
-            if (e->port >= m->nuart || uart_can_receive(&m->uart[e->port]) < e->len) {
-                diverge(m, e, "the serial port cannot take the bytes");
-                return;
+        while ((e = due(m, site, 1u << RR_SERIAL | 1u << RR_KEY))) {
+            if (e->kind == RR_KEY) {
+                if (I8042_QUEUE - m->kbc.qcount - 1 < e->len) {
+                    diverge(m, e, "the keyboard cannot take the keys");
+                    return;
+                }
+                i8042_key(&m->kbc, e->data, e->len);
+            } else {
+                if (e->port >= m->nuart || uart_can_receive(&m->uart[e->port]) < e->len) {
+                    diverge(m, e, "the serial port cannot take the bytes");
+                    return;
+                }
+                uart_receive(&m->uart[e->port], e->data, e->len);
             }
-            uart_receive(&m->uart[e->port], e->data, e->len);
             l->cursor++;
         }
-        pc_display_poll(m, false);
+        display_refresh(m->display, false);
         return;
     }
     for (int i = 0; i < m->nuart; i++) {
@@ -178,14 +190,24 @@ void rr_input(struct machine *m, enum rr_site site)
         add(m, RR_SERIAL, site, (u8)i, buf, (u8)n);
         uart_receive(&m->uart[i], buf, n);
     }
-    pc_display_poll(m, true);
+    if (m->display) {
+        /* keys typed at -display curses, as far as the keyboard controller has room */
+        u8 keys[sizeof(((struct rr_event *)0)->data)];
+        int room = I8042_QUEUE - m->kbc.qcount - 1;
+        size_t n = room > 0 ? display_keys(m->display, keys, (size_t)room < sizeof(keys) ? (size_t)room : sizeof(keys)) : 0;
+        if (n) {
+            add(m, RR_KEY, site, 0, keys, (u8)n);
+            i8042_key(&m->kbc, keys, n);
+        }
+        display_refresh(m->display, false);
+    }
 }
 
 u64 rr_paced_skip(struct machine *m, u64 max_ns, u64 (*live_wait)(struct machine *, u64))
 {
     struct rr_log *l = m->rr;
     if (l && l->cursor < l->n) {
-        const struct rr_event *e = due(m, RR_SITE_PACE, RR_CLOCK);
+        const struct rr_event *e = due(m, RR_SITE_PACE, 1u << RR_CLOCK);
         if (!e) {
             if (!l->diverged) diverge(m, &l->ev[l->cursor], "the guest idles where the recording did not");
             return 0;
@@ -371,7 +393,7 @@ struct rr_log *rr_file_read(const char *path, long long *rtc_start, char *err, s
             snap_buf_free(&b);
             return l;
         }
-        if ((e.kind != RR_SERIAL && e.kind != RR_CLOCK) || (l->n && (e.icount < l->ev[l->n - 1].icount))) break;
+        if ((e.kind != RR_SERIAL && e.kind != RR_CLOCK && e.kind != RR_KEY) || (l->n && (e.icount < l->ev[l->n - 1].icount))) break;
         if (l->n == l->cap) {
             size_t cap = l->cap ? 2 * l->cap : 256;
             struct rr_event *p = realloc(l->ev, cap * sizeof(*p));

@@ -95,4 +95,38 @@ if [ "$st" = 1 ] && [[ "$err" =~ "replay diverged at event "[0-9]+" (serial inpu
 else
     fail replay_divergence_named "status $st: $err"
 fi
+# keys typed at -display curses are input too: recorded on a pty (python's
+# pty, no real terminal), replayed without any terminal (-display none)
+nasm -f bin -I tests/asm/lib/ -o "$T/kbd.bin" tests/cli/kbd_echo.asm || fail kbd_asm "nasm failed"
+K=(-kernel "$T/kbd.bin" -serial none -device isa-debug-exit,iobase=0xf4,iosize=4 -d stats)
+python3 - "$VDEBUG" "$T" "${ACCEL[@]}" "${K[@]}" -display curses -debugcon "file:$T/krec.con" -D "$T/krec.log" \
+    -icount "rr=record,rrfile=$T/keys.rr" <<'PY'
+import os, pty, sys
+vd, t, args = sys.argv[1], sys.argv[2], sys.argv[3:]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(vd, [vd] + args)
+# the keys once the screen is up (the display switched to the alternate screen)
+seen = b""
+while b"\x1b[?1049h" not in seen:
+    seen += os.read(fd, 4096)
+os.write(fd, b"ab\r")
+try:
+    while os.read(fd, 4096):
+        pass
+except OSError:
+    pass
+_, st = os.waitpid(pid, 0)
+open(t + "/krec.st", "w").write(str(os.waitstatus_to_exitcode(st)))
+PY
+rec_st=$(cat "$T/krec.st")
+if [ "$rec_st" = 1 ] && [ "$(cat "$T/krec.con")" = "1e 9e 30 b0 1c 9c " ]; then pass "keys_recorded_on_a_pty ($(cat "$T/krec.con"))"
+else fail keys_recorded_on_a_pty "status $rec_st, guest saw '$(cat "$T/krec.con")'"; fi
+run "${K[@]}" -display none -debugcon "file:$T/krep.con" -D "$T/krep.log" -icount "rr=replay,rrfile=$T/keys.rr"
+k1=$(count "$T/krec.log") k2=$(count "$T/krep.log")
+if [ "$st" = 1 ] && cmp -s "$T/krec.con" "$T/krep.con" && [ -n "$k1" ] && [ "$k1" = "$k2" ]; then
+    pass "keys_replayed_without_a_terminal (count $k2)"
+else
+    fail keys_replayed_without_a_terminal "status $st, '$(cat "$T/krep.con")', count $k2 vs $k1: $err"
+fi
 finish
