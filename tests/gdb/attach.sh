@@ -23,7 +23,7 @@ done
 check "guest runs on after detach (breakpoint removed)" grep -q SPINNING "$T/debugcon"
 
 # 2. attach to the running guest, continue, interrupt with SIGINT
-gdb -batch -nx -ex 'set confirm off' -x "$T/syms.gdb" -ex "target remote 127.0.0.1:$PORT" \
+gdb -batch -nx -ex 'set confirm off' -x "$T/syms.gdb" -ex "set remotetimeout $GDB_REMOTE_TIMEOUT" -ex "target remote 127.0.0.1:$PORT" \
     -ex 'echo MARK-attached\n' -ex 'p/x $pc' \
     -ex 'echo MARK-count1\n' -ex 'p *(int *)$spin_count' \
     -ex 'set debug remote 1' -ex 'continue' -ex 'set debug remote 0' \

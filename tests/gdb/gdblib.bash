@@ -17,6 +17,12 @@ ACCEL=(${VD_ACCEL:+-accel "$VD_ACCEL"})
 T=""
 VD_PID=""
 PORT=""
+# gdb gives up on a reply after `remotetimeout` seconds (2 by default) and
+# three tries, then reads the late reply as the answer to its next request:
+# on a loaded machine that stalls vdebug a few seconds, a later command then
+# printed nothing (a `monitor rr info` answering empty). gdb waits as long
+# as the stub takes instead; tests have no wall-clock limits.
+export GDB_REMOTE_TIMEOUT=1000000
 
 gdb_setup() {
     T=$(mktemp -d)
@@ -86,7 +92,7 @@ gdb_run() {
         fi
     done
     gdb -batch -nx -ex "set confirm off" -ex "set pagination off" -x "$T/syms.gdb" \
-        -ex "target remote 127.0.0.1:$PORT" "${args[@]}" >"$out" 2>&1 </dev/null
+        -ex "set remotetimeout $GDB_REMOTE_TIMEOUT" -ex "target remote 127.0.0.1:$PORT" "${args[@]}" >"$out" 2>&1 </dev/null
 }
 
 check() {

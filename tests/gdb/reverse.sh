@@ -32,14 +32,16 @@ rgdb() { # OUT CMDS...
     local args=()
     for c in "$@"; do
         if [[ "$c" == *$'\n'* ]]; then
-            printf '%s\n' "$c" >"$T/m$RANDOM.gdb"
-            args+=(-x "$(ls -t "$T"/m*.gdb | head -1)")
+            # each script its own name (picking the newest by mtime could take an older one with the same time)
+            NM=$((${NM:-0} + 1))
+            printf '%s\n' "$c" >"$T/m$NM.gdb"
+            args+=(-x "$T/m$NM.gdb")
         else
             args+=(-ex "$c")
         fi
     done
     gdb -batch -nx -ex "set confirm off" -ex "set pagination off" -ex "file $T/rr_gdb.elf" \
-        -ex "target remote 127.0.0.1:$PORT" "${args[@]}" >"$out" 2>&1 </dev/null
+        -ex "set remotetimeout $GDB_REMOTE_TIMEOUT" -ex "target remote 127.0.0.1:$PORT" "${args[@]}" >"$out" 2>&1 </dev/null
 }
 
 # 1. reverse-stepi retraces a forward stepi log (snapshots every 997 instructions)

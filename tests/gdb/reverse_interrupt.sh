@@ -29,7 +29,8 @@ pid, fd = pty.fork()
 if pid == 0:
     os.environ["TERM"] = "dumb"   # no colours, no bracketed paste in what is read back
     os.execvp("gdb", ["gdb", "-nx", "-q", "-ex", "set confirm off", "-ex", "set pagination off", "-ex", "set style enabled off",
-                      "-ex", "set height 0", "-ex", "set width 0", "-ex", "target remote 127.0.0.1:" + port])
+                      "-ex", "set height 0", "-ex", "set width 0", "-ex", "set remotetimeout " + os.environ["GDB_REMOTE_TIMEOUT"],
+                      "-ex", "target remote 127.0.0.1:" + port])
 log = open(out, "wb")
 buf = b""
 def until(needle):

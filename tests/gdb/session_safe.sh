@@ -32,7 +32,7 @@ vd_wait
 
 # 2. a GDB killed while the guest is stopped at a breakpoint: still there
 vd_start
-(gdb -batch -nx -x "$T/syms.gdb" -ex "target remote 127.0.0.1:$PORT" -ex 'break *$bp_after_paging' -ex 'continue' \
+(gdb -batch -nx -x "$T/syms.gdb" -ex "set remotetimeout $GDB_REMOTE_TIMEOUT" -ex "target remote 127.0.0.1:$PORT" -ex 'break *$bp_after_paging' -ex 'continue' \
     -ex 'echo MARK-pc\n' -ex 'p/x $pc' -ex 'shell kill -9 $PPID' >"$T/out2" 2>&1 </dev/null; true) 2>/dev/null
 [ "$(val_after "$T/out2" MARK-pc)" = "$(sym bp_after_paging)" ]; check "first GDB stopped at its breakpoint" test $? = 0
 probe

@@ -130,7 +130,7 @@ while PORT=$(sed -n 's/.*gdb server listening on tcp:[^ ]*:\([0-9][0-9]*\).*/\1/
     kill -0 "$VD_PID" 2>/dev/null || break
     sleep 0.02
 done
-gdb -batch -nx -ex 'set confirm off' -ex "target remote 127.0.0.1:$PORT" -ex 'break *0x7c00' -ex 'continue' \
+gdb -batch -nx -ex 'set confirm off' -ex "set remotetimeout $GDB_REMOTE_TIMEOUT" -ex "target remote 127.0.0.1:$PORT" -ex 'break *0x7c00' -ex 'continue' \
     -ex 'delete' -ex 'monitor savevm boot' -ex 'continue' >"$T/o7" 2>&1 </dev/null
 vd_wait
 expect_line "savevm at the boot sector under SeaBIOS" "$T/o7" "saved snapshot 'boot' at instruction [0-9]+"
