@@ -303,20 +303,41 @@ int diskimg_replace_cache(struct diskimg *d, size_t n, const u64 *lbas, const u8
     return 0;
 }
 
+/* Every non-zero sector's LBA and contents folded in: holes (SEEK_HOLE)
+ * are skipped unread, so a sparse 130 GiB image hashes at once, and two
+ * copies of an image hash alike however sparse each is. */
 int diskimg_base_hash(struct diskimg *d, u64 *out)
 {
     if (!d->base_hashed) {
-        /* the file as it is under the cache: 8 bytes a step, FNV-style */
-        u8 *buf = malloc(1 << 20);
+        enum { CHUNK = 1 << 20 };
+        u8 *buf = malloc(CHUNK);
         if (!buf) return -1;
         u64 h = 0xcbf29ce484222325ull ^ d->size;
-        for (u64 off = 0; off < d->size; off += 1 << 20) {
-            size_t len = d->size - off < (1 << 20) ? (size_t)(d->size - off) : (size_t)1 << 20;
-            if (file_read(d, off, buf, len) < 0) {
-                free(buf);
-                return -1;
+        u64 off = 0;
+        while (off < d->size) {
+            off_t data = lseek(d->fd, (off_t)off, SEEK_DATA);
+            if (data < 0 && errno == ENXIO) break;              /* only a hole is left */
+            u64 end = d->size;
+            if (data >= 0) {
+                off = (u64)data & ~(u64)(SECT - 1);
+                off_t hole = lseek(d->fd, data, SEEK_HOLE);
+                if (hole > data && (u64)hole < end) end = ((u64)hole + SECT - 1) & ~(u64)(SECT - 1);
+            }                                                 /* (no SEEK_DATA: read it all) */
+            while (off < end) {
+                size_t len = end - off < CHUNK ? (size_t)(end - off) : CHUNK;
+                if (file_read(d, off, buf, len) < 0) {
+                    free(buf);
+                    return -1;
+                }
+                for (size_t i = 0; i < len; i += SECT) {
+                    bool zero = true;
+                    for (size_t k = 0; k < SECT && zero; k += 8) zero = !ld64(buf + i + k);
+                    if (zero) continue;
+                    h = (h ^ ((off + i) / SECT)) * 0x100000001b3ull;
+                    for (size_t k = 0; k < SECT; k += 8) h = (h ^ ld64(buf + i + k)) * 0x100000001b3ull;
+                }
+                off += len;
             }
-            for (size_t i = 0; i < len; i += 8) h = (h ^ ld64(buf + i)) * 0x100000001b3ull;
         }
         free(buf);
         d->base_hash = h;
