@@ -103,8 +103,9 @@ struct irq_line pc_isa_irq(struct machine *m, int irq)
 }
 
 /* The physical map changed (PAM, A20, a loaded snapshot's PAM): new host
- * pointers, and code translated from the shadow area may have come from the
- * other side of it (ROM or RAM). */
+ * pointers; and what the shadow area maps now may have been translated
+ * before the switch and changed since (RAM written while the ROM side was
+ * read), so its translations go. */
 static void on_remap(void *opaque)
 {
     struct machine *m = opaque;
