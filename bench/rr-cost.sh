@@ -8,7 +8,9 @@
 # equal: keeping the history changes nothing the guest sees).
 # Then the history at work: the latency of reverse-stepi at the shell, and
 # the history's memory against its bound (from `monitor rr info`).
-# Environment: VDEBUG (default ./vdebug), BENCH_RUNS (best of, default 1).
+# Environment: VDEBUG (default ./vdebug), BENCH_RUNS (best of, default 1),
+# RR_ARGS (options for the going-back run only, e.g. "-icount rrmem=64M" to
+# watch a smaller bound hold), RR_ONLY_BACK=1 (skip the on/off timing).
 set -u
 cd "$(dirname "$0")/.." || exit 1
 : "${VDEBUG:=$PWD/vdebug}"
@@ -30,9 +32,11 @@ one() { # LABEL ARGS...: best host seconds, RSS, count
     printf '%-22s %8s s %8s MiB %14s instructions\n' "$label" "$best" $((rss / 1024)) "$n"
     echo "$best" >"$T/$label"
 }
-one "history off" -icount rrsnapshot-interval=0
-one "history on (default)"
-awk -v a="$(cat "$T/history off")" -v b="$(cat "$T/history on (default)")" 'BEGIN { printf "ratio on/off: %.3f\n", b / a }'
+if [ -z "${RR_ONLY_BACK:-}" ]; then
+    one "history off" -icount rrsnapshot-interval=0
+    one "history on (default)"
+    awk -v a="$(cat "$T/history off")" -v b="$(cat "$T/history on (default)")" 'BEGIN { printf "ratio on/off: %.3f\n", b / a }'
+fi
 
 # Going back: Linux boots to its shell under the stub (history on, the
 # defaults); once the shell is there a small RSP client connects (that stops
@@ -42,7 +46,7 @@ awk -v a="$(cat "$T/history off")" -v b="$(cat "$T/history on (default)")" 'BEGI
 mkfifo "$T/in"
 exec 3<>"$T/in"
 "$VDEBUG" -kernel "$G/vmlinuz" -initrd "$G/initrd.gz" -append "console=ttyS0" -m 256 -nographic -no-reboot \
-    -gdb tcp::0 <"$T/in" >"$T/console" 2>"$T/vd.err" &
+    -gdb tcp::0 ${RR_ARGS:-} <"$T/in" >"$T/console" 2>"$T/vd.err" &
 VD=$!
 start=$(date +%s.%N)
 port=""
