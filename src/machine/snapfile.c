@@ -267,7 +267,7 @@ int machine_loadvm(struct machine *m, const char *name, char *msg, size_t size)
     u64 icount = snap_get_u64(&r);
     if (cfg != m->config_hash) {
         snprintf(msg, size, "loadvm %s: '%s' was saved on a different machine configuration "
-                 "(RAM, ROM, kernel and modules, serial ports, devices must be the same)", name, path);
+                 "(RAM, ROM, kernel and modules, serial ports, devices, drives must be the same)", name, path);
         goto out;
     }
     u64 st_len = snap_get_u64(&r);
