@@ -446,7 +446,9 @@ int firmware_prepare(const struct machine_config *c, const u8 *kernel, size_t ke
     add_le(out, FW_CFG_RAM_SIZE, NULL, c->ram_size, 8);
     /* vdebug draws no graphics: "no graphics" unless -display none was asked
      * for, which QEMU answers with 0 (SeaBIOS then starts no serial console) */
-    add_le(out, FW_CFG_NOGRAPHIC, NULL, !c->display_none, 2);
+    /* QEMU says "no graphics" for -nographic alone; a display, headless
+     * (-display none) or curses, is graphics */
+    add_le(out, FW_CFG_NOGRAPHIC, NULL, !c->display_none && !c->display_curses, 2);
     add_le(out, FW_CFG_NB_CPUS, NULL, 1, 2);
     add_le(out, FW_CFG_MAX_CPUS, NULL, 1, 2);
     add(out, FW_CFG_NUMA, NULL, calloc(1, 16), 16);       /* no nodes; CPU 0 in none */
