@@ -13,6 +13,10 @@
  *                          registers, or ones they cannot express (read-only,
  *                          unaligned, longer than 4 bytes), or the guest's own
  *                          DR7 breakpoints in use: emulated while they stand
+ *   physical points        a watchpoint on a physical range, or a breakpoint
+ *                          on a physical address (GDB's under 'monitor phys
+ *                          on'): debug registers hold linear addresses only,
+ *                          so emulated while they stand
  *   single step            a step with interrupts held off (the debugger's
  *                          default): emulated for the step
  *   trace                  -d exec, in_asm or cpu
@@ -32,15 +36,15 @@
 #include <stdlib.h>
 #include <time.h>
 
-enum reason { R_START, R_REAL, R_V86, R_PAGING, R_REFUSED, R_POINTS, R_STEP, R_TRACE, R_MONITOR, R_BLOCKS, R_DEMAND_END, R_N };
+enum reason { R_START, R_REAL, R_V86, R_PAGING, R_REFUSED, R_POINTS, R_PHYS, R_STEP, R_TRACE, R_MONITOR, R_BLOCKS, R_DEMAND_END, R_N };
 static const char *const reason_name[R_N] = {
     "start", "real mode", "v8086 mode", "paging (this host's KVM cannot page)", "KVM refused the state",
-    "debugger points KVM cannot hold",
+    "debugger points KVM cannot hold", "physical breakpoints or watchpoints",
     "single step with interrupts held off", "-d exec/in_asm/cpu", "monitor engine emulate",
     "blocks run in protected mode", "demand ended",
 };
 
-struct point { bool exec; u32 lin, len; enum vcpu_wp_kind kind; };
+struct point { bool exec, phys; u32 lin, len; enum vcpu_wp_kind kind; }; /* lin: physical when phys */
 
 struct demand {
     struct vcpu v;
@@ -71,12 +75,19 @@ static double now_s(void)
 
 static int point_insert(struct vcpu *v, const struct point *p)
 {
-    return p->exec ? vcpu_bp_insert(v, p->lin) : vcpu_wp_insert(v, p->lin, p->len, p->kind);
+    return p->exec ? vcpu_bp_insert(v, p->lin, p->phys) : vcpu_wp_insert(v, p->lin, p->len, p->kind, p->phys);
 }
 static void point_remove(struct vcpu *v, const struct point *p)
 {
-    if (p->exec) vcpu_bp_remove(v, p->lin);
-    else vcpu_wp_remove(v, p->lin, p->len, p->kind);
+    if (p->exec) vcpu_bp_remove(v, p->lin, p->phys);
+    else vcpu_wp_remove(v, p->lin, p->len, p->kind, p->phys);
+}
+
+static bool any_phys_point(const struct demand *d)
+{
+    for (int i = 0; i < d->npts; i++)
+        if (d->pts[i].phys) return true;
+    return false;
 }
 
 /* Could the debug registers hold every point (the guest's DR7 aside)? */
@@ -85,6 +96,7 @@ static bool points_fit_kvm(const struct demand *d)
     if (d->npts > vcpu_kvm_free_drs(d->kvm)) return false;
     for (int i = 0; i < d->npts; i++) {
         const struct point *p = &d->pts[i];
+        if (p->phys) return false;
         if (!p->exec && ((p->len != 1 && p->len != 2 && p->len != 4) || (p->lin & (p->len - 1)) || p->kind == VCPU_WP_READ))
             return false;
     }
@@ -140,6 +152,7 @@ static enum reason standing_demand(struct demand *d)
 {
     if (d->force) return R_MONITOR;
     if (vd_log_enabled(LOG_EXEC | LOG_IN_ASM | LOG_CPU)) return R_TRACE;
+    if (any_phys_point(d)) return R_PHYS;
     if (!points_fit_kvm(d)) return R_POINTS;
     return R_N;
 }
@@ -269,7 +282,7 @@ static void demand_mem_changed(struct vcpu *v, u64 pa, size_t n)
 static int find_point(struct demand *d, const struct point *p)
 {
     for (int i = 0; i < d->npts; i++)
-        if (d->pts[i].exec == p->exec && d->pts[i].lin == p->lin && d->pts[i].len == p->len && d->pts[i].kind == p->kind)
+        if (d->pts[i].exec == p->exec && d->pts[i].phys == p->phys && d->pts[i].lin == p->lin && d->pts[i].len == p->len && d->pts[i].kind == p->kind)
             return i;
     return -1;
 }
@@ -289,7 +302,7 @@ static int add_point(struct demand *d, struct point p)
     d->pts[d->npts++] = p;
     if (in_kvm(d) && (!points_fit_kvm(d) || point_insert(d->kvm, &p) < 0)) {
         d->npts--;
-        switch_to(d, d->emu, R_POINTS); /* moves the others */
+        switch_to(d, d->emu, p.phys ? R_PHYS : R_POINTS); /* moves the others */
         d->pts[d->npts++] = p;
         if (point_insert(d->emu, &p) < 0) {
             d->npts--;
@@ -308,16 +321,22 @@ static int del_point(struct demand *d, struct point p)
     return 0; /* the next run goes back to KVM if nothing else holds the guest in the emulator */
 }
 
-static int demand_bp_insert(struct vcpu *v, u32 lin) { return add_point(dm(v), (struct point){.exec = true, .lin = lin, .len = 1}); }
-static int demand_bp_remove(struct vcpu *v, u32 lin) { return del_point(dm(v), (struct point){.exec = true, .lin = lin, .len = 1}); }
-static int demand_wp_insert(struct vcpu *v, u32 lin, u32 len, enum vcpu_wp_kind k)
+static int demand_bp_insert(struct vcpu *v, u32 a, bool phys)
+{
+    return add_point(dm(v), (struct point){.exec = true, .phys = phys, .lin = a, .len = 1});
+}
+static int demand_bp_remove(struct vcpu *v, u32 a, bool phys)
+{
+    return del_point(dm(v), (struct point){.exec = true, .phys = phys, .lin = a, .len = 1});
+}
+static int demand_wp_insert(struct vcpu *v, u32 a, u32 len, enum vcpu_wp_kind k, bool phys)
 {
     if (!len || k < VCPU_WP_WRITE || k > VCPU_WP_ACCESS) return -1;
-    return add_point(dm(v), (struct point){.lin = lin, .len = len, .kind = k});
+    return add_point(dm(v), (struct point){.phys = phys, .lin = a, .len = len, .kind = k});
 }
-static int demand_wp_remove(struct vcpu *v, u32 lin, u32 len, enum vcpu_wp_kind k)
+static int demand_wp_remove(struct vcpu *v, u32 a, u32 len, enum vcpu_wp_kind k, bool phys)
 {
-    return del_point(dm(v), (struct point){.lin = lin, .len = len, .kind = k});
+    return del_point(dm(v), (struct point){.phys = phys, .lin = a, .len = len, .kind = k});
 }
 
 static void demand_kick(struct vcpu *v) { vcpu_kick(dm(v)->cur); }

@@ -29,15 +29,23 @@ struct emu {
     u64 time_base;        /* clock->now - icount at the last sync */
     u32 bp[MAX_BP];
     int nbp;
+    u32 pbp[MAX_BP];      /* physical breakpoints: the instruction fetched from this physical address */
+    int npbp;
+    u32 bp_hit_pa;        /* the physical breakpoint that stopped the run ... */
+    bool bp_hit_phys;     /* ... when it was one */
     u32 skip_bp;          /* resume from this breakpoint once */
     bool skip_bp_valid;
-    /* debugger watchpoints: any number of linear ranges (see emu_watch_hit) */
-    struct emu_wp { u32 lin, last; enum vcpu_wp_kind kind; } *wp;
-    int nwp, wp_cap;
+    /* debugger watchpoints: any number of linear ranges (see emu_watch_hit)
+     * and of physical ranges (emu_watch_phys_hit) */
+    struct emu_wp { u32 lin, last; enum vcpu_wp_kind kind; } *wp, *pwp;
+    int nwp, wp_cap, npwp, pwp_cap;
     u32 wp_lo, wp_hi;     /* bounds of all ranges: most pages are rejected by one compare */
+    u32 pwp_lo, pwp_hi;
 };
 
 static struct emu *emu_of(struct vcpu *v) { return (struct emu *)v; }
+/* In cpu->wp_hit_kind beside the vcpu_wp_kind: the hit was a physical watchpoint's. */
+#define EMU_WP_PHYS 0x100
 
 /* Keep the device clock current before any device sees an access. */
 static void sync_clock(struct emu *e)
@@ -88,6 +96,20 @@ static int bus_ack(void *o)
     return e->v.board.intr_ack ? e->v.board.intr_ack(e->v.board.intr_opaque) : -1;
 }
 
+/* The physical address the guest's page tables give lin (no side effects),
+ * for physical breakpoints; false when it is not mapped. */
+static bool lin_to_phys(struct emu *e, u32 lin, u64 *pa)
+{
+    struct cpu_walk w;
+    if (!(e->c->s.cr0 & CR0_PG)) {
+        *pa = lin;
+        return true;
+    }
+    if (!cpu_debug_walk(e->c, lin, &w) || !w.present) return false;
+    *pa = w.paddr;
+    return true;
+}
+
 static bool bp_hit(void *o, u32 lin)
 {
     struct emu *e = o;
@@ -95,8 +117,17 @@ static bool bp_hit(void *o, u32 lin)
         e->skip_bp_valid = false;
         if (lin == e->skip_bp) return false;
     }
+    e->bp_hit_phys = false;
     for (int i = 0; i < e->nbp; i++)
         if (e->bp[i] == lin) return true;
+    u64 pa;
+    if (e->npbp && lin_to_phys(e, lin, &pa))
+        for (int i = 0; i < e->npbp; i++)
+            if (e->pbp[i] == pa) {
+                e->bp_hit_phys = true;
+                e->bp_hit_pa = e->pbp[i];
+                return true;
+            }
     return false;
 }
 
@@ -105,13 +136,17 @@ static bool bp_page(void *o, u32 page)
     struct emu *e = o;
     for (int i = 0; i < e->nbp; i++)
         if ((e->bp[i] & 0xfffff000u) == page) return true;
+    u64 pa;
+    if (e->npbp && lin_to_phys(e, page, &pa))
+        for (int i = 0; i < e->npbp; i++)
+            if ((e->pbp[i] & ~0xfffull) == (pa & ~0xfffull)) return true;
     return false;
 }
 
 static void update_debug_events(struct emu *e)
 {
     /* EV_DEBUG is shared with the guest's DR7 breakpoints and pending watch stops */
-    if (e->nbp || cpu_dr_armed(e->c) || e->c->wp_pending) e->c->events |= EV_DEBUG;
+    if (e->nbp || e->npbp || cpu_dr_armed(e->c) || e->c->wp_pending) e->c->events |= EV_DEBUG;
     else e->c->events &= ~EV_DEBUG;
 }
 
@@ -124,14 +159,16 @@ static enum vcpu_exit map_exit(struct emu *e, enum cpu_exit x)
     case CPU_EXIT_HLT: return VCPU_EXIT_HLT;
     case CPU_EXIT_STOP: return VCPU_EXIT_STOP;
     case CPU_EXIT_BREAKPOINT:
-        e->v.stop.addr = c->s.seg[S_CS].base + c->s.eip;
         /* resuming executes the instruction under the breakpoint once */
-        e->skip_bp = e->v.stop.addr;
+        e->skip_bp = c->s.seg[S_CS].base + c->s.eip;
         e->skip_bp_valid = true;
+        e->v.stop.addr = e->bp_hit_phys ? e->bp_hit_pa : e->skip_bp;
+        e->v.stop.phys = e->bp_hit_phys;
         return VCPU_EXIT_BREAKPOINT;
     case CPU_EXIT_WATCHPOINT:
         e->v.stop.addr = c->wp_hit_addr;
-        e->v.stop.wp_kind = (enum vcpu_wp_kind)c->wp_hit_kind;
+        e->v.stop.wp_kind = (enum vcpu_wp_kind)(c->wp_hit_kind & 3);
+        e->v.stop.phys = c->wp_hit_kind & EMU_WP_PHYS;
         return VCPU_EXIT_WATCHPOINT;
     case CPU_EXIT_TRIPLE_FAULT: return VCPU_EXIT_TRIPLE_FAULT;
     }
@@ -266,23 +303,27 @@ static void emu_mem_changed(struct vcpu *v, u64 pa, size_t len)
     }
 }
 
-static int emu_bp_insert(struct vcpu *v, u32 lin)
+static int emu_bp_insert(struct vcpu *v, u32 addr, bool phys)
 {
     struct emu *e = emu_of(v);
-    for (int i = 0; i < e->nbp; i++)
-        if (e->bp[i] == lin) return 0;
-    if (e->nbp == MAX_BP) return -1;
-    e->bp[e->nbp++] = lin;
+    u32 *bp = phys ? e->pbp : e->bp;
+    int *n = phys ? &e->npbp : &e->nbp;
+    for (int i = 0; i < *n; i++)
+        if (bp[i] == addr) return 0;
+    if (*n == MAX_BP) return -1;
+    bp[(*n)++] = addr;
     update_debug_events(e);
     return 0;
 }
 
-static int emu_bp_remove(struct vcpu *v, u32 lin)
+static int emu_bp_remove(struct vcpu *v, u32 addr, bool phys)
 {
     struct emu *e = emu_of(v);
-    for (int i = 0; i < e->nbp; i++)
-        if (e->bp[i] == lin) {
-            e->bp[i] = e->bp[--e->nbp];
+    u32 *bp = phys ? e->pbp : e->bp;
+    int *n = phys ? &e->npbp : &e->nbp;
+    for (int i = 0; i < *n; i++)
+        if (bp[i] == addr) {
+            bp[i] = bp[--*n];
             update_debug_events(e);
             return 0;
         }
@@ -296,64 +337,104 @@ static int emu_bp_remove(struct vcpu *v, u32 lin)
  * emu_watch_hit. The ranges are a plain list: it is consulted only on TLB
  * fills and slow-path accesses, and the bounds check rejects most pages.
  */
+static void range_bounds(const struct emu_wp *wp, int n, u32 *lo, u32 *hi)
+{
+    *lo = 0xffffffffu;
+    *hi = 0;
+    for (int i = 0; i < n; i++) {
+        if (wp[i].lin < *lo) *lo = wp[i].lin;
+        if (wp[i].last > *hi) *hi = wp[i].last;
+    }
+}
+
 static void wp_bounds(struct emu *e)
 {
-    e->wp_lo = 0xffffffffu;
-    e->wp_hi = 0;
-    for (int i = 0; i < e->nwp; i++) {
-        if (e->wp[i].lin < e->wp_lo) e->wp_lo = e->wp[i].lin;
-        if (e->wp[i].last > e->wp_hi) e->wp_hi = e->wp[i].last;
-    }
+    range_bounds(e->wp, e->nwp, &e->wp_lo, &e->wp_hi);
+    range_bounds(e->pwp, e->npwp, &e->pwp_lo, &e->pwp_hi);
     e->c->watch_lo = e->wp_lo;
     e->c->watch_hi = e->wp_hi;
+    e->c->watch_phys = e->npwp > 0;
+}
+
+static bool page_watched(const struct emu_wp *wp, int n, u32 lo, u32 hi, u32 page)
+{
+    u32 page_last = page | 0xfff;
+    if (!n || page_last < lo || page > hi) return false;
+    for (int i = 0; i < n; i++)
+        if (wp[i].lin <= page_last && wp[i].last >= page) return true;
+    return false;
 }
 
 static bool emu_watch_page(void *o, u32 page)
 {
     struct emu *e = o;
-    u32 page_last = page | 0xfff;
-    if (!e->nwp || page_last < e->wp_lo || page > e->wp_hi) return false;
-    for (int i = 0; i < e->nwp; i++)
-        if (e->wp[i].lin <= page_last && e->wp[i].last >= page) return true;
-    return false;
+    return page_watched(e->wp, e->nwp, e->wp_lo, e->wp_hi, page);
+}
+
+static bool emu_watch_phys_page(void *o, u64 pa_page)
+{
+    struct emu *e = o;
+    return pa_page <= 0xfffff000u && page_watched(e->pwp, e->npwp, e->pwp_lo, e->pwp_hi, (u32)pa_page);
+}
+
+/* The watchpoint of wp[0..n) an access of size bytes at addr hits, or -1;
+ * with several, the one that names this kind of access exactly (so GDB sees
+ * awatch for access watchpoints). */
+static int range_hit(const struct emu_wp *wp, int n, u32 addr, unsigned size, bool write)
+{
+    u32 last = addr + size - 1;
+    if (last < addr) last = 0xffffffffu;
+    int best = -1;
+    for (int i = 0; i < n; i++) {
+        const struct emu_wp *w = &wp[i];
+        if (w->lin > last || w->last < addr) continue;
+        if (write ? w->kind == VCPU_WP_READ : w->kind == VCPU_WP_WRITE) continue;
+        if (best < 0 || w->kind == (write ? VCPU_WP_WRITE : VCPU_WP_READ)) best = i;
+    }
+    return best;
 }
 
 /* Does an access of size bytes at lin touch a watched range of a kind that
  * cares? Refines the MMU's defaults (wp_hit_addr = lin, kind read/write):
  * the address reported is the first watched byte touched, the kind the
- * watchpoint's own (so GDB sees awatch for access watchpoints). */
+ * watchpoint's own. */
 static bool emu_watch_hit(void *o, u32 lin, unsigned size, bool write)
 {
     struct emu *e = o;
-    u32 last = lin + size - 1;
-    if (last < lin) last = 0xffffffffu;
-    int best = -1;
-    for (int i = 0; i < e->nwp; i++) {
-        const struct emu_wp *w = &e->wp[i];
-        if (w->lin > last || w->last < lin) continue;
-        if (write ? w->kind == VCPU_WP_READ : w->kind == VCPU_WP_WRITE) continue;
-        /* prefer the watchpoint that names this kind of access exactly */
-        if (best < 0 || w->kind == (write ? VCPU_WP_WRITE : VCPU_WP_READ)) best = i;
-    }
+    int best = range_hit(e->wp, e->nwp, lin, size, write);
     if (best < 0) return false;
     e->c->wp_hit_addr = e->wp[best].lin > lin ? e->wp[best].lin : lin;
     e->c->wp_hit_kind = (int)e->wp[best].kind;
     return true;
 }
 
-static int emu_wp_insert(struct vcpu *v, u32 lin, u32 len, enum vcpu_wp_kind k)
+/* The same for a physical watchpoint; the stop reports the physical address. */
+static bool emu_watch_phys_hit(void *o, u64 pa, unsigned size, bool write)
+{
+    struct emu *e = o;
+    if (pa > 0xffffffffu) return false;
+    int best = range_hit(e->pwp, e->npwp, (u32)pa, size, write);
+    if (best < 0) return false;
+    e->c->wp_hit_addr = e->pwp[best].lin > pa ? e->pwp[best].lin : (u32)pa;
+    e->c->wp_hit_kind = (int)e->pwp[best].kind | EMU_WP_PHYS;
+    return true;
+}
+
+static int emu_wp_insert(struct vcpu *v, u32 addr, u32 len, enum vcpu_wp_kind k, bool phys)
 {
     struct emu *e = emu_of(v);
     if (!len || k < VCPU_WP_WRITE || k > VCPU_WP_ACCESS) return -1;
-    u32 last = lin + len - 1 < lin ? 0xffffffffu : lin + len - 1;
-    if (e->nwp == e->wp_cap) {
-        int cap = e->wp_cap ? 2 * e->wp_cap : 16;
-        struct emu_wp *w = realloc(e->wp, (size_t)cap * sizeof(*w));
+    u32 last = addr + len - 1 < addr ? 0xffffffffu : addr + len - 1;
+    struct emu_wp **wp = phys ? &e->pwp : &e->wp;
+    int *n = phys ? &e->npwp : &e->nwp, *cap = phys ? &e->pwp_cap : &e->wp_cap;
+    if (*n == *cap) {
+        int c2 = *cap ? 2 * *cap : 16;
+        struct emu_wp *w = realloc(*wp, (size_t)c2 * sizeof(*w));
         if (!w) return -1;
-        e->wp = w;
-        e->wp_cap = cap;
+        *wp = w;
+        *cap = c2;
     }
-    e->wp[e->nwp++] = (struct emu_wp){lin, last, k};
+    (*wp)[(*n)++] = (struct emu_wp){addr, last, k};
     wp_bounds(e);
     /* pages already in the fast TLB must go through the hooks again; demote
      * rather than flush, so that the guest-visible TLB contents (stale
@@ -362,13 +443,15 @@ static int emu_wp_insert(struct vcpu *v, u32 lin, u32 len, enum vcpu_wp_kind k)
     return 0;
 }
 
-static int emu_wp_remove(struct vcpu *v, u32 lin, u32 len, enum vcpu_wp_kind k)
+static int emu_wp_remove(struct vcpu *v, u32 addr, u32 len, enum vcpu_wp_kind k, bool phys)
 {
     struct emu *e = emu_of(v);
-    u32 last = lin + len - 1 < lin ? 0xffffffffu : lin + len - 1;
-    for (int i = 0; i < e->nwp; i++)
-        if (e->wp[i].lin == lin && e->wp[i].last == last && e->wp[i].kind == k) {
-            e->wp[i] = e->wp[--e->nwp];
+    u32 last = addr + len - 1 < addr ? 0xffffffffu : addr + len - 1;
+    struct emu_wp *wp = phys ? e->pwp : e->wp;
+    int *n = phys ? &e->npwp : &e->nwp;
+    for (int i = 0; i < *n; i++)
+        if (wp[i].lin == addr && wp[i].last == last && wp[i].kind == k) {
+            wp[i] = wp[--*n];
             wp_bounds(e);
             return 0; /* the page may stay slow until its TLB entry is refilled */
         }
@@ -524,6 +607,7 @@ static void emu_destroy(struct vcpu *v)
     dbt_free(e->dbt);
     cpu_free(e->c);
     free(e->wp);
+    free(e->pwp);
     free(e);
 }
 
@@ -607,6 +691,8 @@ struct vcpu *vcpu_emu_create(const struct vcpu_board *b, const struct vcpu_engin
     e->c->bp_opaque = e;
     e->c->watch_page = emu_watch_page;
     e->c->watch_hit = emu_watch_hit;
+    e->c->watch_phys_page = emu_watch_phys_page;
+    e->c->watch_phys_hit = emu_watch_phys_hit;
     e->c->watch_opaque = e;
     e->c->watch_lo = 0xffffffffu;
     e->c->watch_hi = 0;

@@ -357,19 +357,26 @@ bool vcpu_kvm_can_run(struct vcpu *v, const struct cpu_state *s, const char **wh
 bool vcpu_kvm_refused_paging(struct vcpu *v) { return kvm_of(v)->refused_paging; }
 int vcpu_kvm_free_drs(struct vcpu *v) { return kvm_of(v)->no_paging ? 3 : 4; }
 
-static int kvm_bp_insert(struct vcpu *v, u32 lin) { return dr_insert(kvm_of(v), (struct kvm_dr){.exec = true, .lin = lin, .len = 1}); }
-static int kvm_bp_remove(struct vcpu *v, u32 lin) { return dr_remove(kvm_of(v), (struct kvm_dr){.exec = true, .lin = lin, .len = 1}); }
+/* The debug registers hold linear addresses only: physical points are -1. */
+static int kvm_bp_insert(struct vcpu *v, u32 lin, bool phys)
+{
+    return phys ? -1 : dr_insert(kvm_of(v), (struct kvm_dr){.exec = true, .lin = lin, .len = 1});
+}
+static int kvm_bp_remove(struct vcpu *v, u32 lin, bool phys)
+{
+    return phys ? -1 : dr_remove(kvm_of(v), (struct kvm_dr){.exec = true, .lin = lin, .len = 1});
+}
 
-static int kvm_wp_insert(struct vcpu *v, u32 lin, u32 len, enum vcpu_wp_kind kind)
+static int kvm_wp_insert(struct vcpu *v, u32 lin, u32 len, enum vcpu_wp_kind kind, bool phys)
 {
     /* the debug registers watch 1, 2 or 4 aligned bytes for writes or any access */
-    if ((len != 1 && len != 2 && len != 4) || (lin & (len - 1)) || kind == VCPU_WP_READ) return -1;
+    if (phys || (len != 1 && len != 2 && len != 4) || (lin & (len - 1)) || kind == VCPU_WP_READ) return -1;
     return dr_insert(kvm_of(v), (struct kvm_dr){.lin = lin, .len = len, .kind = kind});
 }
 
-static int kvm_wp_remove(struct vcpu *v, u32 lin, u32 len, enum vcpu_wp_kind kind)
+static int kvm_wp_remove(struct vcpu *v, u32 lin, u32 len, enum vcpu_wp_kind kind, bool phys)
 {
-    return dr_remove(kvm_of(v), (struct kvm_dr){.lin = lin, .len = len, .kind = kind});
+    return phys ? -1 : dr_remove(kvm_of(v), (struct kvm_dr){.lin = lin, .len = len, .kind = kind});
 }
 
 /* ---- running ---- */
@@ -731,11 +738,13 @@ static enum vcpu_exit kvm_loop(struct kvmv *k, u64 n, bool step)
             }
             if (hit >= 0 && k->dr[hit].exec) {
                 k->v.stop.addr = k->dr[hit].lin;
+                k->v.stop.phys = false;
                 k->bp_resume = true;
                 k->over_slot = hit;
                 why = VCPU_EXIT_BREAKPOINT;
             } else if (hit >= 0) {
                 k->v.stop.addr = k->dr[hit].lin;
+                k->v.stop.phys = false;
                 k->v.stop.wp_kind = k->dr[hit].kind;
                 why = VCPU_EXIT_WATCHPOINT;
             } else if (step && (dr6 & (1u << 14))) {

@@ -31,7 +31,8 @@ enum vcpu_wp_kind { VCPU_WP_WRITE = 1, VCPU_WP_READ = 2, VCPU_WP_ACCESS = 3 };
 
 struct vcpu_stop {
     enum vcpu_exit why;
-    u32 addr;               /* breakpoint / watchpoint linear address that hit */
+    u32 addr;               /* breakpoint / watchpoint address that hit: linear, ... */
+    bool phys;              /* ... or physical for a physical point */
     enum vcpu_wp_kind wp_kind;
 };
 
@@ -86,10 +87,14 @@ struct vcpu_ops {
     bool (*walk)(struct vcpu *v, u32 lin, struct vcpu_walk *w);
     /* Physical memory written by someone other than the guest CPU. */
     void (*mem_changed)(struct vcpu *v, u64 paddr, size_t len);
-    int (*bp_insert)(struct vcpu *v, u32 lin);
-    int (*bp_remove)(struct vcpu *v, u32 lin);
-    int (*wp_insert)(struct vcpu *v, u32 lin, u32 len, enum vcpu_wp_kind kind);
-    int (*wp_remove)(struct vcpu *v, u32 lin, u32 len, enum vcpu_wp_kind kind);
+    /* Debugger points, any number (-1: this engine cannot hold it). With
+     * phys, addr is guest-physical: a breakpoint on the instruction fetched
+     * from there, a watchpoint on data accesses to that range, whatever
+     * linear address reaches it; else addr is linear. */
+    int (*bp_insert)(struct vcpu *v, u32 addr, bool phys);
+    int (*bp_remove)(struct vcpu *v, u32 addr, bool phys);
+    int (*wp_insert)(struct vcpu *v, u32 addr, u32 len, enum vcpu_wp_kind kind, bool phys);
+    int (*wp_remove)(struct vcpu *v, u32 addr, u32 len, enum vcpu_wp_kind kind, bool phys);
     void (*kick)(struct vcpu *v);                    /* async-signal-safe */
     void (*set_intr)(struct vcpu *v, bool level);    /* PIC INTR output */
     void (*nmi)(struct vcpu *v);
@@ -166,10 +171,10 @@ static inline size_t vcpu_read_virt(struct vcpu *v, u32 lin, void *b, size_t n) 
 static inline size_t vcpu_write_virt(struct vcpu *v, u32 lin, const void *b, size_t n) { return v->ops->write_virt(v, lin, b, n); }
 static inline bool vcpu_walk(struct vcpu *v, u32 lin, struct vcpu_walk *w) { return v->ops->walk(v, lin, w); }
 static inline void vcpu_mem_changed(struct vcpu *v, u64 pa, size_t n) { v->ops->mem_changed(v, pa, n); }
-static inline int vcpu_bp_insert(struct vcpu *v, u32 lin) { return v->ops->bp_insert(v, lin); }
-static inline int vcpu_bp_remove(struct vcpu *v, u32 lin) { return v->ops->bp_remove(v, lin); }
-static inline int vcpu_wp_insert(struct vcpu *v, u32 lin, u32 len, enum vcpu_wp_kind k) { return v->ops->wp_insert(v, lin, len, k); }
-static inline int vcpu_wp_remove(struct vcpu *v, u32 lin, u32 len, enum vcpu_wp_kind k) { return v->ops->wp_remove(v, lin, len, k); }
+static inline int vcpu_bp_insert(struct vcpu *v, u32 a, bool phys) { return v->ops->bp_insert(v, a, phys); }
+static inline int vcpu_bp_remove(struct vcpu *v, u32 a, bool phys) { return v->ops->bp_remove(v, a, phys); }
+static inline int vcpu_wp_insert(struct vcpu *v, u32 a, u32 len, enum vcpu_wp_kind k, bool phys) { return v->ops->wp_insert(v, a, len, k, phys); }
+static inline int vcpu_wp_remove(struct vcpu *v, u32 a, u32 len, enum vcpu_wp_kind k, bool phys) { return v->ops->wp_remove(v, a, len, k, phys); }
 static inline void vcpu_kick(struct vcpu *v) { v->ops->kick(v); }
 static inline void vcpu_set_intr(struct vcpu *v, bool level) { v->ops->set_intr(v, level); }
 static inline void vcpu_nmi(struct vcpu *v) { v->ops->nmi(v); }

@@ -174,6 +174,14 @@ struct cpu {
     bool (*watch_hit)(void *opaque, u32 lin, unsigned size, bool write);
     void *watch_opaque;
     u32 watch_lo, watch_hi; /* bounds of all watched ranges (lo > hi: none), for the translator */
+    /* Debugger watchpoints on physical ranges, the same way by physical
+     * address: a linear page that maps a page watch_phys_page names stays out
+     * of the fast TLB (and is not watch_only: the translator's bounds are
+     * linear), and while watch_phys is set every slow-path data access asks
+     * watch_phys_hit with its physical address (each page piece apart). */
+    bool watch_phys;
+    bool (*watch_phys_page)(void *opaque, u64 pa_page);
+    bool (*watch_phys_hit)(void *opaque, u64 pa, unsigned size, bool write);
     /* x87 error pins (the board): FERR# output, asserted by the next waiting
      * x87 instruction after an unmasked exception when CR0.NE=0 (PC/AT
      * boards route it to IRQ 13), deasserted when FSW.ES clears; IGNNE#

@@ -35,7 +35,7 @@ static inline struct tlb_entry *slot(struct tlb_set *s, int kind, u32 lin)
 
 /* Why the inline fast path may not use a translation of `page` for `kind`
  * (0: it may). */
-enum { SLOW_HOST = 1, SLOW_CODE = 2, SLOW_WATCH = 4, SLOW_DR = 8, SLOW_CLEAN = 16 };
+enum { SLOW_HOST = 1, SLOW_CODE = 2, SLOW_WATCH = 4, SLOW_DR = 8, SLOW_CLEAN = 16, SLOW_PWATCH = 32 };
 /* Write tracking: is host in a RAM page not yet written since the bits were cleared? */
 static bool clean_page(const struct cpu *c, const u8 *host)
 {
@@ -43,7 +43,7 @@ static bool clean_page(const struct cpu *c, const u8 *host)
     if (!c->bus.dirty || off >= c->bus.ram_size) return false;
     return !(c->bus.dirty[off >> 18] >> ((off >> 12) & 63) & 1);
 }
-static unsigned slow_reasons(struct cpu *c, int kind, u32 page, const u8 *host)
+static unsigned slow_reasons(struct cpu *c, int kind, u32 page, u32 pa_page, const u8 *host)
 {
     if (!host) return SLOW_HOST;
     unsigned r = 0;
@@ -51,6 +51,7 @@ static unsigned slow_reasons(struct cpu *c, int kind, u32 page, const u8 *host)
     if (kind == ACC_WRITE && clean_page(c, host)) r |= SLOW_CLEAN;
     if (kind != ACC_FETCH) {
         if (c->watch_page && c->watch_page(c->watch_opaque, page)) r |= SLOW_WATCH;
+        if (c->watch_phys && c->watch_phys_page(c->watch_opaque, pa_page)) r |= SLOW_PWATCH;
         if (cpu_dr_data_page(c, page)) r |= SLOW_DR;
     }
     return r;
@@ -73,7 +74,7 @@ static void fill(struct cpu *c, struct tlb_set *set, int kind, u32 page, u64 pa_
     e->paddr = (u32)pa_page;
     e->pte_flags = flags;
     e->addend = host ? (uintptr_t)host - (uintptr_t)page : 0;
-    set_tag(e, page, slow_reasons(c, kind, page, host));
+    set_tag(e, page, slow_reasons(c, kind, page, (u32)pa_page, host));
     unsigned i = TLB_IDX(page);
     set->used[kind][i / 64] |= 1ull << (i % 64);
     set->used_words[kind] |= 1ull << (i / 64);
@@ -93,7 +94,7 @@ static u64 translate(struct cpu *c, u32 lin, int acc)
     if (tlb_holds(e, page)) {
         if (e->tag & TLB_SLOW) { /* whatever kept it slow may have gone */
             u8 *host = e->addend ? (u8 *)((uintptr_t)page + e->addend) : NULL;
-            set_tag(e, page, slow_reasons(c, kind, page, host));
+            set_tag(e, page, slow_reasons(c, kind, page, e->paddr, host));
         }
         return e->paddr | (lin & 0xfff);
     }
@@ -122,10 +123,23 @@ static u64 translate(struct cpu *c, u32 lin, int acc)
     return x.paddr;
 }
 
+/* A debugger watchpoint on a physical range: checked once the access's
+ * physical address is known (the linear ones are in data_checks). */
+static void phys_watch_check(struct cpu *c, u64 pa, unsigned size, int acc, bool write)
+{
+    if ((acc & ACC_KIND_MASK) == ACC_FETCH) return;
+    if (c->watch_phys_hit(c->watch_opaque, pa, size, write)) {
+        c->wp_pending = true;
+        c->wp_pending_at = c->icount;
+        c->events |= EV_DEBUG;
+    }
+}
+
 /* One access that does not cross a page. */
 static u32 access_page(struct cpu *c, u32 lin, unsigned size, int acc, bool write, u32 val)
 {
     u64 pa = translate(c, lin, acc);
+    if (unlikely(c->watch_phys)) phys_watch_check(c, pa, size, acc, write);
     u8 *host = c->bus.ptr(c->bus.opaque, pa, write);
     if (write) {
         if (host) {

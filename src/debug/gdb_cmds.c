@@ -86,11 +86,15 @@ void gdb_sess_free(struct gdb_sess *s)
 
 /* ---- breakpoints and watchpoints ---- */
 
+/* Under 'monitor phys on' GDB's addresses are physical, for breakpoints and
+ * watchpoints as for memory: a point inserted then stays physical until
+ * GDB removes it. */
 static int point_insert(struct gdb_sess *s, int type, u32 addr, u32 len)
 {
     int r;
-    if (type <= 1) r = vcpu_bp_insert(s->v, addr);
-    else r = vcpu_wp_insert(s->v, addr, len ? len : 1, type == 2 ? VCPU_WP_WRITE : type == 3 ? VCPU_WP_READ : VCPU_WP_ACCESS);
+    bool phys = s->mon.phys;
+    if (type <= 1) r = vcpu_bp_insert(s->v, addr, phys);
+    else r = vcpu_wp_insert(s->v, addr, len ? len : 1, type == 2 ? VCPU_WP_WRITE : type == 3 ? VCPU_WP_READ : VCPU_WP_ACCESS, phys);
     if (r) return r;
     if (s->npts == s->cap) {
         int cap = s->cap ? 2 * s->cap : 16;
@@ -99,27 +103,39 @@ static int point_insert(struct gdb_sess *s, int type, u32 addr, u32 len)
         s->pts = p;
         s->cap = cap;
     }
-    s->pts[s->npts++] = (struct gdb_point){type, addr, len};
+    s->pts[s->npts++] = (struct gdb_point){type, addr, len, phys};
     return 0;
 }
 
 static void point_raw_remove(struct gdb_sess *s, const struct gdb_point *p)
 {
-    if (p->type <= 1) vcpu_bp_remove(s->v, p->addr);
+    if (p->type <= 1) vcpu_bp_remove(s->v, p->addr, p->phys);
     else vcpu_wp_remove(s->v, p->addr, p->len ? p->len : 1,
-                        p->type == 2 ? VCPU_WP_WRITE : p->type == 3 ? VCPU_WP_READ : VCPU_WP_ACCESS);
+                        p->type == 2 ? VCPU_WP_WRITE : p->type == 3 ? VCPU_WP_READ : VCPU_WP_ACCESS, p->phys);
+}
+
+static int find_point(struct gdb_sess *s, int type, u32 addr, u32 len, bool phys)
+{
+    for (int i = 0; i < s->npts; i++) {
+        const struct gdb_point *p = &s->pts[i];
+        if (p->type == type && p->addr == addr && (type < 2 || p->len == len) && p->phys == phys) return i;
+    }
+    return -1;
 }
 
 static int point_remove(struct gdb_sess *s, int type, u32 addr, u32 len)
 {
-    for (int i = 0; i < s->npts; i++) {
+    /* the point of the current address space first: 'phys' may have changed since it was set */
+    int i = find_point(s, type, addr, len, s->mon.phys);
+    if (i < 0) i = find_point(s, type, addr, len, !s->mon.phys);
+    if (i >= 0) {
         struct gdb_point *p = &s->pts[i];
-        if (p->type != type || p->addr != addr || (type >= 2 && p->len != len)) continue;
         /* Z0 and Z1 at one address share one vcpu breakpoint: keep it while
          * the other kind still wants it. */
         bool shared = false;
         for (int j = 0; j < s->npts; j++)
-            if (j != i && s->pts[j].type <= 1 && type <= 1 && s->pts[j].addr == addr) shared = true;
+            if (j != i && s->pts[j].type <= 1 && type <= 1 && s->pts[j].addr == addr && s->pts[j].phys == p->phys)
+                shared = true;
         if (!shared) point_raw_remove(s, p);
         s->pts[i] = s->pts[--s->npts];
         return 0;
@@ -145,7 +161,7 @@ void gdb_report_stop(struct gdb_sess *s, int sig)
     } else if (sig == 5 && st->why == VCPU_EXIT_BREAKPOINT) {
         bool sw = false;
         for (int i = 0; i < s->npts; i++)
-            if (s->pts[i].type == 0 && s->pts[i].addr == st->addr) sw = true;
+            if (s->pts[i].type == 0 && s->pts[i].addr == st->addr && s->pts[i].phys == st->phys) sw = true;
         snprintf(reason, sizeof(reason), "%s:;", sw ? "swbreak" : "hwbreak");
     }
     snprintf(s->last_stop, sizeof(s->last_stop), "T%02x%sthread:01;", sig, reason);

@@ -19,6 +19,7 @@ enum gdb_resume { GDB_RESUME_NONE, GDB_RESUME_CONT, GDB_RESUME_STEP, GDB_RESUME_
 struct gdb_point {          /* an inserted Z packet, removed again at disconnect */
     int type;               /* 0-4 as in Z0-Z4 */
     u32 addr, len;
+    bool phys;              /* inserted under 'monitor phys on': addr is physical */
 };
 
 struct gdb_sess {

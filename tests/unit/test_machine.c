@@ -100,7 +100,7 @@ TEST(breakpoint_stops_the_loop)
     write_guest(hello, sizeof(hello));
     struct machine *m = make(true);
     if (!m) return;
-    CHECK_EQ(vcpu_bp_insert(machine_vcpu(m), ENTRY + 4), 0);
+    CHECK_EQ(vcpu_bp_insert(machine_vcpu(m), ENTRY + 4, false), 0);
     CHECK_EQ(machine_run(m, UINT64_MAX), MACHINE_DEBUG);
     CHECK_EQ(machine_vcpu(m)->stop.why, VCPU_EXIT_BREAKPOINT);
     CHECK_EQ(eip(m), ENTRY + 4);
