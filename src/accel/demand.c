@@ -1,13 +1,15 @@
 /*
  * Demand emulation: the engine-switching policy, in one place above the
- * engines. A vcpu made of two: KVM (kvm.c) and the interpreter (emu.c), on
- * the same memory and devices. The guest runs under KVM except while it
+ * engines. A vcpu made of two: KVM (kvm.c) and an emulator (emu.c: the
+ * translator where the host has it, else the interpreter; a debugger step
+ * runs on the interpreter as always), on the same memory and devices. The guest runs under KVM except while it
  * needs what KVM cannot give:
  *
  *   real mode / v8086      KVM cannot tell us of CR0 writes; the first exit
  *                          that finds PE=0 or VM=1 moves the guest to the
  *                          emulator, which keeps it until it has run N basic
- *                          blocks (the interpreter's blocks) in protected mode
+ *                          blocks in protected mode (the translator counts
+ *                          them while asked to: vcpu_emu_count_blocks)
  *   kvm refused            an exit KVM cannot handle: N blocks emulated
  *   debugger points        more breakpoints/watchpoints than the four debug
  *                          registers, or ones they cannot express (read-only,
@@ -24,8 +26,8 @@
  *
  * Every switch moves the complete state (vcpu_get_state/vcpu_set_state),
  * the INTR line, and the debugger's points; it is counted per reason and
- * logged under -d engine. The interpreter drops its decoded code on the way
- * in (KVM may have written code). Virtual time is the sum of the engines'
+ * logged under -d engine. The emulator drops its decoded and translated code
+ * on the way in (KVM may have written code). Virtual time is the sum of the engines'
  * shares and never goes back (each engine only moves the clock forward).
  */
 #define _GNU_SOURCE
@@ -34,6 +36,7 @@
 #include "base/log.h"
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 enum reason { R_START, R_REAL, R_V86, R_PAGING, R_REFUSED, R_POINTS, R_PHYS, R_STEP, R_TRACE, R_MONITOR, R_BLOCKS, R_DEMAND_END, R_N };
@@ -106,8 +109,9 @@ static bool points_fit_kvm(const struct demand *d)
 static void log_switch(struct demand *d, struct vcpu *to, enum reason why, const struct cpu_state *s)
 {
     if (!vd_log_enabled(LOG_ENGINE)) return;
-    vd_logf("engine: %s -> %s (%s) at %04x:%08x, virtual time %llu ns\n", in_kvm(d) ? "kvm" : "emulator",
-            to == d->kvm ? "kvm" : "emulator", reason_name[why], s->seg[S_CS].sel, s->eip,
+    const char *emu = vcpu_emu_engine_name(d->emu);
+    vd_logf("engine: %s -> %s (%s) at %04x:%08x, virtual time %llu ns\n", in_kvm(d) ? "kvm" : emu,
+            to == d->kvm ? "kvm" : emu, reason_name[why], s->seg[S_CS].sel, s->eip,
             (unsigned long long)d->v.board.clock->now);
 }
 
@@ -225,6 +229,7 @@ static enum vcpu_exit demand_run(struct vcpu *v, u64 n)
                 budget = d->block_goal - vcpu_emu_blocks(d->emu) + 1;
             else if (!d->counting && budget > 4096 && standing_demand(d) == R_N)
                 budget = 4096;
+            vcpu_emu_count_blocks(d->emu, d->counting); /* the translator's blocks run unchained then */
             x = vcpu_run(d->emu, budget);
             d->secs[0] += now_s() - t0;
         }
@@ -371,8 +376,10 @@ static void demand_reset(struct vcpu *v)
 static void engine_info(struct vcpu *v, char *buf, size_t len)
 {
     struct demand *d = dm(v);
-    int o = snprintf(buf, len, "engine: %s%s (kvm with demand emulation on the interpreter, emulate-blocks=%u)\n",
-                     in_kvm(d) ? "kvm" : "emulator", d->force ? ", held by 'engine emulate'" : "", d->n_blocks);
+    const char *emu = vcpu_emu_engine_name(d->emu);
+    int o = snprintf(buf, len, "engine: %s%s (kvm with demand emulation on %s, emulate-blocks=%u)\n",
+                     in_kvm(d) ? "kvm" : emu, d->force ? ", held by 'engine emulate'" : "",
+                     strcmp(emu, "dbt") ? "the interpreter" : "the translator", d->n_blocks);
     if (!in_kvm(d)) {
         enum reason r = standing_demand(d);
         struct cpu_state s;
@@ -380,21 +387,21 @@ static void engine_info(struct vcpu *v, char *buf, size_t len)
         vcpu_get_state(d->emu, &s);
         if (r == R_N && (s.cr0 & CR0_PE) && !(s.eflags & FL_VM) && !vcpu_kvm_can_run(d->kvm, &s, &no)) r = R_PAGING;
         if (r == R_N && (!(s.cr0 & CR0_PE) || (s.eflags & FL_VM))) r = (s.eflags & FL_VM) ? R_V86 : R_REAL;
-        if (r != R_N && o >= 0 && (size_t)o < len) o += snprintf(buf + o, len - (size_t)o, "held in the emulator by: %s\n", reason_name[r]);
+        if (r != R_N && o >= 0 && (size_t)o < len) o += snprintf(buf + o, len - (size_t)o, "held in %s by: %s\n", emu, reason_name[r]);
         else if (d->counting && o >= 0 && (size_t)o < len)
             o += snprintf(buf + o, len - (size_t)o, "back to kvm after %llu more blocks in protected mode\n",
                           (unsigned long long)(d->block_goal - vcpu_emu_blocks(d->emu)));
     }
     if (o >= 0 && (size_t)o < len)
-        o += snprintf(buf + o, len - (size_t)o, "switches: %llu to kvm, %llu to the emulator\n",
-                      (unsigned long long)d->to_kvm, (unsigned long long)d->to_emu);
+        o += snprintf(buf + o, len - (size_t)o, "switches: %llu to kvm, %llu to %s\n",
+                      (unsigned long long)d->to_kvm, (unsigned long long)d->to_emu, emu);
     for (int r = 0; r < R_N; r++)
         if (d->switches[r] && o >= 0 && (size_t)o < len)
             o += snprintf(buf + o, len - (size_t)o, "  %-40s %llu\n", reason_name[r], (unsigned long long)d->switches[r]);
     if (o >= 0 && (size_t)o < len)
         snprintf(buf + o, len - (size_t)o,
-                 "time: kvm %.3f s host (%.6f s virtual), emulator %.3f s host (%llu instructions)\n", d->secs[1],
-                 (double)vcpu_icount(d->kvm) / 1e9, d->secs[0], (unsigned long long)vcpu_icount(d->emu));
+                 "time: kvm %.3f s host (%.6f s virtual), %s %.3f s host (%llu instructions)\n", d->secs[1],
+                 (double)vcpu_icount(d->kvm) / 1e9, emu, d->secs[0], (unsigned long long)vcpu_icount(d->emu));
 }
 
 static void engine_force(struct vcpu *v, bool emulate) { dm(v)->force = emulate; }
@@ -462,7 +469,8 @@ struct vcpu *vcpu_demand_create(const struct vcpu_board *b, const struct vcpu_en
     }
     vcpu_kvm_leave_on_real_mode(d->kvm, true);
     if (o && o->time_scale > 0) vcpu_kvm_set_time_scale(d->kvm, o->time_scale);
-    struct vcpu_engine_opts eo = {.engine = VCPU_ENGINE_INTERP};
+    /* the translator where the host has it: same semantics and counts as the interpreter, faster */
+    struct vcpu_engine_opts eo = {.engine = vcpu_default_engine()};
     d->emu = vcpu_emu_create(b, &eo);
     if (!d->emu) {
         snprintf(why, whylen, "out of memory");

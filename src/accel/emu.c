@@ -467,6 +467,11 @@ static void emu_flush_tlb(struct vcpu *v)
 }
 static u64 emu_icount(struct vcpu *v) { return emu_of(v)->c->icount; }
 u64 vcpu_emu_blocks(struct vcpu *v) { return emu_of(v)->c->blocks; }
+void vcpu_emu_count_blocks(struct vcpu *v, bool on)
+{
+    if (emu_of(v)->dbt) dbt_count_blocks(emu_of(v)->dbt, on);
+}
+const char *vcpu_emu_engine_name(struct vcpu *v) { return vcpu_engine_name(emu_of(v)->opts.engine); }
 void vcpu_emu_rebase_time(struct vcpu *v)
 {
     struct emu *e = emu_of(v);

@@ -152,8 +152,13 @@ const char *vcpu_engine_name(enum vcpu_engine e);
 /* Create a software engine (o NULL: the default engine, default options).
  * NULL when the engine is not available or memory runs out. */
 struct vcpu *vcpu_emu_create(const struct vcpu_board *b, const struct vcpu_engine_opts *o);
-/* Basic blocks the interpreter of an emulator vcpu has run (the policy's count). */
+/* Basic blocks an emulator vcpu has run (the policy's count): the
+ * interpreter counts always, the translator while vcpu_emu_count_blocks is
+ * on (its blocks then run one at a time, unchained). */
 u64 vcpu_emu_blocks(struct vcpu *v);
+void vcpu_emu_count_blocks(struct vcpu *v, bool on);
+/* "dbt" or "interp" */
+const char *vcpu_emu_engine_name(struct vcpu *v);
 /* The emulator takes over at the current virtual time (another engine ran
  * meanwhile: the TSC of the state it was given already counts that time). */
 void vcpu_emu_rebase_time(struct vcpu *v);

@@ -83,6 +83,7 @@ void dbt_free(struct dbt *d)
 }
 
 void dbt_flush(struct dbt *d) { d->flush_pending = true; }
+void dbt_count_blocks(struct dbt *d, bool on) { d->count_blocks = on; }
 
 void dbt_get_stats(const struct dbt *d, struct dbt_stats *s)
 {
@@ -114,7 +115,8 @@ const u8 *dbt_lookup(struct dbt *d, struct tb_exit *x)
     const struct tlb_entry *e = &c->tlbc->x[TLB_IDX(lin)];
     if (e->tag != (lin & 0xfffff000u)) return d->exit_stub;
     const struct jc_entry *j = tb_lookup(d, TLB_HOST(e, lin), eip, tb_key_cached(d));
-    if (!j || c->icount + j->n > c->icount_limit) return d->exit_stub;
+    /* jit_limit: the budget (as icount_limit), 0 after a kick or while blocks are counted */
+    if (!j || c->icount + j->n > __atomic_load_n(&c->jit_limit, __ATOMIC_RELAXED)) return d->exit_stub;
     if ((u64)eip + j->bytes - 1 > c->s.seg[S_CS].limit) return d->exit_stub;
     if (x) tb_chain(d, x, j->tb);
     return j->code;
@@ -204,9 +206,19 @@ static int run_loop(void *opaque)
         }
         /* the budget translated code checks, then no kick may be missed:
          * cpu_kick sets EV_STOP before it zeroes jit_limit */
-        __atomic_store_n(&c->jit_limit, c->icount_limit, __ATOMIC_RELAXED);
+        const u8 *code = tb->code;
+        u64 jit_limit = c->icount_limit;
+        if (unlikely(d->count_blocks) && !d->verify) {
+            /* this block alone: entered past its own budget check (it fits,
+             * see above), with a budget no successor's check passes, so
+             * neither a chained jump nor dbt_lookup goes on to another */
+            code += tb->body_off;
+            jit_limit = 0;
+        }
+        __atomic_store_n(&c->jit_limit, jit_limit, __ATOMIC_RELAXED);
         if (__atomic_load_n(&c->events, __ATOMIC_RELAXED) & ~(u32)EV_DEBUG) continue;
         u64 start = c->icount;
+        if (unlikely(d->count_blocks)) c->blocks++;
         if (d->verify) {
             bool handled;
             int r = (int)dbt_verify_block(d, tb, &handled);
@@ -215,7 +227,7 @@ static int run_loop(void *opaque)
                 continue;
             }
         }
-        d->enter(c, tb->code);
+        d->enter(c, code);
         d->st.insns_translated += c->icount - start;
     }
 }
@@ -237,6 +249,7 @@ struct dbt *dbt_new(struct cpu *c, size_t cache_bytes, bool verify) { return NUL
 void dbt_free(struct dbt *d) {}
 enum cpu_exit dbt_run(struct dbt *d, u64 max_insns) { return CPU_EXIT_STOP; }
 void dbt_flush(struct dbt *d) {}
+void dbt_count_blocks(struct dbt *d, bool on) {}
 void dbt_get_stats(const struct dbt *d, struct dbt_stats *s) { memset(s, 0, sizeof(*s)); }
 
 #endif

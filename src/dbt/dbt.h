@@ -38,6 +38,12 @@ void dbt_free(struct dbt *d);
 enum cpu_exit dbt_run(struct dbt *d, u64 max_insns);
 /* Drop every translation (the CPU's state was replaced, e.g. reset). */
 void dbt_flush(struct dbt *d);
+/* Count the blocks run in c->blocks, as the interpreter counts its own (the
+ * KVM policy's count of blocks in protected mode). While on, every
+ * translated block runs alone from the dispatcher (no chaining, no lookup
+ * of its successor), so that each is counted; off (the default), nothing
+ * of this costs translated code anything. */
+void dbt_count_blocks(struct dbt *d, bool on);
 void dbt_get_stats(const struct dbt *d, struct dbt_stats *s);
 
 #endif

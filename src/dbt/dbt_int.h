@@ -64,6 +64,7 @@ struct tb {
     u16 bytes;               /* guest bytes covered */
     u8 n;                    /* guest instructions */
     u8 nexit;
+    u8 body_off;             /* code + body_off: past the entry's budget check (dbt_count_blocks) */
     u32 gen;                 /* cache generation it belongs to */
     u8 *code;                /* entry point */
     u8 *xentry;              /* entry for chained jumps from another page: checks first that the
@@ -108,6 +109,7 @@ struct dbt {
     size_t ram_pages;
     u32 gen;
     bool flush_pending;      /* flush at the next dispatcher turn (code may be running now) */
+    bool count_blocks;       /* dbt_count_blocks: one block per dispatcher turn, counted in c->blocks */
     /* fixed stubs */
     void (*enter)(struct cpu *c, const u8 *code); /* the trampoline into host code */
     u8 *exit_stub;           /* return to the dispatcher */

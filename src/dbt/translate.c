@@ -1737,6 +1737,7 @@ struct tb *dbt_translate(struct dbt *d, const u8 *host, size_t avail, u32 eip, u
     x_lea(b, 8, XAX, xmem(X12, (i32)n));
     x_alu_rm(b, 8, XALU_CMP, XAX, cpu_at(OFF_JIT_LIMIT));
     frag_new(&t, FR_BAIL, x_jcc32(b, XCC_A));
+    u8 *body = b->p;
 
     bool exited = false;
     for (unsigned k = 0; k < n; k++) {
@@ -1773,6 +1774,7 @@ struct tb *dbt_translate(struct dbt *d, const u8 *host, size_t avail, u32 eip, u
     tb->n = (u8)n;
     tb->xentry = xentry;
     tb->code = entry;
+    tb->body_off = (u8)(body - entry);
     tb->code_size = (u32)(b->p - xentry);
     tb->exits = ex;
     tb->insns = copies;
