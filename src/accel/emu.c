@@ -197,9 +197,9 @@ static enum vcpu_exit emu_step(struct vcpu *v, bool irq)
 {
     struct emu *e = emu_of(v);
     struct cpu *c = e->c;
-    u32 masked = irq ? 0 : (c->events & EV_NMI);
-    c->events &= ~masked;
-    c->intr_inhibit = !irq; /* also when the stepped instruction sets IF (STI, POPF, IRET) */
+    /* INTR and NMI held off, also when the stepped instruction sets IF or
+     * ends NMI blocking (STI, POPF, IRET); a held NMI stays pending */
+    c->intr_inhibit = !irq;
     cpu_irq_update(c);
     c->step_mode = true;
     /* a step starting on a breakpoint executes it */
@@ -209,7 +209,6 @@ static enum vcpu_exit emu_step(struct vcpu *v, bool irq)
     enum cpu_exit x = cpu_run(c, 1);
     sync_clock(e);
     c->step_mode = false;
-    c->events |= masked;
     c->intr_inhibit = false;
     cpu_irq_update(c); /* INTR as it is now, against IF as the step left it */
     e->skip_bp_valid = false;

@@ -67,7 +67,7 @@ static u64 host_ns(void)
 
 /* exit counters for -d stats */
 static struct {
-    u64 io, mmio, hlt, irq_window, intr, debug, other, entries, injected;
+    u64 io, mmio, hlt, irq_window, intr, debug, other, entries, injected, nmis;
 } st;
 
 /* ---- memory slots ---- */
@@ -662,6 +662,10 @@ static enum vcpu_exit kvm_loop(struct kvmv *k, u64 n, bool step)
          * after its LIDT is the first chance to see it, and a MOV CR0 may follow
          * before the next end of this loop) */
         if (k->no_paging && fresh && !k->over_active) arm_gp_trap(k, true);
+        if (k->nmi_held && !step && !k->over_active && ioctl(k->fd, KVM_NMI, 0) == 0) {
+            k->nmi_held = false;
+            st.nmis++;
+        }
         st.entries++;
         int rc = ioctl(k->fd, KVM_RUN, 0);
         fresh = true;
@@ -822,12 +826,22 @@ static void kvm_get_state_op(struct vcpu *v, struct cpu_state *s)
 {
     struct kvmv *k = kvm_of(v);
     if (kvm_state_get(k, s) < 0) vd_fatal("kvm: reading the vcpu state: %s", strerror(errno));
+    if (k->nmi_held) s->nmi_pending = 1;
 }
 
 static void kvm_set_state_op(struct vcpu *v, const struct cpu_state *s)
 {
     struct kvmv *k = kvm_of(v);
-    if (kvm_state_set(k, s) < 0) vd_fatal("kvm: writing the vcpu state: %s", strerror(errno));
+    /* A pending NMI is held here and given with KVM_NMI at the next entry
+     * that is no single step (see nmi_held). */
+    struct cpu_state t = *s;
+    t.nmi_pending = 0;
+    if (kvm_state_set(k, &t) < 0) vd_fatal("kvm: writing the vcpu state: %s", strerror(errno));
+    k->nmi_held = s->nmi_pending;
+    if (s->nmi_pending) k->nmi_queued = true;
+    /* a state elsewhere than the breakpoint KVM stopped at: nothing to step over */
+    if (k->bp_resume && (k->over_slot < 0 || k->dr[k->over_slot].lin != s->seg[S_CS].base + s->eip))
+        k->bp_resume = false;
 }
 
 /* Linear debug access through the guest's page tables (no faults). */
@@ -880,7 +894,8 @@ static void kvm_set_intr(struct vcpu *v, bool level) { kvm_of(v)->intr_line = le
 static void kvm_nmi_op(struct vcpu *v)
 {
     struct kvmv *k = kvm_of(v);
-    if (ioctl(k->fd, KVM_NMI, 0) == 0) k->nmi_queued = true;
+    k->nmi_held = true;
+    k->nmi_queued = true;
 }
 
 static void kvm_flush_tlb(struct vcpu *v)
@@ -894,10 +909,12 @@ static u64 kvm_icount(struct vcpu *v) { return kvm_of(v)->vtime; }
 static void kvm_log_stats(struct vcpu *v)
 {
     vd_logf("stats: engine kvm: %.3f s of virtual time under KVM, %llu entries, %llu port I/O exits, %llu MMIO exits, "
-            "%llu HLT exits, %llu interrupt windows, %llu interrupts injected, %llu signal exits, %llu debug exits\n",
+            "%llu HLT exits, %llu interrupt windows, %llu interrupts injected, %llu NMIs injected, %llu signal exits, "
+            "%llu debug exits\n",
             (double)kvm_of(v)->vtime / 1e9, (unsigned long long)st.entries, (unsigned long long)st.io,
             (unsigned long long)st.mmio, (unsigned long long)st.hlt, (unsigned long long)st.irq_window,
-            (unsigned long long)st.injected, (unsigned long long)st.intr, (unsigned long long)st.debug);
+            (unsigned long long)st.injected, (unsigned long long)st.nmis, (unsigned long long)st.intr,
+            (unsigned long long)st.debug);
 }
 
 static const struct vcpu_ops kvm_ops = {

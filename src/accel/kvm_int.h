@@ -39,6 +39,9 @@ struct kvmv {
     bool intr_line;            /* the PIC's INTR output */
     bool halted;               /* in HLT (kept here: KVM's own HLT state needs its in-kernel APIC) */
     bool nmi_queued;           /* vcpu_nmi since the last run */
+    bool nmi_held;             /* an NMI (vcpu_nmi, or pending in a state set) not yet given to KVM: it
+                                * goes in (KVM_NMI) at the next entry that is no single step (this
+                                * host's KVM steps with the guest's TF, which the NMI's frame would keep) */
     volatile sig_atomic_t kicked;
     bool no_paging;            /* this KVM drops CR0.PG (a software KVM): paged states are the emulator's */
     bool refused_paging;       /* the last VCPU_EXIT_EMULATE: a MOV CR0 setting PG (see arm_gp_trap) */

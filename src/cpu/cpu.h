@@ -130,7 +130,7 @@ struct cpu {
     u32 events;             /* EV_* */
     bool intr_line;         /* the INTR input's level (EV_IRQ only while IF=1 too, so that a
                              * masked interrupt does not keep the run loop off its fast path) */
-    bool intr_inhibit;      /* the debugger's single step without interrupts: INTR ignored */
+    bool intr_inhibit;      /* the debugger's single step without interrupts: INTR ignored, NMI held */
     struct lazyflags lf;
     u64 icount;             /* instructions retired */
     u64 icount_limit;       /* cpu_run stops when icount reaches this */

@@ -77,7 +77,7 @@ int cpu_events(struct cpu *c)
     if (c->events & EV_TRACE || c->dr_pending) debug_traps(c, shadow_ss);
 
     if (!shadow) {
-        if ((c->events & EV_NMI) && !c->s.nmi_blocked) {
+        if ((c->events & EV_NMI) && !c->s.nmi_blocked && !c->intr_inhibit) {
             c->events &= ~EV_NMI;
             c->s.nmi_pending = 0;
             c->s.nmi_blocked = 1;

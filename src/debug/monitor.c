@@ -125,6 +125,7 @@ static void help(struct monitor *mon)
         "rr check            re-execute the history up to here and compare the whole state",
         "system_reset        reset the machine (as the reset button)",
         "system_powerdown    press the ACPI power button (the guest decides what to do)",
+        "nmi                 inject an NMI (through the local APIC's LINT1, as QEMU's 'nmi')",
         "quit                end vdebug",
         "help                this list",
     };
@@ -282,6 +283,15 @@ int monitor_exec(struct monitor *mon, const char *line)
         machine_power_button(mon->m);
         machine_state_changed(mon->m); /* input from outside: the history starts anew */
         mon_printf(mon, "power button pressed\n");
+        return 0;
+    }
+    if (!strcmp(c, "nmi")) {
+        if (!mon->m) {
+            mon_printf(mon, "no machine\n");
+            return -1;
+        }
+        machine_nmi(mon->m);
+        machine_state_changed(mon->m); /* input from outside: the history starts anew */
         return 0;
     }
     if (!strcmp(c, "system_reset")) {

@@ -38,6 +38,11 @@ bool machine_interrupt_pending(const struct machine *m);
 void machine_reset(struct machine *m);
 /* Press the ACPI power button (PM1_STS.PWRBTN_STS; an SCI when the guest enabled it). */
 void machine_power_button(struct machine *m);
+/* An NMI from outside, as QEMU's monitor command 'nmi' gives it: a pulse on
+ * the local APIC's LINT1 (delivered as its LVT entry says: NMI after reset
+ * and under every BIOS; nothing while masked), or straight to the CPU while
+ * the APIC is disabled. */
+void machine_nmi(struct machine *m);
 /* Exit status the guest requested (valid after MACHINE_EXIT). */
 int machine_exit_status(const struct machine *m);
 struct vcpu *machine_vcpu(struct machine *m);

@@ -742,6 +742,12 @@ void machine_power_button(struct machine *m)
     else acpi_pm_power_button(&m->acpi_pm);
 }
 
+void machine_nmi(struct machine *m)
+{
+    lapic_set_lint(&m->lapic, 1, 1);
+    lapic_set_lint(&m->lapic, 1, 0);
+}
+
 int machine_screendump(struct machine *m, const char *path, char *err, size_t errlen)
 {
     struct vga_screen *s = malloc(sizeof(*s));
