@@ -1,6 +1,7 @@
 # Shared helpers for the GDB tests, sourced by tests/gdb/*.sh.
 #
-#   gdb_setup                 temp dir, guest image and its symbol script
+#   gdb_setup [GUEST.asm]     temp dir, guest image (default tests/gdb/guest.asm) and
+#                             its symbol script; KEEP=1 keeps the temp dir
 #   vd_start [ARGS...]        start vdebug on the guest with -S and a GDB port
 #                             chosen by the kernel (tcp::0); waits for the
 #                             "listening" line and sets $PORT and $VD_PID
@@ -24,15 +25,16 @@ PORT=""
 # as the stub takes instead; tests have no wall-clock limits.
 export GDB_REMOTE_TIMEOUT=1000000
 
-gdb_setup() {
+gdb_setup() { # [GUEST.asm]: default tests/gdb/guest.asm
+    local src=${1:-tests/gdb/guest.asm}
     T=$(mktemp -d)
-    trap 'vd_stop; rm -rf "$T"' EXIT
+    trap 'vd_stop; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
     if ! command -v gdb >/dev/null || ! command -v nasm >/dev/null; then
-        echo "SKIP gdb: gdb or nasm not installed"
+        echo "SKIP $(basename "$0" .sh): gdb or nasm not installed"
         exit 0
     fi
-    nasm -f bin -I "$ROOT/tests/asm/lib/" -DMAPFILE="$T/guest.map" -o "$T/guest.bin" "$ROOT/tests/gdb/guest.asm" || {
-        echo "FAIL assemble guest"
+    nasm -f bin -I "$ROOT/tests/asm/lib/" -DMAPFILE="$T/guest.map" -o "$T/guest.bin" "$ROOT/$src" || {
+        echo "FAIL assemble $src"
         exit 1
     }
     # every label becomes a GDB convenience variable: $rm_routine, $busy_loop_end, ...

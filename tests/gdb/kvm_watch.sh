@@ -6,24 +6,12 @@
 # hit there: 'monitor info engine' says kvm); a stepi (interrupts held off)
 # runs on the emulator. SKIP where KVM is not usable.
 source "$(dirname "$0")/gdblib.bash"
-T=$(mktemp -d)
-trap 'vd_stop; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
-if ! command -v gdb >/dev/null || ! command -v nasm >/dev/null; then
-    echo "SKIP kvm_watch: gdb or nasm not installed"
-    exit 0
-fi
+gdb_setup tests/kvm/watch6.asm
 why=$("$VDEBUG" -accel help | sed -n 's/^kvm *not usable here: //p')
 if [ -n "$why" ]; then
     echo "SKIP kvm_watch: KVM not usable: $why"
     exit 0
 fi
-nasm -f bin -I "$ROOT/tests/asm/lib/" -DMAPFILE="$T/guest.map" -o "$T/guest.bin" "$ROOT/tests/kvm/watch6.asm" || {
-    echo "FAIL assemble tests/kvm/watch6.asm"
-    exit 1
-}
-awk '/^ +[0-9A-F]+ +[0-9A-F]+ +[A-Za-z_][A-Za-z0-9_.]*$/ { n=$3; gsub(/\./, "_", n); print "set $" n " = 0x" $1 }' \
-    "$T/guest.map" >"$T/syms.gdb"
-GUEST=$T/guest.bin
 ACCEL=(-accel kvm)
 # the emulator under KVM is the default software engine (the translator where the host has it)
 EMU=$("$VDEBUG" -accel help | sed -n 's/^default: //p')

@@ -6,19 +6,7 @@
 # where KVM is usable, -accel kvm (the NMI goes in with KVM_NMI: -d stats
 # counts it), with the same GDB and guest output.
 source "$(dirname "$0")/gdblib.bash"
-T=$(mktemp -d)
-trap 'vd_stop; if [ -n "${KEEP:-}" ]; then echo "kept $T"; else rm -rf "$T"; fi' EXIT
-if ! command -v gdb >/dev/null || ! command -v nasm >/dev/null; then
-    echo "SKIP nmi: gdb or nasm not installed"
-    exit 0
-fi
-nasm -f bin -I "$ROOT/tests/asm/lib/" -DMAPFILE="$T/guest.map" -o "$T/guest.bin" "$ROOT/tests/kvm/nmi.asm" || {
-    echo "FAIL assemble tests/kvm/nmi.asm"
-    exit 1
-}
-awk '/^ +[0-9A-F]+ +[0-9A-F]+ +[A-Za-z_][A-Za-z0-9_.]*$/ { n=$3; gsub(/\./, "_", n); print "set $" n " = 0x" $1 }' \
-    "$T/guest.map" >"$T/syms.gdb"
-GUEST=$T/guest.bin
+gdb_setup tests/kvm/nmi.asm
 
 cmds=('break *$ready' 'continue' 'delete' 'break *$nmi_iret')
 for i in 1 2 3; do cmds+=('monitor nmi' 'continue' "echo MARK-$i\\n" 'p/x $pc' 'p *(unsigned int *)$count'); done

@@ -9,19 +9,7 @@
 # stand (-d engine and 'monitor info engine' name the reason) and goes back to
 # KVM once they are deleted.
 source "$(dirname "$0")/gdblib.bash"
-T=$(mktemp -d)
-trap 'vd_stop; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
-if ! command -v gdb >/dev/null || ! command -v nasm >/dev/null; then
-    echo "SKIP phys_points: gdb or nasm not installed"
-    exit 0
-fi
-nasm -f bin -I "$ROOT/tests/asm/lib/" -DMAPFILE="$T/guest.map" -o "$T/guest.bin" "$ROOT/tests/kvm/phys.asm" || {
-    echo "FAIL assemble tests/kvm/phys.asm"
-    exit 1
-}
-awk '/^ +[0-9A-F]+ +[0-9A-F]+ +[A-Za-z_][A-Za-z0-9_.]*$/ { n=$3; gsub(/\./, "_", n); print "set $" n " = 0x" $1 }' \
-    "$T/guest.map" >"$T/syms.gdb"
-GUEST=$T/guest.bin
+gdb_setup tests/kvm/phys.asm
 
 cmds=('break *$ready' 'continue' 'delete'
     'monitor phys on' 'watch *(unsigned int *)$var'
