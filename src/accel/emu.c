@@ -252,25 +252,8 @@ static void emu_set_state(struct vcpu *v, const struct cpu_state *s)
     update_debug_events(emu_of(v));
 }
 
-static size_t virt_rw(struct vcpu *v, u32 lin, void *buf, size_t len, bool write)
-{
-    struct emu *e = emu_of(v);
-    size_t done = 0;
-    while (done < len) {
-        struct cpu_walk w;
-        u32 a = lin + (u32)done;
-        if (!cpu_debug_walk(e->c, a, &w) || !w.present) break;
-        size_t n = 0x1000 - (a & 0xfff);
-        if (n > len - done) n = len - done;
-        size_t got = physmem_debug_rw(v->board.mem, w.paddr, (u8 *)buf + done, n, write);
-        if (write && got) v->ops->mem_changed(v, w.paddr, got);
-        done += got;
-        if (got < n) break;
-    }
-    return done;
-}
-static size_t emu_read_virt(struct vcpu *v, u32 lin, void *buf, size_t len) { return virt_rw(v, lin, buf, len, false); }
-static size_t emu_write_virt(struct vcpu *v, u32 lin, const void *buf, size_t len) { return virt_rw(v, lin, (void *)buf, len, true); }
+static size_t emu_read_virt(struct vcpu *v, u32 lin, void *buf, size_t len) { return vcpu_virt_rw(v, lin, buf, len, false); }
+static size_t emu_write_virt(struct vcpu *v, u32 lin, const void *buf, size_t len) { return vcpu_virt_rw(v, lin, (void *)buf, len, true); }
 
 static bool emu_walk(struct vcpu *v, u32 lin, struct vcpu_walk *out)
 {

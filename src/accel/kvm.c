@@ -844,27 +844,8 @@ static void kvm_set_state_op(struct vcpu *v, const struct cpu_state *s)
         k->bp_resume = false;
 }
 
-/* Linear debug access through the guest's page tables (no faults). */
-static size_t virt_rw(struct vcpu *v, u32 lin, void *buf, size_t len, bool write)
-{
-    struct cpu_state s;
-    kvm_get_state_op(v, &s);
-    size_t done = 0;
-    while (done < len) {
-        struct vcpu_walk w;
-        u32 a = lin + (u32)done;
-        if (!guest_walk(v->board.mem, &s, a, &w) || !w.present) break;
-        size_t n = 0x1000 - (a & 0xfff);
-        if (n > len - done) n = len - done;
-        size_t got = physmem_debug_rw(v->board.mem, w.paddr, (u8 *)buf + done, n, write);
-        if (write && got) v->ops->mem_changed(v, w.paddr, got);
-        done += got;
-        if (got < n) break;
-    }
-    return done;
-}
-static size_t kvm_read_virt(struct vcpu *v, u32 lin, void *buf, size_t len) { return virt_rw(v, lin, buf, len, false); }
-static size_t kvm_write_virt(struct vcpu *v, u32 lin, const void *buf, size_t len) { return virt_rw(v, lin, (void *)buf, len, true); }
+static size_t kvm_read_virt(struct vcpu *v, u32 lin, void *buf, size_t len) { return vcpu_virt_rw(v, lin, buf, len, false); }
+static size_t kvm_write_virt(struct vcpu *v, u32 lin, const void *buf, size_t len) { return vcpu_virt_rw(v, lin, (void *)buf, len, true); }
 
 static bool kvm_walk_op(struct vcpu *v, u32 lin, struct vcpu_walk *w)
 {

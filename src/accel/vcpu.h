@@ -202,5 +202,24 @@ static inline size_t vcpu_write_phys(struct vcpu *v, u64 pa, const void *b, size
     if (done) vcpu_mem_changed(v, pa, done);
     return done;
 }
+/* Debug access to linear memory, page by page through the engine's own walk
+ * (no faults, no accessed/dirty bits; writes reported as mem_changed): what
+ * every engine's read_virt and write_virt do. */
+static inline size_t vcpu_virt_rw(struct vcpu *v, u32 lin, void *buf, size_t len, bool write)
+{
+    size_t done = 0;
+    while (done < len) {
+        struct vcpu_walk w;
+        u32 a = lin + (u32)done;
+        if (!v->ops->walk(v, a, &w) || !w.present) break;
+        size_t n = 0x1000 - (a & 0xfff);
+        if (n > len - done) n = len - done;
+        size_t got = physmem_debug_rw(v->board.mem, w.paddr, (u8 *)buf + done, n, write);
+        if (write && got) vcpu_mem_changed(v, w.paddr, got);
+        done += got;
+        if (got < n) break;
+    }
+    return done;
+}
 
 #endif
