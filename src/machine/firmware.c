@@ -185,10 +185,9 @@ static void add_boot(struct fw_items *l, const struct machine_config *c, const c
 
 const char *firmware_find(const struct machine_config *c, const char *name, char *buf, size_t n)
 {
-    if (access(name, R_OK) == 0 || strchr(name, '/')) {
-        snprintf(buf, n, "%s", name);
-        return access(name, R_OK) == 0 ? buf : NULL;
-    }
+    snprintf(buf, n, "%s", name);
+    if (access(name, R_OK) == 0) return buf;
+    if (strchr(name, '/')) return NULL;
     const char *fixed[] = {QEMU_DATA_DIR, SEABIOS_DIR};
     for (int i = 0; i < c->ndata_dir + 2; i++) {
         const char *dir = i < c->ndata_dir ? c->data_dir[i] : fixed[i - c->ndata_dir];
